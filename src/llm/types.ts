@@ -1,0 +1,97 @@
+/**
+ * The one interface every LLM request goes through. Providers (src/llm/providers) implement it;
+ * middleware (src/llm/middleware) wraps a client and returns another with the same interface.
+ */
+
+export interface GenerateRequest {
+  /** The rendered text. Chat APIs receive it as one user message. */
+  prompt: string;
+  maxTokens?: number;
+  temperature?: number;
+  stop?: string[];
+  seed?: number;
+  /** Completions wanted for this prompt. */
+  n?: number;
+  /** Ask for the top-k logprobs of each generated token (0 or absent: none). */
+  topLogprobs?: number;
+  /**
+   * Distinguishes repeated sampled requests (temperature > 0) in the cache: the k-th posterior
+   * sample of a batch is a different cache entry from the (k+1)-th, but the same across reruns.
+   */
+  sampleKey?: string | number;
+  signal?: AbortSignal;
+}
+
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+}
+
+export interface TokenLogprob extends TopLogprob {
+  /** Top alternatives at this position, most probable first, when requested. */
+  top?: TopLogprob[];
+}
+
+export interface Completion {
+  text: string;
+  tokens?: TokenLogprob[];
+  finishReason?: "stop" | "length" | string;
+}
+
+export interface Usage {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cacheHits: number;
+  /** Dollars, when the model has a price table. */
+  cost: number;
+}
+
+export interface GenerateResult {
+  completions: Completion[];
+  usage: Usage;
+}
+
+export interface ScoreRequest {
+  context: string;
+  target: string;
+  signal?: AbortSignal;
+}
+
+export interface ScoreResult {
+  /** Per-token logprobs of the target given the context (teacher forcing). */
+  tokens: TopLogprob[];
+  usage: Usage;
+}
+
+export interface Capabilities {
+  /** Which API the client speaks. */
+  api: "chat" | "completions" | "local";
+  /** `score()` works: exact teacher-forced target logprobs. */
+  exactScoring: boolean;
+  /** Most top logprobs per generated token (0: none). */
+  topLogprobs: number;
+  /** Prompts per request the client batches together (1: no batching). */
+  batching: number;
+}
+
+export interface ModelClient {
+  /** provider:model@endpoint, for messages and cache keys; never contains a secret. */
+  readonly id: string;
+  capabilities(): Promise<Capabilities>;
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** Throws an `UnsupportedError` (src/llm/errors.ts) when capabilities().exactScoring is false. */
+  score(request: ScoreRequest): Promise<ScoreResult>;
+  close?(): Promise<void>;
+}
+
+export const emptyUsage = (): Usage => ({ requests: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, cost: 0 });
+
+export function addUsage(into: Usage, more: Usage): Usage {
+  into.requests += more.requests;
+  into.promptTokens += more.promptTokens;
+  into.completionTokens += more.completionTokens;
+  into.cacheHits += more.cacheHits;
+  into.cost += more.cost;
+  return into;
+}

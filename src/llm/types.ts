@@ -95,3 +95,16 @@ export function addUsage(into: Usage, more: Usage): Usage {
   into.cost += more.cost;
   return into;
 }
+
+/** What a provider factory gets besides its (environment-expanded) model settings. */
+export interface ProviderContext {
+  /** Directory that relative paths (GGUF files) resolve against: the network file's directory. */
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Builds a bare provider client; middleware (cache, limits, retries, usage) is added by src/llm/factory.ts. */
+export type ProviderFactory = (
+  spec: import("../spec/types.js").ModelSpec,
+  ctx: ProviderContext,
+) => Promise<ModelClient>;

@@ -1,0 +1,75 @@
+/**
+ * The executor's entry points. `runNetwork` streams samples through a compiled network and emits
+ * one RunResult per sample in completion order; `runAll` collects them in input order.
+ *
+ *   samples ──pullSamples(concurrency)──▶ runSample (a dataflow of fireWhenParentsReady nodes)
+ *           ──▶ results in completion order ──abortWith(signal)──▶ subscriber
+ */
+import { defer, isObservable, lastValueFrom, mergeMap, Observable, takeWhile, tap, toArray } from "rxjs";
+import type { CompiledNetwork } from "../compile/types.js";
+import { abortWith } from "./abortWith.js";
+import type { ScoreClassesFn } from "./classify.js";
+import { createRunContext } from "./context.js";
+import type { InvalidSample } from "./invalidSample.js";
+import { planRun } from "./plan.js";
+import { pullSamples } from "./pullSamples.js";
+import { runSample } from "./runSample.js";
+import type { RunOptions, RunResult, Sample } from "./types.js";
+
+export const DEFAULT_CONCURRENCY = 64;
+
+/** Anything samples can come from. Iterables are pulled lazily; an Observable pushes (bounded by `concurrency` in flight). */
+export type SampleSource =
+  | Iterable<Sample | InvalidSample>
+  | AsyncIterable<Sample | InvalidSample>
+  | Observable<Sample | InvalidSample>;
+
+/** Internal knobs for tests and the trainer; not part of the documented options. */
+export interface InternalRunOptions extends RunOptions {
+  scoreClasses?: ScoreClassesFn;
+}
+
+export function runNetwork(network: CompiledNetwork, samples: SampleSource, options: RunOptions): Observable<RunResult> {
+  return defer(() => {
+    const plan = planRun(network, options);
+    const ctx = createRunContext(options.clients, options.sampleKey, (options as InternalRunOptions).scoreClasses);
+    const keepTrace = options.trace ?? false;
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+    const stats = { done: 0, failed: 0, inFlight: 0 };
+    const report = options.onProgress
+      ? (): void => options.onProgress!({ ...stats, usage: { ...ctx.usage } })
+      : undefined;
+
+    const project = (sample: Sample | InvalidSample, index: number): Observable<RunResult> => {
+      stats.inFlight++;
+      return runSample(plan, sample, index, ctx, keepTrace);
+    };
+    const results$ = isObservable(samples)
+      ? samples.pipe(mergeMap(project, concurrency))
+      : pullSamples(samples, project, concurrency);
+
+    report?.();
+    return results$.pipe(
+      tap((result) => {
+        stats.inFlight--;
+        stats.done++;
+        if (result.error) stats.failed++;
+        report?.();
+      }),
+      options.failFast ? takeWhile((r: RunResult) => !r.error, true) : (s: Observable<RunResult>) => s,
+      abortWith<RunResult>(options.signal),
+    );
+  });
+}
+
+/** Runs every sample and resolves to the results in input order (with `failFast`, those finished before the stop). */
+export async function runAll(network: CompiledNetwork, samples: SampleSource, options: RunOptions): Promise<RunResult[]> {
+  const results = await lastValueFrom(runNetwork(network, samples, options).pipe(toArray()));
+  const ordered: RunResult[] = new Array(results.length);
+  let dense = true;
+  for (const r of results) {
+    if (r.index < ordered.length) ordered[r.index] = r;
+    else dense = false;
+  }
+  return dense ? ordered : results.sort((a, b) => a.index - b.index);
+}

@@ -1,0 +1,52 @@
+/**
+ * The variables a template sees. Forward templates (src/templates/builtin.ts) read `prompt`, each
+ * parent by name, and `from` (the parents as `{ name, value }` in declared order); a judge layer
+ * also reads `members` (its ensemble's member values) and `candidates` (them as a numbered list).
+ */
+import { renderTemplate } from "../templates/render.js";
+import { ExecError } from "./errors.js";
+
+export interface NamedValue {
+  name: string;
+  value: unknown;
+}
+
+/** Variables of a layer or combine node, from its parents' names and values (same order). */
+export function templateVariables(
+  parentNames: readonly string[],
+  parentValues: readonly unknown[],
+  prompt?: string,
+): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  const from: NamedValue[] = new Array(parentNames.length);
+  for (let i = 0; i < parentNames.length; i++) {
+    vars[parentNames[i]] = parentValues[i];
+    from[i] = { name: parentNames[i], value: parentValues[i] };
+  }
+  vars.from = from;
+  if (prompt !== undefined) vars.prompt = prompt;
+  return vars;
+}
+
+/** Adds a judge layer's `members` and `candidates` ("1. …\n2. …") to its variables. */
+export function addJudgeVariables(vars: Record<string, unknown>, memberValues: readonly unknown[]): Record<string, unknown> {
+  vars.members = memberValues;
+  vars.candidates = memberValues.map((v, i) => `${i + 1}. ${asText(v)}`).join("\n");
+  return vars;
+}
+
+/** Renders a node's template, turning a LiquidJS failure into an `E_TEMPLATE` error that names the node. */
+export function renderNodeTemplate(source: string, vars: Record<string, unknown>, node: string): string {
+  try {
+    return renderTemplate(source, vars);
+  } catch (err) {
+    throw new ExecError("E_TEMPLATE", `rendering the template failed: ${(err as Error).message}`, node, { cause: err });
+  }
+}
+
+/** A value as text: strings as they are, everything else as JSON. */
+export function asText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined || value === null) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}

@@ -38,6 +38,11 @@ interface NodeBase {
 
 export interface LayerNode extends NodeBase {
   kind: "layer";
+  /**
+   * The declared `from` entries: what the template's `from` variable lists, and the names it sees.
+   * Equal to `parents` except for a judge layer, whose parents also include its ensemble's members.
+   */
+  from?: string[];
   /** Template source text (LiquidJS). Variables: `prompt`, each parent by name, `from` (list of {name, value}). */
   template: string;
   /** The built-in or named template this came from, if any. */

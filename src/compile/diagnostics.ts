@@ -1,0 +1,65 @@
+/**
+ * Diagnostics: how the compiler reports what is wrong with a network, and where.
+ */
+import type { Diagnostic } from "./types.js";
+import type { SourceMap } from "../spec/source-map.js";
+import type { PathSegment } from "../spec/path.js";
+
+/** Thrown by APIs that need a valid network (e.g. `loadNetworkFile(...).then(orThrow)`); carries every diagnostic. */
+export class NetworkError extends Error {
+  readonly code = "E_NETWORK_INVALID";
+  constructor(readonly diagnostics: Diagnostic[]) {
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    const first = errors[0] ?? diagnostics[0];
+    super(
+      first
+        ? `invalid network: ${formatDiagnostic(first)}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})` : ""}`
+        : "invalid network",
+    );
+    this.name = "NetworkError";
+  }
+}
+
+/** `file:line:column: error CODE message (did you mean "x"?)`, the format editors and CI logs understand. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
+  const hint = d.suggestion ? ` (did you mean "${d.suggestion}"?)` : "";
+  return `${where}: ${d.severity} ${d.code} ${d.message}${hint}`;
+}
+
+/** Collects diagnostics during compilation, locating each by its document path. */
+export class DiagnosticSink {
+  readonly errors: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+
+  constructor(readonly sourceMap: SourceMap) {}
+
+  error(code: string, message: string, at: PathSegment[], options: { key?: boolean; suggestion?: string } = {}): void {
+    this.errors.push(this.make("error", code, message, at, options));
+  }
+
+  warning(code: string, message: string, at: PathSegment[], options: { key?: boolean; suggestion?: string } = {}): void {
+    this.warnings.push(this.make("warning", code, message, at, options));
+  }
+
+  private make(
+    severity: Diagnostic["severity"],
+    code: string,
+    message: string,
+    at: PathSegment[],
+    options: { key?: boolean; suggestion?: string },
+  ): Diagnostic {
+    return {
+      severity,
+      code,
+      message,
+      ...this.sourceMap.at(at, { key: options.key }),
+      ...(options.suggestion ? { suggestion: options.suggestion } : {}),
+    };
+  }
+}
+
+/** Document order, so a file's diagnostics read top to bottom. */
+export function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return a.line - b.line || a.column - b.column || a.code.localeCompare(b.code);
+}

@@ -1,0 +1,36 @@
+/**
+ * "Did you mean …?" for misspelt names: the candidate with the smallest edit distance, when it is
+ * close enough to be a plausible typo (at most a third of the name's length, and at least 1).
+ */
+
+/** Levenshtein distance (insertions, deletions, substitutions), in O(|a|·|b|) time and O(|b|) space. */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The nearest candidate to `name`, or undefined when none is close enough to be a typo. */
+export function nearestName(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    if (c === name) continue;
+    // Case slips ("Y" for "y") count as one edit, whatever the length.
+    const d = c.toLowerCase() === name.toLowerCase() ? 1 : editDistance(name, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(limit, 2) && bestDistance < Math.max(name.length, 1) ? best : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * `loadExamples`: one data file → examples keyed by the network's inputs, plus the records that
+ * were left out and why. Whole-file failures (missing, unparsable, nothing usable) throw a
+ * `DataError`; a bad record never does.
+ */
+import { readFile } from "node:fs/promises";
+import type { DataFormat, DataProblem, Example, ReadResult } from "./types.js";
+import { DataError } from "./errors.js";
+import { detectFormat } from "./formats/detect.js";
+import { readJsonl } from "./formats/jsonl.js";
+import { readCsv } from "./formats/csv.js";
+import { readJsonDocument } from "./formats/json.js";
+import { recordsToExamples, resolveMapping, type FieldMapping, type MappingOptions } from "./mapping.js";
+
+export interface LoadOptions extends MappingOptions {
+  format?: "auto" | DataFormat;
+  /** Keep at most this many examples (the first ones in the file). */
+  limit?: number;
+}
+
+export interface LoadResult {
+  examples: Example[];
+  problems: DataProblem[];
+  /** The format that was read. */
+  format: DataFormat;
+  /** Which file field fed each input and the gold. */
+  mapping: FieldMapping;
+}
+
+const READERS: Record<DataFormat, (text: string, file: string) => ReadResult> = {
+  jsonl: readJsonl,
+  csv: readCsv,
+  bbh: readJsonDocument,
+};
+
+export async function loadExamples(path: string, opts: LoadOptions): Promise<LoadResult> {
+  const text = await readDataFile(path);
+  return parseExamples(text, path, opts);
+}
+
+/** The same as `loadExamples` for text already in memory (`path` names it in messages). */
+export function parseExamples(text: string, path: string, opts: LoadOptions): LoadResult {
+  if (opts.inputs.length === 0) throw new DataError("E_DATA_OPTIONS", "the network declares no inputs to map the data to", path);
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 0)) {
+    throw new DataError("E_DATA_OPTIONS", `limit must be a whole number ≥ 0, got ${opts.limit}`, path);
+  }
+  const format = !opts.format || opts.format === "auto" ? detectFormat(path, text) : opts.format;
+  const { records, problems: readProblems } = READERS[format](text, path);
+  if (records.length === 0) {
+    const why = readProblems.length > 0
+      ? `none of its records could be read (${describeFirst(readProblems)})`
+      : "it contains no records";
+    throw new DataError("E_DATA_EMPTY", `no usable record: ${why}`, path);
+  }
+  const fileFields = new Set(records.flatMap((r) => Object.keys(r.fields)));
+  const mapping = resolveMapping(opts, format, fileFields, path);
+  const converted = recordsToExamples(records, mapping, path);
+  const problems = [...readProblems, ...converted.problems].sort((a, b) => a.line - b.line);
+  if (converted.examples.length === 0) {
+    throw new DataError(
+      "E_DATA_EMPTY",
+      `no usable record: all ${records.length + readProblems.length} records have problems (${describeFirst(problems)})`,
+      path,
+    );
+  }
+  const examples = opts.limit === undefined ? converted.examples : converted.examples.slice(0, opts.limit);
+  return { examples, problems, format, mapping };
+}
+
+async function readDataFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new DataError("E_DATA_NOT_FOUND", "no such file", path);
+    if (code === "EISDIR") throw new DataError("E_DATA_NOT_FOUND", "is a directory, not a data file", path);
+    throw new DataError("E_DATA_NOT_FOUND", `cannot read the file (${(err as Error).message})`, path);
+  }
+}
+
+function describeFirst(problems: DataProblem[]): string {
+  const first = problems[0];
+  const more = problems.length > 1 ? ` and ${problems.length - 1} more` : "";
+  return `line ${first.line}: ${first.message}${more}`;
+}

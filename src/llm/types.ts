@@ -82,6 +82,9 @@ export interface ModelClient {
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** Throws an `UnsupportedError` (src/llm/errors.ts) when capabilities().exactScoring is false. */
   score(request: ScoreRequest): Promise<ScoreResult>;
+  /** Optional: several requests as one unit (one HTTP request for legacy completions); results in order. */
+  generateBatch?(requests: GenerateRequest[]): Promise<GenerateResult[]>;
+  scoreBatch?(requests: ScoreRequest[]): Promise<ScoreResult[]>;
   close?(): Promise<void>;
 }
 
@@ -101,6 +104,8 @@ export interface ProviderContext {
   /** Directory that relative paths (GGUF files) resolve against: the network file's directory. */
   baseDir: string;
   env: NodeJS.ProcessEnv;
+  /** Where a provider reports a setting it had to adjust (e.g. topLogprobs clamped). */
+  warn?: (message: string) => void;
 }
 
 /** Builds a bare provider client; middleware (cache, limits, retries, usage) is added by src/llm/factory.ts. */

@@ -1,0 +1,55 @@
+/** Small helpers for AbortSignals shared by the middleware. */
+import { AbortedError } from "./errors.js";
+
+/** Rejects with an AbortedError as soon as `signal` aborts, else settles like `promise`. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, where?: string): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new AbortedError({ where }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError({ where }));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
+}
+
+/** Waits `ms`, rejecting early with an AbortedError if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return raceAbort(
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener("abort", () => clearTimeout(timer), { once: true });
+    }),
+    signal,
+  );
+}
+
+/**
+ * One underlying operation shared by several callers (de-duplication, batching): its signal
+ * aborts only when every caller has aborted. A caller without a signal keeps it alive forever.
+ */
+export class SharedAbort {
+  private readonly controller = new AbortController();
+  private live = 0;
+  readonly signal: AbortSignal = this.controller.signal;
+
+  join(signal: AbortSignal | undefined): void {
+    if (!signal) {
+      this.live += Infinity;
+      return;
+    }
+    if (signal.aborted) return;
+    this.live += 1;
+    signal.addEventListener("abort", () => {
+      this.live -= 1;
+      if (this.live <= 0) this.controller.abort();
+    }, { once: true });
+  }
+
+  /** Call once every caller has joined: aborts now if all of them are already aborted. */
+  seal(): void {
+    if (this.live <= 0) this.controller.abort();
+  }
+}

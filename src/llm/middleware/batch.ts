@@ -1,0 +1,95 @@
+/**
+ * Collects concurrent requests that share every parameter but the prompt into one batch call
+ * (`generateBatch`/`scoreBatch`: one legacy completions request with a list of prompts), as the
+ * original DLN did with 20 prompts per request. A batch is sent when it is full or after a short
+ * window (a few ms), so a lone request waits at most that long. Each caller gets its own result
+ * (the provider splits a response by choice `index`) and can abort alone; the batch's request is
+ * aborted only when every caller has aborted. Only active when the client reports
+ * `capabilities().batching > 1`.
+ */
+import { raceAbort, SharedAbort } from "../abort.js";
+import { canonicalJSON } from "../canonical.js";
+import type { GenerateRequest, ModelClient, ScoreRequest } from "../types.js";
+import { perRequestOnly, wrapClient } from "./wrap.js";
+
+export interface BatchOptions {
+  /** Most requests per batch. Default: the client's capabilities().batching. */
+  batchSize?: number;
+  /** How long the first request of a batch waits for company. Default 5 ms. */
+  windowMs?: number;
+}
+
+interface Pending<Req, Res> {
+  request: Req;
+  resolve: (value: Res) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Groups items by key and flushes each group when full or when its window closes. */
+export class Batcher<Req extends { signal?: AbortSignal }, Res> {
+  private readonly groups = new Map<string, Pending<Req, Res>[]>();
+  constructor(
+    private readonly size: number,
+    private readonly windowMs: number,
+    private readonly send: (requests: Req[]) => Promise<Res[]>,
+  ) {}
+
+  add(key: string, request: Req): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      let group = this.groups.get(key);
+      if (!group) {
+        group = [];
+        this.groups.set(key, group);
+        const flushing = group;
+        setTimeout(() => this.flush(key, flushing), this.windowMs);
+      }
+      group.push({ request, resolve, reject });
+      if (group.length >= this.size) this.flush(key, group);
+    });
+  }
+
+  private flush(key: string, group: Pending<Req, Res>[]): void {
+    if (this.groups.get(key) !== group) return; // already sent
+    this.groups.delete(key);
+    const shared = new SharedAbort();
+    for (const p of group) shared.join(p.request.signal);
+    shared.seal();
+    const requests = group.map((p) => ({ ...p.request, signal: shared.signal }));
+    this.send(requests).then(
+      (results) => group.forEach((p, i) => p.resolve(results[i])),
+      (error) => group.forEach((p) => p.reject(error)),
+    );
+  }
+}
+
+const generateGroup = (r: GenerateRequest) => {
+  const { prompt: _p, signal: _s, sampleKey: _k, ...params } = r;
+  return canonicalJSON(params);
+};
+
+export function withBatching(inner: ModelClient, options: BatchOptions = {}): ModelClient {
+  if (!inner.generateBatch && !inner.scoreBatch) return inner;
+  let sizeKnown: Promise<number> | undefined;
+  const size = () => (sizeKnown ??= options.batchSize !== undefined
+    ? Promise.resolve(options.batchSize)
+    : inner.capabilities().then((c) => c.batching, (err) => ((sizeKnown = undefined), Promise.reject(err))));
+  const windowMs = options.windowMs ?? 5;
+  let generating: Batcher<GenerateRequest, Awaited<ReturnType<ModelClient["generate"]>>> | undefined;
+  let scoring: Batcher<ScoreRequest, Awaited<ReturnType<ModelClient["score"]>>> | undefined;
+
+  return perRequestOnly(wrapClient(inner, {
+    async generate(r) {
+      const n = await size();
+      if (n <= 1 || !inner.generateBatch) return inner.generate(r);
+      generating ??= new Batcher(n, windowMs, (rs) => inner.generateBatch!(rs));
+      return raceAbort(generating.add(generateGroup(r), r), r.signal, inner.id);
+    },
+    async score(r) {
+      const caps = await inner.capabilities();
+      const n = await size();
+      if (n <= 1 || !inner.scoreBatch || !caps.exactScoring) return inner.score(r);
+      scoring ??= new Batcher(n, windowMs, (rs) => inner.scoreBatch!(rs));
+      return raceAbort(scoring.add("score", r), r.signal, inner.id);
+    },
+  }));
+}

@@ -1,0 +1,24 @@
+/**
+ * Applies a model's default settings (temperature, maxTokens, stop, seed, topLogprobs) to every
+ * request that does not set them. Outermost, so that the cache key and de-duplication see the
+ * request that is actually sent.
+ */
+import type { ModelSpec } from "../../spec/types.js";
+import type { GenerateRequest, ModelClient } from "../types.js";
+import { wrapClient } from "./wrap.js";
+
+export function requestDefaults(spec: ModelSpec): Partial<GenerateRequest> {
+  const stop = spec.stop === undefined ? undefined : Array.isArray(spec.stop) ? spec.stop : [spec.stop];
+  return { temperature: spec.temperature, maxTokens: spec.maxTokens, stop, seed: spec.seed, topLogprobs: spec.topLogprobs };
+}
+
+export function withDefaults(inner: ModelClient, defaults: Partial<GenerateRequest>): ModelClient {
+  const apply = (r: GenerateRequest): GenerateRequest => {
+    const out: GenerateRequest = { ...r };
+    for (const [key, value] of Object.entries(defaults) as [keyof GenerateRequest, never][]) {
+      if (out[key] === undefined && value !== undefined) out[key] = value;
+    }
+    return out;
+  };
+  return wrapClient(inner, { generate: (r) => inner.generate(apply(r)) });
+}

@@ -1,0 +1,70 @@
+/**
+ * Retries with exponential backoff and full jitter, honouring the server's retry-after (carried
+ * on the error as `retryAfterMs`). Only errors marked retryable are retried: 429, 5xx, timeouts,
+ * dropped connections, malformed bodies; never 400, 401, 403, 404 or a caller's abort. After the
+ * last attempt the last error is thrown, its message saying how many attempts were made.
+ */
+import { sleep } from "../abort.js";
+import { LLMError } from "../errors.js";
+import type { ModelClient } from "../types.js";
+import { wrapClient } from "./wrap.js";
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 4. */
+  maxRetries?: number;
+  /** First backoff. Default 500 ms. */
+  baseDelayMs?: number;
+  /** Longest backoff, and the longest retry-after honoured. Default 30 s / 120 s. */
+  maxDelayMs?: number;
+  maxRetryAfterMs?: number;
+  /** For tests: a seeded random source. */
+  random?: () => number;
+  /** Told about each retry (for progress displays); never given a secret. */
+  onRetry?: (info: { where: string; attempt: number; delayMs: number; error: LLMError }) => void;
+}
+
+export const isRetryable = (err: unknown): err is LLMError => err instanceof LLMError && err.retryable;
+
+/** The delay before retry number `attempt` (0-based): max(retry-after, jittered exponential). */
+export function backoffDelay(attempt: number, err: LLMError, o: Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs" | "random">>): number {
+  const exponential = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** attempt);
+  const jittered = exponential / 2 + o.random() * (exponential / 2);
+  const hinted = err.retryAfterMs === undefined ? 0 : Math.min(err.retryAfterMs, o.maxRetryAfterMs);
+  return Math.max(jittered, hinted);
+}
+
+export async function retrying<T>(where: string, options: RetryOptions, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  const maxRetries = options.maxRetries ?? 4;
+  const o = {
+    baseDelayMs: options.baseDelayMs ?? 500,
+    maxDelayMs: options.maxDelayMs ?? 30_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
+    random: options.random ?? Math.random,
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRetryable(err) || signal?.aborted) throw err;
+      if (attempt >= maxRetries) {
+        err.message += ` [gave up after ${attempt + 1} attempts]`;
+        throw err;
+      }
+      const delayMs = backoffDelay(attempt, err, o);
+      options.onRetry?.({ where, attempt: attempt + 1, delayMs, error: err });
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+export function withRetry(inner: ModelClient, options: RetryOptions = {}): ModelClient {
+  const run = <T>(signal: AbortSignal | undefined, fn: () => Promise<T>) => retrying(inner.id, options, signal, fn);
+  return wrapClient(inner, {
+    // Discovery probes can meet the same transient failures as requests.
+    capabilities: () => run(undefined, () => inner.capabilities()),
+    generate: (r) => run(r.signal, () => inner.generate(r)),
+    score: (r) => run(r.signal, () => inner.score(r)),
+    generateBatch: inner.generateBatch && ((rs) => run(rs[0]?.signal, () => inner.generateBatch!(rs))),
+    scoreBatch: inner.scoreBatch && ((rs) => run(rs[0]?.signal, () => inner.scoreBatch!(rs))),
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * Exact teacher-forced scoring: log p(target | context) token by token, from the full softmax
+ * llama.cpp returns at each position that predicts a target token.
+ */
+import type { LlamaModel } from "node-llama-cpp";
+import type { TopLogprob } from "../types.js";
+import { logprobOf } from "./llama-sampling.js";
+import type { LlamaSequenceRunner } from "./llama-sequence.js";
+import { tokenTexts, type ScorePlan } from "./llama-tokens.js";
+
+/**
+ * Evaluates `plan.tokens` minus the last (no position predicts past the target), asking for
+ * the distribution at each position from the context's last token on. The sequence keeps the
+ * context's KV state, so the next target on the same context only evaluates its own tokens + 1.
+ */
+export async function scoreTarget(runner: LlamaSequenceRunner, model: LlamaModel, plan: ScorePlan): Promise<TopLogprob[]> {
+  const targetTokens = plan.tokens.slice(plan.targetStart);
+  if (targetTokens.length === 0) return [];
+  const outputs = await runner.evaluate(plan.tokens.slice(0, -1), plan.targetStart - 1, { probabilities: true });
+  const texts = tokenTexts(model, targetTokens, plan.tokens.slice(0, plan.targetStart));
+  return targetTokens.map((token, i) => {
+    const probabilities = outputs[i]?.next.probabilities;
+    if (!probabilities) throw new Error(`llama.cpp returned no distribution for target token ${i}`);
+    return { token: texts[i], logprob: logprobOf(probabilities.get(token)) };
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * What an OpenAI-compatible endpoint supports, found out with at most four tiny requests the
+ * first time a model on it is used, and remembered per endpoint and model for the process:
+ *
+ * 1. legacy completions with `echo`, `logprobs: 1`, `max_tokens: 0` (exact scoring, as vLLM and
+ *    Together offer); if refused (400),
+ * 2. the same with `max_tokens: 1` (some servers refuse 0; the generated token is ignored when
+ *    scoring); if refused,
+ * 3. plain legacy completions with `max_tokens: 1` (completions without echo); 404 at any step
+ *    means there are no legacy completions (OpenAI's chat models);
+ * 4. when generation will use chat: chat with `logprobs`, `top_logprobs: 20`.
+ *
+ * Authentication failures and transient errors propagate (nothing is remembered then).
+ */
+import type { ModelSpec } from "../../spec/types.js";
+import { BadRequestError, LLMError } from "../errors.js";
+
+export interface EndpointFeatures {
+  /** Legacy completions exist for this model. */
+  completions: boolean;
+  /** Legacy completions echo the prompt with logprobs and text offsets. */
+  echo: boolean;
+  /** max_tokens to send with echo scoring (0, or 1 where 0 is refused). */
+  echoMaxTokens: 0 | 1;
+  completionsTopLogprobs: number;
+  chatTopLogprobs: number;
+}
+
+export type Post = (kind: "chat" | "completions", body: Record<string, unknown>, signal?: AbortSignal) => Promise<unknown>;
+
+const remembered = new Map<string, Promise<EndpointFeatures>>();
+
+/** Forget every remembered endpoint (tests; a server that was upgraded in place). */
+export function forgetCapabilities(): void {
+  remembered.clear();
+}
+
+const PROBE_PROMPT = "Hello world";
+const PROBE_TIMEOUT_MS = 30_000;
+
+type Outcome = { ok: true; body: unknown } | { ok: false; status: number };
+
+async function attempt(post: Post, kind: "chat" | "completions", body: Record<string, unknown>, timeoutMs: number): Promise<Outcome> {
+  try {
+    return { ok: true, body: await post(kind, body, AbortSignal.timeout(timeoutMs)) };
+  } catch (err) {
+    // "Not there" and "not accepted" are answers; anything else (auth, outage) is the caller's problem.
+    if (err instanceof LLMError && (err.status === 404 || err.status === 400 || err.status === 422 || err instanceof BadRequestError)) {
+      return { ok: false, status: err.status ?? 400 };
+    }
+    throw err;
+  }
+}
+
+function echoWorks(body: unknown): boolean {
+  const choice = (body as { choices?: Array<{ logprobs?: { token_logprobs?: unknown; text_offset?: unknown } }> })?.choices?.[0];
+  const lp = choice?.logprobs;
+  return Array.isArray(lp?.token_logprobs) && lp.token_logprobs.length > 0 && Array.isArray(lp?.text_offset);
+}
+
+function hasLegacyLogprobs(body: unknown): boolean {
+  const lp = (body as { choices?: Array<{ logprobs?: { token_logprobs?: unknown } }> })?.choices?.[0]?.logprobs;
+  return Array.isArray(lp?.token_logprobs);
+}
+
+function chatTopCount(body: unknown): number {
+  const content = (body as { choices?: Array<{ logprobs?: { content?: Array<{ top_logprobs?: unknown[] }> } }> })?.choices?.[0]?.logprobs?.content;
+  if (!Array.isArray(content) || content.length === 0) return 0;
+  return Math.min(20, Math.max(1, content[0]?.top_logprobs?.length ?? 0));
+}
+
+async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
+  const model = spec.model;
+  const timeoutMs = spec.timeoutMs ?? PROBE_TIMEOUT_MS;
+  const features: EndpointFeatures = { completions: false, echo: false, echoMaxTokens: 0, completionsTopLogprobs: 0, chatTopLogprobs: 0 };
+  if (spec.api !== "chat" || spec.scoring === "exact" || spec.scoring === "auto" || spec.scoring === undefined) {
+    const echoBody = { model, prompt: PROBE_PROMPT, echo: true, logprobs: 1, temperature: 0 };
+    let outcome = await attempt(post, "completions", { ...echoBody, max_tokens: 0 }, timeoutMs);
+    if (!outcome.ok && outcome.status !== 404) {
+      features.echoMaxTokens = 1;
+      outcome = await attempt(post, "completions", { ...echoBody, max_tokens: 1 }, timeoutMs);
+    }
+    if (outcome.ok) {
+      features.completions = true;
+      features.echo = echoWorks(outcome.body);
+      features.completionsTopLogprobs = hasLegacyLogprobs(outcome.body) ? 5 : 0;
+    } else if (outcome.status !== 404) {
+      const plain = await attempt(post, "completions", { model, prompt: PROBE_PROMPT, max_tokens: 1, logprobs: 1 }, timeoutMs);
+      if (plain.ok) {
+        features.completions = true;
+        features.completionsTopLogprobs = hasLegacyLogprobs(plain.body) ? 5 : 0;
+      }
+    }
+    if (!features.echo) features.echoMaxTokens = 0;
+  }
+  const usesChat = spec.api === "chat" || (spec.api !== "completions" && !features.completions);
+  if (usesChat) {
+    const chat = await attempt(post, "chat", { model, messages: [{ role: "user", content: PROBE_PROMPT }], max_tokens: 1, logprobs: true, top_logprobs: 20 }, timeoutMs);
+    features.chatTopLogprobs = chat.ok ? chatTopCount(chat.body) : 0;
+  }
+  return features;
+}
+
+/** The endpoint's features, probed once per (endpoint, model, api) and remembered. */
+export function discoverCapabilities(baseURL: string, spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
+  const key = JSON.stringify([baseURL, spec.model, spec.api ?? "auto", spec.azure?.apiVersion ?? ""]);
+  let found = remembered.get(key);
+  if (!found) {
+    found = probe(spec, post);
+    remembered.set(key, found);
+    found.catch(() => remembered.delete(key));
+  }
+  return found;
+}

@@ -1,0 +1,152 @@
+/**
+ * Reading OpenAI-compatible response bodies. Every body is checked before use: a malformed one
+ * becomes a MalformedResponseError (retried), never a half-parsed result.
+ */
+import { MalformedResponseError } from "../errors.js";
+import type { Completion, TokenLogprob, TopLogprob, Usage } from "../types.js";
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export interface ParsedChoice {
+  index: number;
+  completion: Completion;
+}
+
+export interface ParsedBody {
+  choices: ParsedChoice[];
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+function fail(where: string, detail: string): never {
+  throw new MalformedResponseError(detail, { where });
+}
+
+function baseBody(body: unknown, where: string): { choices: Json[]; usage: Json | undefined } {
+  if (!isObject(body)) fail(where, typeof body === "string" ? "the body is not JSON" : "the body is not a JSON object");
+  if (!Array.isArray(body.choices) || !body.choices.every(isObject)) fail(where, "`choices` is missing or not a list of objects");
+  return { choices: body.choices as Json[], usage: isObject(body.usage) ? body.usage : undefined };
+}
+
+function usageOf(usage: Json | undefined): Pick<ParsedBody, "promptTokens" | "completionTokens"> {
+  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  return { promptTokens: n(usage?.prompt_tokens), completionTokens: n(usage?.completion_tokens) };
+}
+
+function sortedTop(entries: TopLogprob[]): TopLogprob[] {
+  return entries.sort((a, b) => b.logprob - a.logprob);
+}
+
+/** Legacy completions logprobs: parallel arrays `tokens`, `token_logprobs`, `top_logprobs`, `text_offset`. */
+export interface LegacyLogprobs {
+  tokens: string[];
+  logprobs: (number | null)[];
+  top: (TopLogprob[] | undefined)[];
+  offsets: number[] | undefined;
+}
+
+export function readLegacyLogprobs(value: unknown, where: string): LegacyLogprobs | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!isObject(value)) fail(where, "`logprobs` is not an object");
+  const { tokens, token_logprobs, top_logprobs, text_offset } = value;
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === "string")) fail(where, "`logprobs.tokens` is not a list of strings");
+  if (!Array.isArray(token_logprobs) || token_logprobs.length !== tokens.length || !token_logprobs.every((l) => l === null || typeof l === "number")) {
+    fail(where, "`logprobs.token_logprobs` does not match `logprobs.tokens`");
+  }
+  let offsets: number[] | undefined;
+  if (text_offset !== undefined && text_offset !== null) {
+    if (!Array.isArray(text_offset) || text_offset.length !== tokens.length || !text_offset.every((o) => typeof o === "number")) {
+      fail(where, "`logprobs.text_offset` does not match `logprobs.tokens`");
+    }
+    offsets = text_offset as number[];
+  }
+  const top = tokens.map((_t, i) => {
+    const entry = Array.isArray(top_logprobs) ? top_logprobs[i] : undefined;
+    if (!isObject(entry)) return undefined;
+    return sortedTop(Object.entries(entry).filter(([, l]) => typeof l === "number").map(([token, logprob]) => ({ token, logprob: logprob as number })));
+  });
+  return { tokens: tokens as string[], logprobs: token_logprobs as (number | null)[], top, offsets };
+}
+
+/** A legacy completions body: choices carry `text`, `index` and optional logprobs. */
+export function parseCompletionsBody(body: unknown, where: string, withTop: boolean): ParsedBody {
+  const { choices, usage } = baseBody(body, where);
+  const parsed = choices.map((choice, position): ParsedChoice => {
+    if (typeof choice.text !== "string") fail(where, "a choice has no `text`");
+    const index = typeof choice.index === "number" ? choice.index : position;
+    const lp = readLegacyLogprobs(choice.logprobs, where);
+    const tokens: TokenLogprob[] | undefined = lp?.tokens.map((token, i) => ({
+      token,
+      logprob: lp.logprobs[i] ?? 0,
+      ...(withTop && lp.top[i] ? { top: lp.top[i] } : {}),
+    }));
+    return { index, completion: { text: choice.text, tokens, finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : undefined } };
+  });
+  return { choices: parsed.sort((a, b) => a.index - b.index), ...usageOf(usage) };
+}
+
+/** A chat completions body: choices carry `message.content` and optional `logprobs.content`. */
+export function parseChatBody(body: unknown, where: string, withTop: boolean): ParsedBody {
+  const { choices, usage } = baseBody(body, where);
+  const parsed = choices.map((choice, position): ParsedChoice => {
+    const message = choice.message;
+    if (!isObject(message)) fail(where, "a choice has no `message`");
+    const content = message.content ?? "";
+    if (typeof content !== "string") fail(where, "`message.content` is not text");
+    let tokens: TokenLogprob[] | undefined;
+    const lp = choice.logprobs;
+    if (isObject(lp) && Array.isArray(lp.content)) {
+      tokens = lp.content.map((entry): TokenLogprob => {
+        if (!isObject(entry) || typeof entry.token !== "string" || typeof entry.logprob !== "number") fail(where, "a `logprobs.content` entry is malformed");
+        const top = Array.isArray(entry.top_logprobs)
+          ? sortedTop(entry.top_logprobs.filter((t): t is Json => isObject(t) && typeof t.token === "string" && typeof t.logprob === "number")
+              .map((t) => ({ token: t.token as string, logprob: t.logprob as number })))
+          : undefined;
+        return { token: entry.token, logprob: entry.logprob, ...(withTop && top ? { top } : {}) };
+      });
+    }
+    const index = typeof choice.index === "number" ? choice.index : position;
+    return { index, completion: { text: content, tokens, finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : undefined } };
+  });
+  return { choices: parsed.sort((a, b) => a.index - b.index), ...usageOf(usage) };
+}
+
+/**
+ * The target's tokens in an echoed `context + target`, found from the server's `text_offset`s:
+ * the target starts at the first token whose offset is ≥ the context's length. A token that
+ * straddles the boundary (starts inside the context, ends inside the target, as when the
+ * tokenizer merges the context's last characters with the target's first) belongs to the target:
+ * its probability is about target text, and dropping it would score a target that lost its first
+ * characters. Tokens at or after the end of `context + target` (generated, when an endpoint needs
+ * max_tokens ≥ 1) are dropped. Offsets count Unicode code points (Python `str` indices, as vLLM
+ * reports them), so lengths are measured in code points too. The first token of a sequence has no
+ * logprob (`null`); it only occurs in the target when the context is empty, and is skipped then.
+ */
+export function targetTokensFromEcho(lp: LegacyLogprobs, context: string, target: string, where: string): TopLogprob[] {
+  if (!lp.offsets) fail(where, "echoed logprobs have no `text_offset`, so the target cannot be located");
+  const contextLength = [...context].length;
+  const end = contextLength + [...target].length;
+  let start = lp.offsets.findIndex((offset) => offset >= contextLength);
+  if (start === -1) start = lp.tokens.length;
+  const previous = start - 1;
+  if (previous >= 0 && lp.offsets[previous] + [...lp.tokens[previous]].length > contextLength) start = previous;
+  const out: TopLogprob[] = [];
+  for (let i = start; i < lp.tokens.length && lp.offsets[i] < end; i++) {
+    const logprob = lp.logprobs[i];
+    if (logprob === null) continue;
+    out.push({ token: lp.tokens[i], logprob });
+  }
+  return out;
+}
+
+/** Usage of one HTTP response, with a character-based estimate where the server reports none. */
+export function usageFrom(parsed: ParsedBody, promptChars: number, completionChars: number): Usage {
+  return {
+    requests: 1,
+    promptTokens: parsed.promptTokens ?? Math.ceil(promptChars / 4),
+    completionTokens: parsed.completionTokens ?? Math.ceil(completionChars / 4),
+    cacheHits: 0,
+    cost: 0,
+  };
+}

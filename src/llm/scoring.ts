@@ -1,0 +1,194 @@
+/**
+ * Scoring, provider-independent: how likely a model finds a target after a context.
+ *
+ * - `targetLogLikelihood`: ℓ(t | context), the mean per-token logprob of the target under
+ *   teacher forcing, skipping a burn-in of the first target tokens (TRAINING.md).
+ * - `scoreClasses`: a distribution over a layer's classes, by the best means the endpoint has:
+ *   `exact` (each verbalizer scored as a target), `classes` (top logprobs of the first generated
+ *   token) or `accuracy` (generate and compare; the last resort).
+ * - `chooseScoringMode`: picks the mode before anything is spent, and refuses, naming what would
+ *   work, when the network needs something the endpoint cannot do.
+ */
+import type { ClassDef } from "../compile/types.js";
+import type { ScoringMode } from "../spec/types.js";
+import { UnsupportedError } from "./errors.js";
+import { addUsage, emptyUsage, type Capabilities, type ModelClient, type TopLogprob, type Usage } from "./types.js";
+
+export type ResolvedScoringMode = "exact" | "classes" | "accuracy";
+
+export interface ClassScores {
+  /** Label → probability; sums to 1. */
+  probs: Record<string, number>;
+  mode: ResolvedScoringMode;
+  usage: Usage;
+}
+
+export interface ScoreClassesOptions {
+  mode?: ScoringMode;
+  /** How the probabilities of a class's verbalizers (and their variants) combine. Default `sum`. */
+  combine?: "sum" | "max";
+  signal?: AbortSignal;
+}
+
+/** Mean logprob per target token, skipping the first ⌊burnIn·n⌋ tokens (at least one token is kept). */
+export function meanLogprob(tokens: TopLogprob[], burnIn = 0): number {
+  if (tokens.length === 0) return 0;
+  const skip = Math.min(tokens.length - 1, Math.floor(Math.max(0, burnIn) * tokens.length));
+  const kept = tokens.slice(skip);
+  return kept.reduce((s, t) => s + t.logprob, 0) / kept.length;
+}
+
+/** ℓ(target | context): mean per-token logprob of `target` after `context` (exact scoring). */
+export async function targetLogLikelihood(
+  client: ModelClient, context: string, target: string, opts: { burnIn?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  const { tokens } = await client.score({ context, target, signal: opts.signal });
+  return meanLogprob(tokens, opts.burnIn);
+}
+
+/** Spellings of a verbalizer a model may produce: as written, lower, Capitalised, UPPER. */
+export function caseVariants(text: string): string[] {
+  const lower = text.toLowerCase();
+  return [...new Set([text, lower, lower.charAt(0).toUpperCase() + lower.slice(1), text.toUpperCase()])];
+}
+
+function combineInto(values: number[], how: "sum" | "max"): number {
+  if (values.length === 0) return 0;
+  return how === "max" ? Math.max(...values) : values.reduce((s, v) => s + v, 0);
+}
+
+function normalise(raw: Record<string, number>): Record<string, number> {
+  const total = Object.values(raw).reduce((s, v) => s + v, 0);
+  const labels = Object.keys(raw);
+  if (!(total > 0)) return Object.fromEntries(labels.map((l) => [l, 1 / labels.length]));
+  return Object.fromEntries(labels.map((l) => [l, raw[l] / total]));
+}
+
+/** Exact: P(verbalizer | prompt) for each verbalizer, with and without a leading space. */
+async function exactClassScores(client: ModelClient, prompt: string, classes: ClassDef[], combine: "sum" | "max", signal?: AbortSignal) {
+  const usage = emptyUsage();
+  const raw: Record<string, number> = {};
+  await Promise.all(classes.map(async (c) => {
+    const targets = [...new Set(c.verbalizers.flatMap((v) => [v, " " + v.trimStart()]))];
+    const probs = await Promise.all(targets.map(async (target) => {
+      const result = await client.score({ context: prompt, target, signal });
+      addUsage(usage, result.usage);
+      return Math.exp(result.tokens.reduce((s, t) => s + t.logprob, 0));
+    }));
+    raw[c.label] = combineInto(probs, combine);
+  }));
+  return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
+}
+
+/**
+ * Which classes a top-logprob token stands for: those with a verbalizer whose case variant equals
+ * the token without its leading whitespace; failing that, those with a variant the token begins
+ * (a multi-token verbalizer's first piece, e.g. "pos" for "positive").
+ */
+export function classesForToken(token: string, classes: ClassDef[]): string[] {
+  const text = token.trimStart();
+  if (!text) return [];
+  const variants = (c: ClassDef) => c.verbalizers.flatMap((v) => caseVariants(v.trim()));
+  const exact = classes.filter((c) => variants(c).includes(text)).map((c) => c.label);
+  if (exact.length) return exact;
+  return classes.filter((c) => variants(c).some((v) => v.startsWith(text))).map((c) => c.label);
+}
+
+/**
+ * From the top logprobs of one generated token: each class gets the summed (or max) probability
+ * of the tokens that stand for it; a class none of them stands for gets the smallest probability
+ * returned (it was not in the top k, so it is at most that likely); then renormalise.
+ */
+export function classProbsFromTop(top: TopLogprob[], classes: ClassDef[], combine: "sum" | "max"): Record<string, number> {
+  const matched: Record<string, number[]> = Object.fromEntries(classes.map((c) => [c.label, []]));
+  const seen = new Set<string>();
+  for (const t of top) {
+    if (seen.has(t.token)) continue;
+    seen.add(t.token);
+    for (const label of classesForToken(t.token, classes)) matched[label].push(Math.exp(t.logprob));
+  }
+  const floor = top.length ? Math.min(...top.map((t) => Math.exp(t.logprob))) : 0;
+  return normalise(Object.fromEntries(classes.map((c) => [c.label, matched[c.label].length ? combineInto(matched[c.label], combine) : floor])));
+}
+
+async function topLogprobClassScores(client: ModelClient, prompt: string, classes: ClassDef[], combine: "sum" | "max", k: number, signal?: AbortSignal) {
+  const result = await client.generate({ prompt, maxTokens: 1, temperature: 0, topLogprobs: k, signal });
+  const first = result.completions[0]?.tokens?.[0];
+  if (!first) {
+    throw new UnsupportedError("The endpoint returned no logprobs for the generated token, so class scoring is not possible",
+      "Use scoring: \"accuracy\", or an endpoint that returns top logprobs", { where: client.id });
+  }
+  const top = first.top?.length ? first.top : [{ token: first.token, logprob: first.logprob }];
+  return { probs: classProbsFromTop(top, classes, combine), usage: result.usage };
+}
+
+/** The first word of an answer, lower-cased, without surrounding punctuation. */
+export function firstWord(text: string): string {
+  const word = text.trim().split(/\s+/)[0] ?? "";
+  return word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "").toLowerCase();
+}
+
+/**
+ * Accuracy: generate greedily and compare the answer's first word with each class's label and
+ * verbalizers (first words, case-insensitive). The matched class gets probability 1; when none
+ * (or several) match, the probability is spread evenly, which says "no information".
+ */
+async function accuracyClassScores(client: ModelClient, prompt: string, classes: ClassDef[], signal?: AbortSignal) {
+  const result = await client.generate({ prompt, temperature: 0, signal });
+  const answer = firstWord(result.completions[0]?.text ?? "");
+  const hits = classes.filter((c) => [c.label, ...c.verbalizers].some((v) => firstWord(v) === answer && answer !== ""));
+  const probs = hits.length === 1
+    ? Object.fromEntries(classes.map((c) => [c.label, c === hits[0] ? 1 : 0]))
+    : Object.fromEntries(classes.map((c) => [c.label, 1 / classes.length]));
+  return { probs, usage: result.usage };
+}
+
+/** A distribution over `classes` after `prompt`, by the requested (or best available) mode. */
+export async function scoreClasses(client: ModelClient, prompt: string, classes: ClassDef[], opts: ScoreClassesOptions = {}): Promise<ClassScores> {
+  if (classes.length === 0) throw new UnsupportedError("scoreClasses needs at least one class", "Give the layer `classes`");
+  const caps = await client.capabilities();
+  const mode = chooseScoringMode(caps, opts.mode ?? "auto", { classes: true, hiddenTargets: false });
+  const combine = opts.combine ?? "sum";
+  const scored = mode === "exact"
+    ? await exactClassScores(client, prompt, classes, combine, opts.signal)
+    : mode === "classes"
+      ? await topLogprobClassScores(client, prompt, classes, combine, caps.topLogprobs, opts.signal)
+      : await accuracyClassScores(client, prompt, classes, opts.signal);
+  return { ...scored, mode };
+}
+
+const EXACT_ELSEWHERE = "a vLLM or Together endpoint (legacy completions with echo) or the llama provider for exact scoring";
+
+/**
+ * The scoring mode to use with an endpoint, decided before anything is spent.
+ * `auto`: exact if the endpoint can score targets; else class logprobs if the network only needs
+ * class scores and the endpoint returns top logprobs; else accuracy. An explicit mode the
+ * endpoint (or the network) cannot support throws an UnsupportedError naming what would work.
+ */
+export function chooseScoringMode(caps: Capabilities, wanted: ScoringMode, needs: { classes: boolean; hiddenTargets: boolean }): ResolvedScoringMode {
+  const classesPossible = needs.classes && !needs.hiddenTargets && caps.topLogprobs > 0;
+  switch (wanted) {
+    case "auto":
+      return caps.exactScoring ? "exact" : classesPossible ? "classes" : "accuracy";
+    case "exact":
+      if (caps.exactScoring) return "exact";
+      throw new UnsupportedError(
+        "This endpoint does not return prompt logprobs (echo), so exact scoring is not possible",
+        `Use scoring: ${classesPossible ? "\"classes\" or " : ""}"accuracy", or ${EXACT_ELSEWHERE}`);
+    case "classes":
+      if (!needs.classes) {
+        throw new UnsupportedError("Class scoring needs a layer with `classes`", `Give the layer classes, or use scoring: ${caps.exactScoring ? "\"exact\" or " : ""}"accuracy"`);
+      }
+      if (needs.hiddenTargets) {
+        throw new UnsupportedError("Class scoring cannot score the free-text targets of hidden layers",
+          caps.exactScoring ? "Use scoring: \"exact\" (this endpoint supports it) or \"accuracy\"" : `Use scoring: "accuracy", or ${EXACT_ELSEWHERE}`);
+      }
+      if (caps.topLogprobs <= 0) {
+        throw new UnsupportedError("This endpoint does not return top logprobs, so class scoring is not possible",
+          `Use scoring: ${caps.exactScoring ? "\"exact\" or " : ""}"accuracy"`);
+      }
+      return "classes";
+    case "accuracy":
+      return "accuracy";
+  }
+}

@@ -21,7 +21,7 @@ import { PrefixAffinityQueue } from "./llama-queue.js";
 import { acquireModel, availableThreads, resolveModelPath, type LlamaGpuSetting, type ModelLease } from "./llama-runtime.js";
 import { scoreTarget } from "./llama-score.js";
 import { LlamaSequenceRunner, type LlamaEvaluationStats } from "./llama-sequence.js";
-import { planScore, promptTokens } from "./llama-tokens.js";
+import { planScore, promptTokens, type ScorePlan } from "./llama-tokens.js";
 
 /** Most top logprobs per generated token (the whole distribution is available; 20 matches OpenAI chat). */
 export const LLAMA_TOP_LOGPROBS = 20;
@@ -43,6 +43,8 @@ export interface LlamaClient extends ModelClient {
   readonly contextSize: number;
   /** Threads this client's context evaluates with. */
   readonly threads: number;
+  /** The tokens `score()` evaluates and where the target starts (to inspect the context/target boundary). */
+  scorePlan(context: string, target: string): ScorePlan;
 }
 
 /** Reads `DLN_LLAMA_GPU` (false|auto|cuda|vulkan|metal); anything else means CPU. */
@@ -149,10 +151,14 @@ class LlamaClientImpl implements LlamaClient {
     };
   }
 
+  scorePlan(context: string, target: string): ScorePlan {
+    return planScore(this.lease.model, context, target, this.where);
+  }
+
   async score(request: ScoreRequest): Promise<ScoreResult> {
     this.ensureOpen();
     const model = this.lease.model;
-    const plan = planScore(model, request.context, request.target, this.where);
+    const plan = this.scorePlan(request.context, request.target);
     if (plan.tokens.length - 1 > this.contextSize) {
       throw new ContextLengthError(`${plan.tokens.length} context+target tokens, context ${this.contextSize}`, { where: this.where });
     }

@@ -29,6 +29,8 @@ export interface CompileOptions {
   file?: string;
   /** Directory that relative paths in the network resolve against. Default: the file's directory, else the working directory. */
   baseDir?: string;
+  /** Directory a relative `file` is relative to (the CLI passes its own). Default: process.cwd(). */
+  cwd?: string;
 }
 
 export const DEFAULT_LOSS = { type: "exact_match", normalize: "trim", target: "y" } as const;
@@ -97,12 +99,12 @@ class Compiler {
       return { ok: false, diagnostics: [...this.sink.errors, ...this.sink.warnings].sort(byPosition) };
     }
     const warnings = [...this.sink.warnings].sort(byPosition);
-    const file = this.options.file !== undefined ? resolve(this.options.file) : undefined;
+    const file = this.options.file !== undefined ? resolve(this.options.cwd ?? process.cwd(), this.options.file) : undefined;
     const network: CompiledNetwork = {
       name: this.spec.name,
       ...(this.spec.description !== undefined ? { description: this.spec.description } : {}),
       ...(file !== undefined ? { file } : {}),
-      baseDir: this.options.baseDir ?? (file !== undefined ? dirname(file) : process.cwd()),
+      baseDir: this.options.baseDir ?? (file !== undefined ? dirname(file) : (this.options.cwd ?? process.cwd())),
       spec: this.spec,
       inputs: [...this.spec.inputs],
       output: this.spec.output,

@@ -4,3 +4,5 @@ export { loadNetworkFile } from "./load.js";
 export { NetworkError, formatDiagnostic } from "./diagnostics.js";
 export { IMPLICIT_MODEL } from "./models.js";
 export type * from "./types.js";
+export { planOf, type Plan, type PlanNode } from "./plan.js";
+export { DRAWERS, drawMermaid, drawDot, nodeCaption, type Drawer } from "./draw.js";

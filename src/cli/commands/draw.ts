@@ -1,13 +1,47 @@
+/**
+ * `dln draw <file>`: the network's graph as text (Mermaid by default, or Graphviz DOT).
+ * Formats come from the DRAWERS table in src/compile/draw.ts; a new format is one more entry.
+ */
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
+import { DRAWERS, formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
 import type { CliContext } from "../context.js";
 
-// Placeholder until the command lands; see the open issues.
 export function registerDraw(program: Command, ctx: CliContext): void {
   program
     .command("draw")
-    .description("(not available yet)")
-    .action(() => {
-      ctx.stderr.write("dln draw: not available yet\n");
-      ctx.exitCode = 1;
+    .description("Draw a network's graph as text (Mermaid or Graphviz DOT).")
+    .argument("<file>", "network file (JSON5)")
+    .option("-f, --format <format>", `drawing format: ${Object.keys(DRAWERS).join(", ")}`, "mermaid")
+    .option("-o, --output <file>", "write the drawing to this file instead of standard output")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dln draw networks/dln-2.json5                      Mermaid, paste into a Markdown file
+  $ dln draw networks/wide.json5 --format dot | dot -Tpng -o wide.png`,
+    )
+    .action(async (file: string, opts: { format: string; output?: string }) => {
+      const drawer = DRAWERS[opts.format];
+      if (!drawer) {
+        ctx.stderr.write(`dln draw: unknown format "${opts.format}"; use one of: ${Object.keys(DRAWERS).join(", ")}\n`);
+        ctx.exitCode = 2;
+        return;
+      }
+      const result = await loadNetworkFile(file, { cwd: ctx.cwd });
+      if (!result.ok) {
+        for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+        ctx.exitCode = result.diagnostics.some((d) => d.code === "E_READ") ? 2 : 1;
+        return;
+      }
+      const drawing = await drawer(result.network);
+      if (opts.output) {
+        await writeFile(resolve(ctx.cwd, opts.output), drawing);
+        ctx.stderr.write(`dln draw: wrote ${opts.output}\n`);
+      } else {
+        ctx.stdout.write(drawing);
+      }
+      ctx.exitCode = 0;
     });
 }

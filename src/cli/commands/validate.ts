@@ -1,13 +1,50 @@
+/**
+ * `dln validate <files...>`: compiles each network file and reports every diagnostic, one per
+ * line as `file:line:column: error CODE message`. Exit 0 when all are valid, 1 when any is
+ * invalid, 2 when a file cannot be read (a usage error).
+ */
 import type { Command } from "commander";
-import type { CliContext } from "../context.js";
+import pc from "picocolors";
+import { formatDiagnostic, loadNetworkFile, type Diagnostic } from "../../compile/index.js";
+import { useColor, type CliContext } from "../context.js";
 
-// Placeholder until the command lands; see the open issues.
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command("validate")
-    .description("(not available yet)")
-    .action(() => {
-      ctx.stderr.write("dln validate: not available yet\n");
-      ctx.exitCode = 1;
+    .description("Check network files: JSON5 syntax, the schema, names, templates and cycles.")
+    .argument("<files...>", "network files (JSON5)")
+    .option("--json", "print the results as JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dln validate networks/*.json5
+  $ dln validate my-net.json5 --json
+
+Exit status: 0 all valid, 1 some file is invalid, 2 a file cannot be read.`,
+    )
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const colors = pc.createColors(useColor(ctx));
+      const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] }> = [];
+      let unreadable = false;
+      for (const file of files) {
+        const result = await loadNetworkFile(file, { cwd: ctx.cwd });
+        const diagnostics = result.ok ? result.warnings : result.diagnostics;
+        if (!result.ok && diagnostics.some((d) => d.code === "E_READ")) unreadable = true;
+        results.push({ file, valid: result.ok, diagnostics });
+      }
+      if (opts.json) {
+        ctx.stdout.write(`${JSON.stringify({ valid: results.every((r) => r.valid), files: results }, null, 2)}\n`);
+      } else {
+        for (const r of results) {
+          for (const d of r.diagnostics) {
+            const line = formatDiagnostic(d);
+            const target = d.code === "E_READ" ? ctx.stderr : ctx.stdout;
+            target.write(`${d.severity === "error" ? colors.red(line) : colors.yellow(line)}\n`);
+          }
+          if (r.valid) ctx.stdout.write(`${colors.green("✓")} ${r.file}\n`);
+        }
+      }
+      ctx.exitCode = unreadable ? 2 : results.every((r) => r.valid) ? 0 : 1;
     });
 }

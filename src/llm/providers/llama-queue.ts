@@ -5,33 +5,35 @@
  * corrupt each other, so jobs are strictly serialised. When several jobs wait, the one whose
  * tokens share the longest prefix with what the sequence already holds goes first (ties: oldest
  * first), so the classes of one input or the candidates scored on one input run back to back
- * and reuse the evaluated context. Only the `window` oldest jobs are considered, so a job waits
- * for at most `window - 1` jobs that arrived after it.
+ * and reuse the evaluated context. Only the `window` oldest jobs are considered, and a job that
+ * has been passed over `window - 1` times runs next, so no job waits behind more than
+ * `window - 1` jobs that arrived after it.
  */
-import type { Token } from "node-llama-cpp";
-
-interface PendingJob {
-  tokens: readonly Token[];
+interface PendingJob<T> {
+  tokens: readonly T[];
   start: () => void;
+  /** Times a newer job was started before this one. */
+  passedOver: number;
 }
 
-export class PrefixAffinityQueue {
-  private readonly pending: PendingJob[] = [];
+/** Generic over the token type (llama.cpp token ids in the provider, numbers in tests). */
+export class PrefixAffinityQueue<T> {
+  private readonly pending: Array<PendingJob<T>> = [];
   private busy = false;
 
   /** `held()` returns the tokens the sequence holds now (consulted when picking the next job). */
-  constructor(private readonly held: () => readonly Token[], private readonly window = 16) {}
+  constructor(private readonly held: () => readonly T[], private readonly window = 16) {}
 
   /** Runs `task` when the sequence is free; `tokens` is what the job will evaluate first. */
-  run<T>(tokens: readonly Token[], task: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  run<R>(tokens: readonly T[], task: () => Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       const start = (): void => {
         task().then(resolve, reject).finally(() => {
           this.busy = false;
           this.startNext();
         });
       };
-      this.pending.push({ tokens, start });
+      this.pending.push({ tokens, start, passedOver: 0 });
       if (!this.busy) this.startNext();
     });
   }
@@ -43,6 +45,15 @@ export class PrefixAffinityQueue {
 
   private startNext(): void {
     if (this.busy || this.pending.length === 0) return;
+    const best = this.pending[0].passedOver >= this.window - 1 ? 0 : this.mostAffine();
+    for (let i = 0; i < best; i++) this.pending[i].passedOver++;
+    const [job] = this.pending.splice(best, 1);
+    this.busy = true;
+    job.start();
+  }
+
+  /** Index of the job (among the `window` oldest) sharing the longest prefix with the held tokens. */
+  private mostAffine(): number {
     const held = this.held();
     let best = 0;
     let bestShared = -1;
@@ -54,14 +65,12 @@ export class PrefixAffinityQueue {
         bestShared = shared;
       }
     }
-    const [job] = this.pending.splice(best, 1);
-    this.busy = true;
-    job.start();
+    return best;
   }
 }
 
 /** Length of the longest common prefix of two token lists. */
-export function sharedPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+export function sharedPrefixLength<T>(a: readonly T[], b: readonly T[]): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;

@@ -8,7 +8,7 @@
  * teacher forcing with the full softmax at every target position, reusing the evaluated context
  * when consecutive requests share it. See docs/llama.md.
  */
-import type { LlamaContext } from "node-llama-cpp";
+import type { LlamaContext, Token } from "node-llama-cpp";
 import { AbortedError, ContextLengthError } from "../errors.js";
 import type {
   Capabilities, GenerateRequest, GenerateResult, ModelClient, ProviderContext, ProviderFactory, ScoreRequest, ScoreResult,
@@ -79,7 +79,7 @@ export async function createLlamaClient(spec: ModelSpec, ctx: ProviderContext, o
 
 class LlamaClientImpl implements LlamaClient {
   private readonly runner: LlamaSequenceRunner;
-  private readonly queue: PrefixAffinityQueue;
+  private readonly queue: PrefixAffinityQueue<Token>;
   private closed = false;
 
   constructor(

@@ -38,7 +38,7 @@ export function callLayer(layer: PlannedLayer, depValues: unknown[], index: numb
 /** The text a layer sends to its model for these dependency values (the trainer re-renders with candidate prompts). */
 export function renderLayerPrompt(layer: PlannedLayer, depValues: readonly unknown[], prompt = layer.prompt): string {
   const node = layer.node;
-  const vars = templateVariables(node.parents, depValues, prompt);
+  const vars = templateVariables(layer.from, depValues, prompt);
   if (layer.memberIdx) addJudgeVariables(vars, layer.memberIdx.map((i) => depValues[i]));
   return renderNodeTemplate(node.template, vars, node.id);
 }

@@ -7,6 +7,7 @@
 import type { ClassDef } from "../compile/types.js";
 import type { ScoringMode } from "../spec/types.js";
 import type { Capabilities, ModelClient, Usage } from "../llm/types.js";
+import { scoreClasses } from "../llm/scoring.js";
 
 /** The shape of `scoreClasses` in src/llm/scoring.ts. */
 export type ScoreClassesFn = (
@@ -22,19 +23,6 @@ export interface ScoredClasses {
   usage: Usage;
 }
 
-// Resolved at run time so the executor does not break while the scoring module is being built;
-// a missing module means "cannot score", and layers fall back to generate-and-match.
-const SCORING_MODULE: string = "../llm/scoring.js";
-let scoreClassesFn: Promise<ScoreClassesFn | undefined> | undefined;
-
-function loadScoreClasses(): Promise<ScoreClassesFn | undefined> {
-  scoreClassesFn ??= import(SCORING_MODULE).then(
-    (m: { scoreClasses?: ScoreClassesFn }) => m.scoreClasses,
-    () => undefined,
-  );
-  return scoreClassesFn;
-}
-
 const capabilitiesOf = new WeakMap<ModelClient, Promise<Capabilities | undefined>>();
 
 /** Whether a client can score classes (exact scoring or top logprobs), asked once per client. */
@@ -48,8 +36,8 @@ export function canScoreClasses(client: ModelClient): Promise<boolean> {
 }
 
 /**
- * The most probable class, or `undefined` when this client cannot score classes (no scoring
- * module, no capability, or the scorer answered `E_UNSUPPORTED`). Other failures are thrown.
+ * The most probable class, or `undefined` when this client cannot score classes (no exact
+ * scoring and no top logprobs, or the scorer answered `E_UNSUPPORTED`). Other failures are thrown.
  */
 export async function scoreLayerClasses(
   client: ModelClient,
@@ -59,8 +47,8 @@ export async function scoreLayerClasses(
   signal: AbortSignal,
   scorer?: ScoreClassesFn,
 ): Promise<ScoredClasses | undefined> {
-  const score = scorer ?? (await loadScoreClasses());
-  if (!score || !(await canScoreClasses(client))) return undefined;
+  const score = scorer ?? scoreClasses;
+  if (!(await canScoreClasses(client))) return undefined;
   let result: Awaited<ReturnType<ScoreClassesFn>>;
   try {
     result = await score(client, prompt, classes, { mode, signal });

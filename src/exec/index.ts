@@ -9,3 +9,4 @@ export { majorityVote } from "./aggregateEnsemble.js";
 export { planRun, type ExecutionPlan, type PlannedNode, type PlannedLayer } from "./plan.js";
 export { renderLayerPrompt } from "./callLayer.js";
 export { createReorderBuffer, type ReorderBuffer } from "./reorder.js";
+export { loadPromptOverrides, promptsFrom } from "./prompts.js";

@@ -17,6 +17,8 @@ interface PlannedBase {
 export interface PlannedLayer extends PlannedBase {
   kind: "layer";
   node: LayerNode;
+  /** The declared `from` entries the template sees (`deps[0 … from.length)`); a judge's members come after. */
+  from: string[];
   /** The prompt after overrides (layer id, then parameter id, then the network's). */
   prompt: string;
   temperature?: number;
@@ -68,7 +70,9 @@ export function planRun(network: CompiledNetwork, options: Pick<RunOptions, "pro
     const parents = [...node.parents];
     if (node.kind === "layer") {
       const ensemble = (node.judgeOf && network.nodes.get(node.judgeOf)) || judgeOf.get(node.id);
-      const deps = [...parents];
+      const from = [...(node.from ?? parents)];
+      const deps = [...from];
+      for (const p of parents) if (!deps.includes(p)) deps.push(p);
       let memberIdx: number[] | undefined;
       if (ensemble && ensemble.kind === "ensemble") {
         memberIdx = ensemble.members.map((m) => {
@@ -80,8 +84,9 @@ export function planRun(network: CompiledNetwork, options: Pick<RunOptions, "pro
         kind: "layer",
         id: node.id,
         node,
+        from,
         deps,
-        parentCount: parents.length,
+        parentCount: from.length,
         prompt: prompts[node.id] ?? prompts[node.param] ?? node.prompt,
         temperature: options.temperature ?? node.temperature,
         scoring: network.models[node.model]?.scoring,

@@ -9,6 +9,8 @@ export interface ReorderBuffer<T extends { index: number }> {
   push(result: T): T[];
   /** Resolves when sample `index` may be read without exceeding the window. */
   waitForRoom(index: number): Promise<void>;
+  /** Removes and returns every held result in input order, gaps and all (the end of a stopped run). */
+  drainHeld(): T[];
   /** Index of the next result to write. */
   readonly next: number;
   /** Results held, waiting for an earlier one. */
@@ -40,6 +42,11 @@ export function createReorderBuffer<T extends { index: number }>(window: number)
     waitForRoom(index) {
       if (index < next + size) return Promise.resolve();
       return new Promise<void>((resolve) => (waiter = { index, resolve }));
+    },
+    drainHeld() {
+      const rest = [...held.values()].sort((a, b) => a.index - b.index);
+      held.clear();
+      return rest;
     },
     get next() {
       return next;

@@ -312,7 +312,8 @@ describe("runNetwork: ensembles", () => {
     const net = network(["x"], "e", [
       layer("m1", ["x"]),
       layer("m2", ["x"]),
-      layer("j", ["x"], { template: "J {{ x }} [{{ members | join: ',' }}] {{ candidates }}", judgeOf: "e" }),
+      // The compiler's shape: a judge's parents include the members; `from` is what its template sees.
+      layer("j", ["x", "m1", "m2"], { from: ["x"], template: "J {{ x }} [{{ members | join: ',' }}] {{ candidates }}", judgeOf: "e" }),
       { kind: "ensemble", id: "e", parents: ["m1", "m2"], members: ["m1", "m2"], aggregate: { judge: "j" } },
     ]);
     const [r] = await runAll(net, [{ x: "q" }], { clients: clientsOf(client) });

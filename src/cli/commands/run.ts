@@ -1,13 +1,320 @@
-import type { Command } from "commander";
+/**
+ * `dln run <network>`: streams JSONL samples through a network and writes one JSONL result per
+ * sample. Reading, running and writing are one pipeline with bounded buffers: the input is read
+ * only as fast as results are written (in input order unless --unordered), so memory stays flat
+ * from file to file. See docs/executor.md.
+ *
+ * Exit status: 0 every sample succeeded, 1 any sample failed, 2 usage error (bad flags, missing
+ * files, invalid network).
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { once } from "node:events";
+import type { Writable } from "node:stream";
+import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
+import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
+import type { CompiledNetwork } from "../../compile/types.js";
+import type { ModelSpec, ProviderName } from "../../spec/types.js";
+import { ModelRegistry } from "../../llm/registry.js";
+import { runNetwork } from "../../exec/run.js";
+import { InvalidSample } from "../../exec/invalidSample.js";
+import { loadPromptOverrides } from "../../exec/prompts.js";
+import { createReorderBuffer } from "../../exec/reorder.js";
+import type { RunResult, Sample } from "../../exec/types.js";
+import { createProgressBar, formatCount } from "../progress.js";
 
-// Placeholder until the command lands; see the open issues.
+interface RunFlags {
+  input: string;
+  output: string;
+  prompts?: string;
+  concurrency?: string;
+  temperature?: string;
+  trace?: boolean;
+  unordered?: boolean;
+  failFast?: boolean;
+  json?: boolean;
+  model: string[];
+  cache: "readwrite" | "readonly" | "off";
+}
+
+/** A usage error: printed as `dln run: <message>`, exit status 2. */
+class UsageError extends Error {}
+
+/** Failed samples named in the summary, at most (the output file names them all). */
+const SUMMARY_FAILURES = 20;
+
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command("run")
-    .description("(not available yet)")
-    .action(() => {
-      ctx.stderr.write("dln run: not available yet\n");
-      ctx.exitCode = 1;
+    .description("run a network on JSONL samples and write one JSONL result per sample")
+    .argument("<network>", "network file (JSON5)")
+    .option("-i, --input <file>", "JSONL samples, one object per line with the network's input fields; - for stdin", "-")
+    .option("-o, --output <file>", "where results go, one JSON object per line; - for stdout", "-")
+    .option("--prompts <file>", "prompt overrides: a JSON file of layer id → prompt, or a training run directory (best.json / result.json)")
+    .option("-c, --concurrency <n>", "most samples in flight (the models' own limits still apply)", "64")
+    .option("--temperature <t>", "override every layer's temperature")
+    .option("--trace", "include every node's value and trace (rendered prompt, raw text, usage, latency) in each result")
+    .option("--unordered", "write results as they complete instead of in input order")
+    .option("--fail-fast", "stop at the first failed sample")
+    .option("--json", "print the final summary as one JSON object on stderr")
+    .option("--model <name=provider:model>", "replace a model of the network (repeatable; name * for all)", collect, [])
+    .addOption(new Option("--cache <mode>", "response cache").choices(["readwrite", "readonly", "off"]).default("readwrite"))
+    .addHelpText(
+      "after",
+      `
+Each input line is a JSON object with the network's input fields; other fields (such as id) are
+copied to its result. Each output line is {index, line, id?, ...extra fields, output} or, for a
+failed sample, {index, line, id?, error: {node?, code, message}}.
+
+Exit status: 0 all samples succeeded, 1 some failed, 2 usage error.
+
+Examples:
+  $ dln run networks/dln-2.json5 --input samples.jsonl --output results.jsonl
+  $ cat samples.jsonl | dln run net.json5 --prompts runs/2024-06-01 --unordered > out.jsonl
+  $ dln run net.json5 -i samples.jsonl --model fwd=openai:gpt-4o-mini --cache off`,
+    )
+    .action(async (networkPath: string, flags: RunFlags) => {
+      try {
+        ctx.exitCode = await runCommand(networkPath, flags, ctx);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        ctx.stderr.write(`dln run: ${err.message}\n`);
+        ctx.exitCode = 2;
+      }
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext): Promise<number> {
+  const concurrency = positiveInt(flags.concurrency ?? "64", "--concurrency");
+  const temperature = flags.temperature === undefined ? undefined : nonNegative(flags.temperature, "--temperature");
+  const network = await loadNetwork(resolve(ctx.cwd, networkPath), ctx);
+  const overrides = parseModelOverrides(flags.model, network);
+  const prompts = flags.prompts === undefined ? undefined : await loadPrompts(resolve(ctx.cwd, flags.prompts), network, ctx);
+  const inputPath = flags.input === "-" ? undefined : resolve(ctx.cwd, flags.input);
+  if (inputPath && !(await stat(inputPath).then((s) => s.isFile(), () => false))) throw new UsageError(`no such input file: ${flags.input}`);
+
+  const registry = new ModelRegistry(network.models, {
+    baseDir: network.baseDir,
+    env: ctx.env,
+    cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, ".dln/cache.sqlite") },
+    overrides,
+    warn: (m) => ctx.stderr.write(`dln run: ${m}\n`),
+  });
+  const out: Writable = flags.output === "-" ? ctx.stdout : createWriteStream(resolve(ctx.cwd, flags.output));
+  const total = inputPath && ctx.stderr.isTTY ? await countLines(inputPath) : undefined;
+  const progress = createProgressBar(ctx, { label: "run" });
+  const started = performance.now();
+  const summary = { samples: 0, ok: 0, failed: 0, failures: [] as Array<{ line: number; id?: string; node?: string; code: string }> };
+
+  // Per sample in flight: its line number and the fields that pass through. Deleted when written.
+  const meta = new Map<number, { line: number; extras?: Record<string, unknown> }>();
+  const ordered = !flags.unordered;
+  const reorder = createReorderBuffer<RunResult>(Math.max(256, concurrency * 4));
+  let drained: Promise<unknown> | undefined;
+
+  const write = (r: RunResult): void => {
+    const m = meta.get(r.index);
+    meta.delete(r.index);
+    summary.samples++;
+    if (r.error) {
+      summary.failed++;
+      if (summary.failures.length < SUMMARY_FAILURES) summary.failures.push({ line: m?.line ?? 0, id: r.id, node: r.error.node, code: r.error.code });
+    } else summary.ok++;
+    if (!out.write(`${JSON.stringify(outputRecord(r, m, flags.trace ?? false))}\n`) && !drained) {
+      drained = once(out, "drain").finally(() => (drained = undefined));
+    }
+  };
+
+  async function* samples(): AsyncGenerator<Sample | InvalidSample> {
+    const input = inputPath ? createReadStream(inputPath) : ctx.stdin;
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let lineNo = 0;
+    let index = 0;
+    try {
+      for await (const text of lines) {
+        lineNo++;
+        if (text.trim() === "") continue;
+        // Backpressure: read no further while the output is full or the reorder window is.
+        if (drained) await drained;
+        if (ordered) await reorder.waitForRoom(index);
+        const sample = readSample(text, lineNo, network.inputs);
+        meta.set(index, { line: lineNo, extras: sample instanceof InvalidSample ? undefined : extrasOf(sample, network.inputs) });
+        index++;
+        yield sample;
+      }
+    } finally {
+      lines.close();
+      if (inputPath) (input as ReturnType<typeof createReadStream>).destroy();
+    }
+  }
+
+  try {
+    await new Promise<void>((done, fail) => {
+      runNetwork(network, samples(), {
+        clients: registry,
+        prompts,
+        temperature,
+        concurrency,
+        trace: flags.trace,
+        failFast: flags.failFast,
+        onProgress: (p) =>
+          progress.update({ done: p.done, total, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
+      }).subscribe({
+        next: (r) => {
+          if (!ordered) write(r);
+          else for (const ready of reorder.push(r)) write(ready);
+        },
+        error: fail,
+        complete: done,
+      });
+    });
+  } finally {
+    progress.stop();
+    await registry.close();
+  }
+  // With --fail-fast, results after a gap (an aborted sample) are still held: write them in order.
+  for (const r of reorder.drainHeld()) write(r);
+  if (out !== ctx.stdout) await new Promise<void>((done, fail) => out.end((err?: Error | null) => (err ? fail(err) : done())));
+
+  const usage = registry.usage().total;
+  const wallMs = performance.now() - started;
+  writeSummary(ctx, flags.json ?? false, { ...summary, wallMs, usage });
+  return summary.failed > 0 ? 1 : 0;
+}
+
+/** A JSONL line as a sample, or an InvalidSample naming the line when it is not usable. */
+function readSample(text: string, line: number, inputs: string[]): Sample | InvalidSample {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return new InvalidSample("E_INVALID_JSON", `line ${line}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    return new InvalidSample("E_INVALID_SAMPLE", `line ${line}: expected a JSON object with the fields ${inputs.join(", ")}`);
+  }
+  const sample = value as Sample;
+  const id = typeof sample.id === "string" || typeof sample.id === "number" ? String(sample.id) : undefined;
+  const missing = inputs.filter((name) => sample[name] === undefined);
+  if (missing.length > 0) {
+    return new InvalidSample("E_MISSING_INPUT", `line ${line}: missing input field${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`, id);
+  }
+  return sample;
+}
+
+function extrasOf(sample: Sample, inputs: string[]): Record<string, unknown> | undefined {
+  let extras: Record<string, unknown> | undefined;
+  for (const key of Object.keys(sample)) {
+    if (key === "id" || inputs.includes(key)) continue;
+    (extras ??= {})[key] = sample[key];
+  }
+  return extras;
+}
+
+function outputRecord(r: RunResult, m: { line: number; extras?: Record<string, unknown> } | undefined, trace: boolean): Record<string, unknown> {
+  const record: Record<string, unknown> = { index: r.index, line: m?.line };
+  if (r.id !== undefined) record.id = r.id;
+  if (m?.extras) for (const [k, v] of Object.entries(m.extras)) if (!(k in record)) record[k] = v;
+  if (r.error) record.error = r.error;
+  else record.output = r.output;
+  if (trace) {
+    record.values = r.values;
+    record.trace = r.trace;
+  }
+  return record;
+}
+
+async function loadNetwork(path: string, ctx: CliContext): Promise<CompiledNetwork> {
+  const result = await loadNetworkFile(path);
+  if (!result.ok) {
+    for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+    throw new UsageError(`the network ${path} is not valid (${result.diagnostics.filter((d) => d.severity === "error").length} error(s) above)`);
+  }
+  for (const w of result.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
+  return result.network;
+}
+
+async function loadPrompts(path: string, network: CompiledNetwork, ctx: CliContext): Promise<Record<string, string>> {
+  let prompts: Record<string, string>;
+  try {
+    prompts = await loadPromptOverrides(path);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const known = new Set<string>();
+  for (const n of network.nodes.values()) if (n.kind === "layer") known.add(n.id).add(n.param);
+  const unknown = Object.keys(prompts).filter((id) => !known.has(id));
+  if (unknown.length > 0) ctx.stderr.write(`dln run: warning: --prompts names no layer ${unknown.join(", ")} (ignored)\n`);
+  return prompts;
+}
+
+const PROVIDERS: ProviderName[] = ["openai", "llama", "sim"];
+
+/** `--model fwd=openai:gpt-4o-mini` → overrides for ModelRegistry; `*` applies to every model. */
+function parseModelOverrides(values: string[], network: CompiledNetwork): Record<string, Partial<ModelSpec>> {
+  const overrides: Record<string, Partial<ModelSpec>> = {};
+  for (const value of values) {
+    const m = /^([^=]+)=([a-z]+):(.+)$/.exec(value);
+    if (!m) throw new UsageError(`--model ${value}: expected name=provider:model, e.g. fwd=openai:gpt-4o-mini`);
+    const [, name, provider, model] = m;
+    if (!PROVIDERS.includes(provider as ProviderName)) throw new UsageError(`--model ${value}: unknown provider "${provider}" (use ${PROVIDERS.join(", ")})`);
+    if (name !== "*" && !(name in network.models)) {
+      throw new UsageError(`--model ${value}: the network has no model "${name}" (its models: ${Object.keys(network.models).join(", ") || "none"})`);
+    }
+    overrides[name] = { provider: provider as ProviderName, model };
+  }
+  return overrides;
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+function nonNegative(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number ≥ 0, got "${text}"`);
+  return n;
+}
+
+async function countLines(path: string): Promise<number> {
+  let count = 0;
+  for await (const chunk of createReadStream(path)) {
+    for (let i = (chunk as Buffer).indexOf(10); i >= 0; i = (chunk as Buffer).indexOf(10, i + 1)) count++;
+  }
+  return count;
+}
+
+interface Summary {
+  samples: number;
+  ok: number;
+  failed: number;
+  failures: Array<{ line: number; id?: string; node?: string; code: string }>;
+  wallMs: number;
+  usage: { requests: number; promptTokens: number; completionTokens: number; cacheHits: number; cost: number };
+}
+
+function writeSummary(ctx: CliContext, json: boolean, s: Summary): void {
+  if (json) {
+    ctx.stderr.write(`${JSON.stringify({ ...s, wallMs: Math.round(s.wallMs) })}\n`);
+    return;
+  }
+  const secs = s.wallMs / 1000;
+  const tokens = s.usage.promptTokens + s.usage.completionTokens;
+  let line = `dln run: ${s.ok} ok, ${s.failed} failed of ${s.samples} samples in ${secs.toFixed(1)}s (${(s.samples / Math.max(secs, 1e-3)).toFixed(1)}/s), ${s.usage.requests} requests, ${s.usage.cacheHits} cached, ${formatCount(tokens)} tokens`;
+  if (s.usage.cost > 0) line += `, $${s.usage.cost.toFixed(4)}`;
+  ctx.stderr.write(`${line}\n`);
+  if (s.failed > 0) {
+    const named = s.failures.map((f) => `line ${f.line}${f.id !== undefined ? ` (id ${f.id})` : ""}: ${f.code}${f.node ? ` at ${f.node}` : ""}`);
+    const more = s.failed > named.length ? `\n  … and ${s.failed - named.length} more (see the error field of the results)` : "";
+    ctx.stderr.write(`failed samples:\n  ${named.join("\n  ")}${more}\n`);
+  }
 }

@@ -1,0 +1,46 @@
+/** Finding a bundled task's input inside a prompt, and the per-input coin flips of the world. */
+import { hashParts, unitHash } from "./random.js";
+import type { AnyTask } from "./task.js";
+import { SIM_TASKS } from "./tasks.js";
+
+export interface FoundInput {
+  task: AnyTask;
+  facts: unknown;
+  /** The input text as it appears in the prompt, and where. */
+  x: string;
+  start: number;
+  end: number;
+}
+
+/** The first input of any bundled task in `text`, or null. */
+export function findInput(text: string): FoundInput | null {
+  let best: FoundInput | null = null;
+  for (const task of Object.values(SIM_TASKS)) {
+    const pattern = new RegExp(task.inputPattern.source, task.inputPattern.flags.includes("g") ? task.inputPattern.flags : task.inputPattern.flags + "g");
+    for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+      const facts = task.parse(m);
+      if (facts === null) continue;
+      if (!best || m.index < best.start) best = { task, facts, x: m[0], start: m.index, end: m.index + m[0].length };
+      break;
+    }
+  }
+  return best;
+}
+
+/** The label this input's guess leans toward (fixed per world seed and input). */
+export function guessLabel(seed: number, task: AnyTask, x: string): string {
+  const labels = task.info.labels;
+  return labels[hashParts(seed, task.info.name, x, "guess") % labels.length];
+}
+
+/** Whether the model miscounts this input when it answers without written reasoning. */
+export function slips(seed: number, task: AnyTask, x: string): boolean {
+  return task.directSkill < 1 && unitHash(seed, task.info.name, x, "slip") >= task.directSkill;
+}
+
+/** Normalises an answer to a task label: first word, lower case, without punctuation; or null. */
+export function asLabel(task: AnyTask, text: string): string | null {
+  const first = text.trim().split(/\s+/)[0]?.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "") ?? "";
+  if (task.info.labels.includes(first)) return first;
+  return task.readConclusion(text);
+}

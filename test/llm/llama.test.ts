@@ -155,6 +155,8 @@ describe("llama provider", () => {
     expect(reusing.stats().tokensEvaluated).toBe(expected);
     expect(reusing.stats().contextReuseHits).toBe(CLASSES.length - 1);
     expect(reusing.stats().tokensReused).toBe((CLASSES.length - 1) * (contextLength - 1));
+    // The example quoted in docs/llama.md.
+    expect([fresh.stats().tokensEvaluated, reusing.stats().tokensEvaluated]).toEqual([64, 19]);
   });
 
   it("honours maxTokens and stop strings", async () => {

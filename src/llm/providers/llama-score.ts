@@ -11,7 +11,7 @@ import { tokenTexts, type ScorePlan } from "./llama-tokens.js";
 /**
  * Evaluates `plan.tokens` minus the last (no position predicts past the target), asking for
  * the distribution at each position from the context's last token on. The sequence keeps the
- * context's KV state, so the next target on the same context only evaluates its own tokens + 1.
+ * context's KV state, so a next target of T tokens on the same context costs T evaluations.
  */
 export async function scoreTarget(runner: LlamaSequenceRunner, model: LlamaModel, plan: ScorePlan): Promise<TopLogprob[]> {
   const targetTokens = plan.tokens.slice(plan.targetStart);

@@ -5,9 +5,9 @@
  * next-token output at every position from `outputsFrom` on. Tokens the sequence already holds
  * (the longest common prefix with its history) are kept and not evaluated again, except that
  * every position whose output is wanted must be evaluated now: llama.cpp only keeps the keys and
- * values of past tokens, not their logits. So scoring a target after an already-evaluated context
- * costs the target's tokens plus one (the context's last token, which predicts the first target
- * token). The counters make that saving measurable.
+ * values of past tokens, not their logits. So scoring a target of T tokens after an
+ * already-evaluated context costs T evaluations (the context's last token, which predicts the
+ * first target token, and all target tokens but the last). The counters make that measurable.
  *
  * Callers must serialise access (see PrefixAffinityQueue): the sequence has one history.
  */

@@ -61,6 +61,9 @@ export async function createLlamaClient(spec: ModelSpec, ctx: ProviderContext, o
   const where = `llama:${file}`;
   const gpu = options.gpu ?? gpuFromEnv(ctx.env);
   const threads = Math.max(1, Math.floor(spec.threads ?? availableThreads()));
+  if (threads > availableThreads()) {
+    ctx.warn?.(`${id}: threads ${threads} is more than the ${availableThreads()} cores available; llama.cpp will use at most ${availableThreads()}`);
+  }
   const lease = await acquireModel(file, gpu, where);
   let context: LlamaContext;
   try {
@@ -74,13 +77,14 @@ export async function createLlamaClient(spec: ModelSpec, ctx: ProviderContext, o
     throw new LlamaProviderError("E_LLAMA_LOAD_FAILED", `Could not create a llama.cpp context of ${spec.contextSize ?? "default"} tokens for ${file}`,
       "Lower contextSize in the model settings (memory grows with it)", { where, cause });
   }
-  return new LlamaClientImpl(id, where, spec, lease, context, threads, options.reuseContext ?? true);
+  return new LlamaClientImpl(id, where, spec, lease, context, threads, options.reuseContext ?? true, ctx.warn);
 }
 
 class LlamaClientImpl implements LlamaClient {
   private readonly runner: LlamaSequenceRunner;
   private readonly queue: PrefixAffinityQueue<Token>;
   private closed = false;
+  private warnedTopLogprobs = false;
 
   constructor(
     readonly id: string,
@@ -90,6 +94,7 @@ class LlamaClientImpl implements LlamaClient {
     private readonly context: LlamaContext,
     readonly threads: number,
     reuseContext: boolean,
+    private readonly warn?: (message: string) => void,
   ) {
     this.runner = new LlamaSequenceRunner(context.getSequence(), reuseContext);
     this.queue = new PrefixAffinityQueue(() => this.runner.heldTokens);
@@ -124,7 +129,7 @@ class LlamaClientImpl implements LlamaClient {
       maxTokens: request.maxTokens ?? this.spec.maxTokens ?? DEFAULT_MAX_TOKENS,
       temperature,
       stop: request.stop ?? asList(this.spec.stop),
-      topLogprobs: Math.min(Math.max(0, request.topLogprobs ?? 0), LLAMA_TOP_LOGPROBS),
+      topLogprobs: this.clampTopLogprobs(request.topLogprobs ?? 0),
       signal: request.signal,
       where: this.where,
     };
@@ -181,6 +186,14 @@ class LlamaClientImpl implements LlamaClient {
     await this.queue.run([], async () => undefined);
     await this.context.dispose();
     await this.lease.release();
+  }
+
+  private clampTopLogprobs(k: number): number {
+    if (k > LLAMA_TOP_LOGPROBS && !this.warnedTopLogprobs) {
+      this.warnedTopLogprobs = true;
+      this.warn?.(`${this.id}: topLogprobs ${k} clamped to ${LLAMA_TOP_LOGPROBS}`);
+    }
+    return Math.min(Math.max(0, Math.floor(k)), LLAMA_TOP_LOGPROBS);
   }
 
   private ensureOpen(): void {

@@ -216,6 +216,15 @@ describe("llama provider", () => {
     expect(rounded(concurrent)).toEqual(rounded(sequential));
   });
 
+  it("stops work for a cancelled request", async () => {
+    const client = await open();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(client.generate({ prompt: CONTEXT, signal: controller.signal })).rejects.toMatchObject({ code: "E_ABORTED" });
+    await expect(client.score({ context: CONTEXT, target: " yes", signal: controller.signal })).rejects.toMatchObject({ code: "E_ABORTED" });
+    expect(client.stats().tokensEvaluated).toBe(0);
+  });
+
   it("fails with typed errors for a missing file and an over-long prompt", async () => {
     const missing = createLlamaClient({ ...spec, model: "./models/nope.gguf" }, { baseDir: dir, env: {} });
     await expect(missing).rejects.toMatchObject({ code: "E_LLAMA_MODEL_NOT_FOUND" });

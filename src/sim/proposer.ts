@@ -87,7 +87,7 @@ export function genericProposal(instruction: string): Alternative[] {
 
 function styleOf(rewrite: string): Style {
   if (/\bshorten|\bshorter|\bconcise/i.test(rewrite)) return "short";
-  if (/\bexample/i.test(rewrite)) return "example";
+  if (/\b(add|adding|include|including|give|giving)\b[^.]*\bexamples?\b/i.test(rewrite)) return "example";
   return "full";
 }
 

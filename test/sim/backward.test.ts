@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { createSimClient } from "../../src/llm/providers/sim.js";
+import { understand } from "../../src/sim/rules.js";
+import { generateTask, SIM_TASKS, TASKS } from "../../src/sim/tasks.js";
+import { POSTERIOR_TEMPLATE, PROPOSE_STOP, PROPOSE_TEMPLATE, REWRITE_INSTRUCTIONS } from "../../src/templates/builtin.js";
+import { renderTemplate } from "../../src/templates/render.js";
+import { answer, residualPrompt, thinkPrompt } from "./helpers.js";
+
+const model = createSimClient({ seed: 1 });
+const animals = SIM_TASKS.animals;
+
+/** A proposal request for the animals output layer: current prompt, examples with verdicts. */
+function proposeRequest(prompt: string, rewrite: string, memory: string[] = []): { text: string; wrongRuleIds: Set<string> } {
+  const samples = generateTask("animals", { seed: 31, n: 8 });
+  const wrongRuleIds = new Set<string>();
+  const examples = samples.map((s, i) => {
+    const correct = i % 3 === 0;
+    if (!correct) wrongRuleIds.add(animals.parse(new RegExp(animals.inputPattern.source).exec(s.x)!)!.deciding);
+    const wrongLabel = TASKS.animals.labels.find((l) => l !== s.y)!;
+    return { input: s.x, output: correct ? s.y : wrongLabel, target: s.y, correct };
+  });
+  return { text: renderTemplate(PROPOSE_TEMPLATE, { prompt, memory, examples, instruction: rewrite }), wrongRuleIds };
+}
+
+async function proposals(text: string, count: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const r = await model.generate({ prompt: text, temperature: 0.7, stop: PROPOSE_STOP, maxTokens: 400, sampleKey: `p${k}` });
+    out.push(r.completions[0].text.trim());
+  }
+  return out;
+}
+
+describe("the tasks world: proposals", () => {
+  it("states rules that explain the wrong examples at a reasonable rate, with some noise", async () => {
+    const { text, wrongRuleIds } = proposeRequest("Answer the question.", REWRITE_INSTRUCTIONS[0]);
+    const written = await proposals(text, 40);
+    const addsMissingRule = written.filter((p) => understand(animals, p).rules.some((r) => wrongRuleIds.has(r.id)));
+    expect(addsMissingRule.length / written.length).toBeGreaterThan(0.4);
+    expect(addsMissingRule.length).toBeLessThan(written.length);
+    expect(new Set(written).size).toBeGreaterThan(2);
+    for (const p of written) expect(p).not.toContain('"""');
+  });
+
+  it("keeps the rules the current instruction already states (most of the time)", async () => {
+    const current = "Decide what kind of animal it is. Animals with feathers are birds.";
+    const { text } = proposeRequest(current, REWRITE_INSTRUCTIONS[3]);
+    const written = await proposals(text, 30);
+    const kept = written.filter((p) => understand(animals, p).rules.some((r) => r.id === "feathers"));
+    expect(kept.length / written.length).toBeGreaterThan(0.75);
+  });
+
+  it("follows the flavour of the rewrite instruction loosely", async () => {
+    const current = TASKS.animals.rules.slice(0, 3).join(" ");
+    const shortened = await proposals(proposeRequest(current, REWRITE_INSTRUCTIONS[2]).text, 10);
+    const clarified = await proposals(proposeRequest(current, REWRITE_INSTRUCTIONS[0]).text, 10);
+    const meanLength = (xs: string[]): number => xs.reduce((a, x) => a + x.length, 0) / xs.length;
+    expect(meanLength(shortened)).toBeLessThan(meanLength(clarified));
+    const withExamples = await proposals(proposeRequest(current, REWRITE_INSTRUCTIONS[1]).text, 10);
+    expect(withExamples.filter((p) => p.includes("For example")).length).toBeGreaterThan(5);
+  });
+
+  it("rewrites an instruction for examples it does not know, without failing", async () => {
+    const text = renderTemplate(PROPOSE_TEMPLATE, {
+      prompt: "Translate to French.",
+      memory: [],
+      examples: [{ input: "cat", output: "chien", target: "chat", correct: false }],
+      instruction: REWRITE_INSTRUCTIONS[0],
+    });
+    expect((await proposals(text, 1))[0]).toContain("Translate to French.");
+  });
+});
+
+describe("the tasks world: posterior samples", () => {
+  it("writes intermediate text that steers the output layer toward the target", async () => {
+    const samples = generateTask("navigate", { seed: 32, n: 20 });
+    let towardTarget = 0;
+    for (const s of samples) {
+      // Ask for the wrong answer too: the posterior follows the target it is given.
+      for (const target of ["yes", "no"]) {
+        const forward = await answer(model, thinkPrompt("", s.x));
+        const posteriorPrompt = renderTemplate(POSTERIOR_TEMPLATE, { input: s.x, prompt: "", output: forward.trim(), target });
+        const hidden = (await model.generate({ prompt: posteriorPrompt, temperature: 1, sampleKey: `${s.id}-${target}` })).completions[0].text;
+        const scoreWith = async (h: string): Promise<number> =>
+          (await model.score({ context: residualPrompt("Answer the question.", s.x, h), target: ` ${target}` })).tokens[0].logprob;
+        if ((await scoreWith(hidden)) > (await scoreWith(forward))) towardTarget++;
+      }
+    }
+    expect(towardTarget / 40).toBeGreaterThan(0.7);
+  });
+
+  it("writes the same words the hidden layer would, so the prior term is meaningful", async () => {
+    const s = generateTask("animals", { seed: 33, n: 1 })[0];
+    const rules = TASKS.animals.rules.join(" ");
+    const posteriorPrompt = renderTemplate(POSTERIOR_TEMPLATE, { input: s.x, prompt: rules, output: "", target: s.y });
+    const hidden = (await model.generate({ prompt: posteriorPrompt, temperature: 0 })).completions[0].text;
+    const prior = (prompt: string) => model.score({ context: thinkPrompt(prompt, s.x), target: hidden });
+    const sum = (r: { tokens: { logprob: number }[] }): number => r.tokens.reduce((a, t) => a + t.logprob, 0);
+    expect(sum(await prior(rules))).toBeGreaterThan(Math.log(0.5));
+    expect(sum(await prior(rules))).toBeGreaterThan(sum(await prior("")) + 1);
+  });
+});

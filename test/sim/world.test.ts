@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { generateTask, TASKS } from "../../src/sim/tasks.js";
+import { accuracy1, accuracy2, answer, classifyPrompt, client, firstWord, meanLabelScore, residualPrompt, thinkPrompt } from "./helpers.js";
+
+const VAGUE = "Answer the question.";
+const allRules = (task: string): string => TASKS[task].rules.join(" ");
+
+describe("the tasks world: forward layers", () => {
+  it("answers a rule-stating prompt far better than a vague one, and partial rules in between", async () => {
+    const model = client();
+    const dev = generateTask("animals", { seed: 21, n: 60 });
+    const vague = await accuracy1(model, VAGUE, dev);
+    const partial = await accuracy1(model, TASKS.animals.rules.slice(0, 2).join(" "), dev);
+    const full = await accuracy1(model, allRules("animals"), dev);
+    expect(vague).toBeLessThan(0.45);
+    expect(full).toBeGreaterThan(0.9);
+    expect(partial).toBeGreaterThan(vague + 0.1);
+    expect(partial).toBeLessThan(full - 0.2);
+  });
+
+  it("scores the gold label higher after a prompt that states the rules, on every task", async () => {
+    const model = client();
+    for (const name of Object.keys(TASKS)) {
+      const dev = generateTask(name, { seed: 22, n: 30 });
+      expect(await meanLabelScore(model, allRules(name), dev)).toBeGreaterThan((await meanLabelScore(model, VAGUE, dev)) + 0.2);
+    }
+  });
+
+  it("states the right intermediate conclusion more often when the hidden prompt states the rules", async () => {
+    const model = client();
+    for (const name of ["navigate", "coins", "animals"]) {
+      const dev = generateTask(name, { seed: 23, n: 20 });
+      let vagueRight = 0;
+      let goodRight = 0;
+      for (const s of dev) {
+        const truth = s.y;
+        const conclusionOf = async (prompt: string): Promise<string> => answer(model, residualPrompt(VAGUE, s.x, await answer(model, thinkPrompt(prompt, s.x))));
+        if (firstWord(await conclusionOf("")) === truth) vagueRight++;
+        if (firstWord(await conclusionOf(allRules(name))) === truth) goodRight++;
+      }
+      expect(goodRight).toBeGreaterThan(vagueRight + 5);
+    }
+  });
+
+  it("makes think → residual beat one layer on a task that needs an intermediate step", async () => {
+    const model = client();
+    const dev = generateTask("navigate", { seed: 24, n: 60 });
+    const oneLayer = await accuracy1(model, allRules("navigate"), dev);
+    const twoLayersGood = await accuracy2(model, allRules("navigate"), VAGUE, dev);
+    const twoLayersVague = await accuracy2(model, "", VAGUE, dev);
+    expect(oneLayer).toBeGreaterThan(0.55);
+    expect(twoLayersGood).toBeGreaterThan(oneLayer + 0.15);
+    expect(twoLayersGood).toBeGreaterThan(twoLayersVague + 0.3);
+  });
+
+  it("reads a conclusion from the hidden text in the classify template too", async () => {
+    const model = client();
+    const s = generateTask("coins", { seed: 25, n: 1 })[0];
+    const hidden = await answer(model, thinkPrompt(allRules("coins"), s.x));
+    expect(firstWord(await answer(model, classifyPrompt(VAGUE, s.x, hidden)))).toBe(s.y);
+  });
+
+  it("answers a prompt it does not recognise without failing, plainly as a simulation", async () => {
+    const model = client();
+    expect(await answer(model, "What is the capital of France?")).toMatch(/simulated/);
+    expect(["yes", "no"]).toContain(firstWord(await answer(model, "Is the sky blue? Answer yes or no.\n\nAnswer:")));
+    const judged = await answer(model, "Pick the best.\n\nCandidate answers:\n1. no\n2. yes\n3. yes\n\nBest answer:");
+    expect(firstWord(judged)).toBe("yes");
+  });
+});

@@ -9,3 +9,4 @@ export { BatchSampler, kShotExamples, type BatchOptions } from "./batches.js";
 export { toSample } from "./sample.js";
 export { detectFormat } from "./formats/detect.js";
 export { PAPER_TASKS, loadPaperTask, parsePaperDataRef, type PaperTask, type PaperTaskKind, type PaperTaskOptions } from "./tasks.js";
+export { formatShots, outputLayers, promptsWithShots } from "./shots.js";

@@ -1,13 +1,319 @@
-import type { Command } from "commander";
+/**
+ * `dln eval <network>`: runs a network on the dev or test split and reports accuracy, errors per
+ * gold class and usage. With `--prompts` it evaluates trained prompts; with `--shots k` it builds
+ * the paper's k-shot baseline (docs/data.md, "k-shot baselines"), so 0-shot, k-shot and trained
+ * prompts can be compared on the same examples.
+ *
+ * Exit status: 0 every sample ran, 1 some sample failed (it counts as wrong and is listed),
+ * 2 usage error (bad flags, unreadable data or network, empty split).
+ */
+import { resolve } from "node:path";
+import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
+import { createProgressBar } from "../progress.js";
+import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
+import type { CompiledNetwork } from "../../compile/types.js";
+import { ModelRegistry } from "../../llm/registry.js";
+import type { Usage } from "../../llm/types.js";
+import { runAll } from "../../exec/run.js";
+import { loadPromptOverrides } from "../../exec/prompts.js";
+import type { RunResult } from "../../exec/types.js";
+import { DataError, kShotExamples, loadSplits, parsePaperDataRef, promptsWithShots, toSample, type DataProblem, type Example } from "../../data/index.js";
+import { summarizeAnswers, type AnswerSummary } from "../../metrics/index.js";
+import { Rng } from "../../util/random.js";
 
-// Placeholder until the command lands; see the open issues.
+interface EvalFlags {
+  data?: string;
+  train?: string;
+  dev?: string;
+  test?: string;
+  prompts?: string;
+  split: "dev" | "test";
+  shots: string;
+  limit?: string;
+  json?: boolean;
+  seed?: string;
+  field: string[];
+  target?: string;
+  cache: "readwrite" | "readonly" | "off";
+  concurrency: string;
+}
+
+/** The same default as the trainer's, so `dln eval --data f` scores the split `dln train --data f` held out. */
+const DEFAULT_SEED = 42;
+/** Data problems and failed samples printed, at most. */
+const SHOWN = 10;
+
+/** A usage error: printed as `dln eval: <message>`, exit status 2. */
+class UsageError extends Error {}
+
+export interface EvalReport {
+  network: string;
+  split: "dev" | "test";
+  shots: number;
+  seed: number;
+  prompts?: string;
+  examples: number;
+  correct: number;
+  accuracy: number;
+  failed: number;
+  perClass: AnswerSummary["perClass"];
+  failures: Array<{ id: string; code: string; node?: string; message: string }>;
+  usage: Usage;
+  dataProblems: number;
+  wallMs: number;
+}
+
 export function registerEval(program: Command, ctx: CliContext): void {
   program
     .command("eval")
-    .description("(not available yet)")
-    .action(() => {
-      ctx.stderr.write("dln eval: not available yet\n");
-      ctx.exitCode = 1;
+    .description("evaluate a network on the dev or test split: accuracy, errors per class, usage")
+    .argument("<network>", "network file (JSON5)")
+    .option("--data <path>", "data file (JSONL, CSV or BIG-Bench JSON) cut into train/dev/test with the seed, or paper:<task>[:<dir>]")
+    .option("--train <file>", "training examples (only used for --shots)")
+    .option("--dev <file>", "dev examples")
+    .option("--test <file>", "test examples")
+    .option("--prompts <path>", "trained prompts: a JSON file of layer id → prompt, or a training run directory")
+    .addOption(new Option("--split <split>", "which split to evaluate").choices(["dev", "test"]).default("test"))
+    .option("--shots <k>", "k-shot baseline: show k solved training examples in the output layer's prompt", "0")
+    .option("--limit <n>", "evaluate at most n examples of the split (a seeded subset)")
+    .option("--seed <n>", `seed for the split, --limit and the shots (default: the network's train.seed, else ${DEFAULT_SEED})`)
+    .option("--field <input=field>", "read a network input from a differently named file field (repeatable)", collect, [])
+    .option("--target <field>", "file field with the gold answer (default: target for BIG-Bench JSON, else y, else target)")
+    .addOption(new Option("--cache <mode>", "response cache").choices(["readwrite", "readonly", "off"]).default("readwrite"))
+    .option("-c, --concurrency <n>", "most samples in flight (the models' own limits still apply)", "64")
+    .option("--json", "print the report as one JSON object on stdout")
+    .addHelpText(
+      "after",
+      `
+Exit status: 0 every sample ran, 1 some sample failed (counted as wrong), 2 usage error.
+
+Examples:
+  $ dln eval networks/dln-1.json5 --data data.jsonl                       0-shot, initial prompts
+  $ dln eval networks/dln-1.json5 --data data.jsonl --shots 5             5-shot baseline
+  $ dln eval networks/dln-1.json5 --data data.jsonl --prompts runs/last   trained prompts
+  $ dln eval networks/paper/dln1-hyperbaton.json5 --data paper:hyperbaton:data --json`,
+    )
+    .action(async (networkPath: string, flags: EvalFlags) => {
+      try {
+        ctx.exitCode = await evalCommand(networkPath, flags, ctx);
+      } catch (err) {
+        if (!(err instanceof UsageError || err instanceof DataError)) throw err;
+        ctx.stderr.write(`dln eval: ${err.message}\n`);
+        ctx.exitCode = 2;
+      }
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContext): Promise<number> {
+  const shots = wholeNumber(flags.shots, "--shots", 0);
+  const limit = flags.limit === undefined ? undefined : wholeNumber(flags.limit, "--limit", 1);
+  const concurrency = wholeNumber(flags.concurrency, "--concurrency", 1);
+  const fields = parseFieldMappings(flags.field);
+  if (!flags.data && !flags[flags.split]) {
+    throw new UsageError(`no ${flags.split} data: give --data <file>, or --${flags.split} <file>`);
+  }
+  const network = await loadNetwork(networkPath, ctx);
+  const seed = flags.seed === undefined ? network.train.seed ?? DEFAULT_SEED : wholeNumber(flags.seed, "--seed", 0);
+
+  const at = (p: string | undefined) => (p === undefined ? undefined : resolve(ctx.cwd, p));
+  const paper = flags.data !== undefined ? parsePaperDataRef(flags.data) : undefined;
+  const splits = await loadSplits({
+    data: paper ? `paper:${paper.task}:${resolve(ctx.cwd, paper.dir)}` : at(flags.data),
+    train: at(flags.train),
+    dev: at(flags.dev),
+    test: at(flags.test),
+    inputs: network.inputs,
+    fields,
+    target: flags.target ?? network.spec.loss?.target,
+    seed,
+    caps: limit === undefined ? undefined : { [flags.split]: limit },
+  });
+  reportProblems(splits.problems, ctx);
+  const examples = splits[flags.split];
+  if (examples.length === 0) throw new UsageError(`the ${flags.split} split is empty`);
+
+  let prompts = flags.prompts === undefined ? undefined : await loadPrompts(resolve(ctx.cwd, flags.prompts), network, ctx);
+  if (shots > 0) {
+    if (splits.train.length === 0) throw new UsageError("--shots needs training examples: give --data or --train");
+    const demos = kShotExamples(splits.train, shots, new Rng(seed).fork("shots"));
+    if (demos.length < shots) ctx.stderr.write(`dln eval: warning: only ${demos.length} training examples for --shots ${shots}\n`);
+    prompts = promptsWithShots(network, prompts, demos);
+  }
+
+  const registry = new ModelRegistry(network.models, {
+    baseDir: network.baseDir,
+    env: ctx.env,
+    cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, ".dln/cache.sqlite") },
+    warn: (m) => ctx.stderr.write(`dln eval: ${m}\n`),
+  });
+  const progress = createProgressBar(ctx, { label: `eval ${flags.split}` });
+  const started = performance.now();
+  let results: RunResult[];
+  try {
+    results = await runAll(network, examples.map(toSample), {
+      clients: registry,
+      prompts,
+      concurrency,
+      onProgress: (p) =>
+        progress.update({ done: p.done, total: examples.length, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
+    });
+  } finally {
+    progress.stop();
+    await registry.close();
+  }
+
+  const report = buildReport({
+    network,
+    examples,
+    results,
+    split: flags.split,
+    shots,
+    seed,
+    prompts: flags.prompts,
+    usage: registry.usage().total,
+    dataProblems: splits.problems.length,
+    wallMs: performance.now() - started,
+  });
+  ctx.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+  return report.failed > 0 ? 1 : 0;
+}
+
+/** Pairs results with their examples (by input position) and scores them with the network's loss. */
+export function buildReport(args: {
+  network: CompiledNetwork;
+  examples: Example[];
+  results: RunResult[];
+  split: "dev" | "test";
+  shots: number;
+  seed: number;
+  prompts?: string;
+  usage: Usage;
+  dataProblems: number;
+  wallMs: number;
+}): EvalReport {
+  const byIndex = new Map(args.results.map((r) => [r.index, r]));
+  const preds = args.examples.map((_, i) => {
+    const r = byIndex.get(i);
+    return r && !r.error ? r.output : undefined;
+  });
+  const summary = summarizeAnswers(preds, args.examples.map((e) => e.target), args.network.loss);
+  const failures = args.examples.flatMap((e, i) => {
+    const r = byIndex.get(i);
+    if (r && !r.error) return [];
+    const error = r?.error ?? { code: "E_NOT_RUN", message: "the sample did not run" };
+    return [{ id: e.id, code: error.code, node: error.node, message: error.message }];
+  });
+  return {
+    network: args.network.name,
+    split: args.split,
+    shots: args.shots,
+    seed: args.seed,
+    ...(args.prompts !== undefined ? { prompts: args.prompts } : {}),
+    examples: summary.examples,
+    correct: summary.correct,
+    accuracy: summary.accuracy,
+    failed: failures.length,
+    perClass: summary.perClass,
+    failures,
+    usage: args.usage,
+    dataProblems: args.dataProblems,
+    wallMs: Math.round(args.wallMs),
+  };
+}
+
+/** The human report: headline, per-class table with the most frequent wrong answers, usage. */
+export function formatReport(r: EvalReport): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const setting = [r.shots > 0 ? `${r.shots}-shot` : "0-shot", r.prompts ? `prompts from ${r.prompts}` : "initial prompts"].join(", ");
+  const lines = [
+    `${r.network} on the ${r.split} split (${r.examples} examples, ${setting}, seed ${r.seed})`,
+    `accuracy: ${pct(r.accuracy)} (${r.correct}/${r.examples})${r.failed > 0 ? `, ${r.failed} failed samples counted as wrong` : ""}`,
+    "",
+  ];
+  const rows = Object.entries(r.perClass).sort(([a], [b]) => a.localeCompare(b));
+  const header = ["gold", "total", "wrong", "acc", "wrong answers"];
+  const table = rows.map(([label, c]) => [
+    clip(label, 24),
+    String(c.total),
+    String(c.wrong),
+    pct(c.total === 0 ? 0 : (c.total - c.wrong) / c.total),
+    Object.entries(c.confusions)
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .slice(0, 4)
+      .map(([answer, n]) => `${clip(answer, 20)} ×${n}`)
+      .join(", "),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const render = (row: string[]) => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd();
+  lines.push(render(header), ...table.map(render), "");
+  const u = r.usage;
+  let usage = `usage: ${u.requests} requests (${u.cacheHits} cached), ${u.promptTokens + u.completionTokens} tokens (${u.promptTokens} prompt + ${u.completionTokens} completion)`;
+  if (u.cost > 0) usage += `, $${u.cost.toFixed(4)}`;
+  lines.push(`${usage}, ${(r.wallMs / 1000).toFixed(1)}s`);
+  if (r.failures.length > 0) {
+    lines.push("failed samples:");
+    for (const f of r.failures.slice(0, SHOWN)) lines.push(`  ${f.id}: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}`);
+    if (r.failures.length > SHOWN) lines.push(`  … and ${r.failures.length - SHOWN} more (--json lists them all)`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function clip(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}
+
+function reportProblems(problems: DataProblem[], ctx: CliContext): void {
+  if (problems.length === 0) return;
+  ctx.stderr.write(`dln eval: ${problems.length} record${problems.length > 1 ? "s" : ""} left out:\n`);
+  for (const p of problems.slice(0, SHOWN)) ctx.stderr.write(`  ${p.file}:${p.line}: ${p.message}\n`);
+  if (problems.length > SHOWN) ctx.stderr.write(`  … and ${problems.length - SHOWN} more\n`);
+}
+
+async function loadNetwork(path: string, ctx: CliContext): Promise<CompiledNetwork> {
+  const result = await loadNetworkFile(path, { cwd: ctx.cwd });
+  if (!result.ok) {
+    for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+    throw new UsageError(`the network ${path} is not valid (${result.diagnostics.filter((d) => d.severity === "error").length} error(s) above)`);
+  }
+  for (const w of result.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
+  return result.network;
+}
+
+async function loadPrompts(path: string, network: CompiledNetwork, ctx: CliContext): Promise<Record<string, string>> {
+  let prompts: Record<string, string>;
+  try {
+    prompts = await loadPromptOverrides(path);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const known = new Set<string>();
+  for (const n of network.nodes.values()) if (n.kind === "layer") known.add(n.id).add(n.param);
+  const unknown = Object.keys(prompts).filter((id) => !known.has(id));
+  if (unknown.length > 0) ctx.stderr.write(`dln eval: warning: --prompts names no layer ${unknown.join(", ")} (ignored)\n`);
+  return prompts;
+}
+
+/** `--field q=question` (repeatable) → { q: "question" }. */
+export function parseFieldMappings(values: string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const m = /^([^=\s]+)=(.+)$/.exec(value);
+    if (!m) throw new UsageError(`--field ${value}: expected input=field, e.g. --field x=question`);
+    if (m[1] in out) throw new UsageError(`--field maps the input "${m[1]}" twice`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function wholeNumber(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${text}"`);
+  return n;
 }

@@ -1,0 +1,126 @@
+/**
+ * The backward pass: the reverse-topological walk, in one screen (micrograd's `backward()`).
+ *
+ * Targets flow from the loss toward the inputs. Every stochastic node (a layer or an ensemble)
+ * waits until everything that reads it has sent its targets; then
+ *   - an ensemble passes its (merged) targets on to every member;
+ *   - a parameter (the layers sharing one prompt) takes one optimizer step, which updates its
+ *     prompt and sends targets to the stochastic nodes its layers read.
+ * Steps whose inputs are ready run at the same time (RxJS `expand` + `mergeMap`), so a wide
+ * graph trains its branches concurrently; every request inside a step streams through the model
+ * clients under their limits. Merging is done in topological order of the senders, never in
+ * completion order, so the result does not depend on timing.
+ */
+import { defer, from, mergeMap, Observable, expand, EMPTY } from "rxjs";
+import type { Rng } from "../util/random.js";
+import { GOLD, type TrainGraph } from "./graph.js";
+import { mergeTargetSets } from "./math.js";
+import type { Optimizer, StepOutput } from "./optimizer.js";
+import type { BatchTrace, ParamUnit, TargetSets } from "./types.js";
+
+export interface BackwardInput {
+  graph: TrainGraph;
+  optimizer: Optimizer;
+  iteration: number;
+  prompts: Readonly<Record<string, string>>;
+  /** Remembered prompts per parameter. */
+  memory: Readonly<Record<string, string[]>>;
+  batch: BatchTrace;
+  rng: Rng;
+  signal?: AbortSignal;
+}
+
+export interface UnitStepped {
+  unit: ParamUnit;
+  /** The prompt the parameter had when the step started. */
+  previous: string;
+  output: StepOutput;
+}
+
+type Work = { kind: "unit"; unit: ParamUnit } | { kind: "ensemble"; id: string };
+
+/** Walks the graph backward; emits each parameter's step as it finishes. */
+export function backward(input: BackwardInput): Observable<UnitStepped> {
+  const { graph, batch } = input;
+  const network = graph.network;
+  const gold: TargetSets = batch.gold.map((y) => [{ text: y, weight: 1 }]);
+  /** receiver → sender → targets */
+  const received = new Map<string, Map<string, TargetSets>>();
+  const done = new Set<string>([GOLD]);
+  const started = new Set<string>();
+
+  const send = (to: string, fromId: string, targets: TargetSets): void => {
+    let m = received.get(to);
+    if (!m) received.set(to, (m = new Map()));
+    m.set(fromId, targets);
+  };
+  /** A receiver's targets: what its senders sent, merged in the senders' topological order. */
+  const targetsOf = (id: string): TargetSets => {
+    const sets = (graph.senders.get(id) ?? []).map((s) => (s === GOLD ? gold : received.get(id)?.get(s))).filter((t): t is TargetSets => t !== undefined);
+    return batch.gold.map((_, i) => mergeTargetSets(sets.map((s) => s[i] ?? [])));
+  };
+  const ready = (id: string, inside: ReadonlySet<string>): boolean =>
+    (graph.senders.get(id) ?? []).every((s) => done.has(s) || inside.has(s));
+
+  /** Work whose receivers have heard from every sender, not started yet, in topological order. */
+  const nextWork = (): Work[] => {
+    const out: Work[] = [];
+    for (const unit of graph.units) {
+      if (started.has(unit.param)) continue;
+      const inside = new Set(unit.layers.map((l) => l.id));
+      if (unit.layers.every((l) => ready(l.id, inside))) {
+        started.add(unit.param);
+        out.push({ kind: "unit", unit });
+      }
+    }
+    for (const id of network.order) {
+      const node = network.nodes.get(id)!;
+      if (node.kind !== "ensemble" || started.has(id) || !ready(id, new Set())) continue;
+      started.add(id);
+      out.push({ kind: "ensemble", id });
+    }
+    return out;
+  };
+
+  const perform = (work: Work): Observable<UnitStepped | null> =>
+    defer(async () => {
+      if (input.signal?.aborted) throw input.signal.reason ?? new Error("aborted");
+      if (work.kind === "ensemble") {
+        const node = network.nodes.get(work.id)!;
+        const targets = targetsOf(work.id);
+        if (node.kind === "ensemble") for (const m of node.members) send(m, work.id, targets);
+        done.add(work.id);
+        return null;
+      }
+      const { unit } = work;
+      const output = await input.optimizer.step({
+        iteration: input.iteration,
+        unit,
+        prompts: input.prompts,
+        memory: input.memory[unit.param] ?? [],
+        targets: new Map(unit.layers.map((l) => [l.id, targetsOf(l.id)])),
+        batch,
+        rng: input.rng.fork(unit.param),
+        signal: input.signal,
+      });
+      for (const layer of unit.layers) {
+        for (const parent of graph.stochasticParents.get(layer.id) ?? []) {
+          const t = output.signals.get(parent);
+          if (t) send(parent, layer.id, t);
+        }
+        done.add(layer.id);
+      }
+      return { unit, previous: input.prompts[unit.param], output };
+    });
+
+  // Start with what hears only from the loss; each finished step may make more work ready.
+  return from(nextWork()).pipe(
+    mergeMap(perform),
+    expand(() => {
+      const more = nextWork();
+      return more.length ? from(more).pipe(mergeMap(perform)) : EMPTY;
+    }),
+    mergeMap((r) => (r ? [r] : [])),
+  ) as Observable<UnitStepped>;
+}
+

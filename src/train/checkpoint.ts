@@ -1,0 +1,88 @@
+/**
+ * Checkpoints (schemas/checkpoint.schema.json): everything needed to continue a run after the
+ * last finished iteration — prompts, memory, the RNG state, best so far, usage. Written
+ * atomically (temporary file, then rename), so a crash leaves the previous checkpoint intact.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Usage } from "../llm/types.js";
+import type { RngState } from "../util/random.js";
+import type { TrainConfig } from "./config.js";
+
+export const CHECKPOINT_FILE = "checkpoint.json";
+
+export interface PromptSet {
+  prompts: Record<string, string>;
+  devAccuracy: number;
+  iteration: number;
+}
+
+export interface HistoryEntry {
+  iteration: number;
+  trainAccuracy: number;
+  devAccuracy: number | null;
+}
+
+export interface Checkpoint {
+  version: 1;
+  network: string;
+  /** Iterations finished (the run continues with the next one). */
+  iteration: number;
+  prompts: Record<string, string>;
+  memory: PromptSet[];
+  rng: RngState;
+  best: PromptSet;
+  initialDevAccuracy: number | null;
+  /** Validations since the last improvement (for patience). */
+  staleValidations: number;
+  /** Spent on training (validation included) so far. */
+  usage: Usage;
+  elapsedMs: number;
+  seed: number;
+  config: TrainConfig;
+  history: HistoryEntry[];
+  /** Set when the run stopped for good (budget): resuming does not continue training. */
+  stopped?: "budget";
+}
+
+/** Writes JSON to `path` atomically: a temporary file in the same directory, then a rename. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  renameSync(tmp, path);
+}
+
+export function saveCheckpoint(runDir: string, checkpoint: Checkpoint): string {
+  const path = join(runDir, CHECKPOINT_FILE);
+  writeJsonAtomic(path, checkpoint);
+  return path;
+}
+
+export class CheckpointError extends Error {
+  readonly code = "E_CHECKPOINT";
+  constructor(readonly path: string, message: string) {
+    super(`${path}: ${message}`);
+    this.name = "CheckpointError";
+  }
+}
+
+export function loadCheckpoint(runDir: string): Checkpoint {
+  const path = join(runDir, CHECKPOINT_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new CheckpointError(path, "no checkpoint here; is this a run directory of `dln train` that finished at least one iteration?");
+  }
+  let cp: Checkpoint;
+  try {
+    cp = JSON.parse(text) as Checkpoint;
+  } catch (err) {
+    throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  if (cp.version !== 1 || typeof cp.iteration !== "number" || !Array.isArray(cp.rng) || typeof cp.prompts !== "object") {
+    throw new CheckpointError(path, "not a checkpoint of this version of dln");
+  }
+  return cp;
+}

@@ -1,0 +1,292 @@
+/**
+ * `dln-vi`: the variational optimizer of Deep Language Networks (TRAINING.md, "One training
+ * step"), generalised to any DAG. One step of one parameter:
+ *
+ *   signal the parents  (posterior samples of each stochastic parent, weighted by π's current fit)
+ *   ∥ propose           (P−1 rewrites of π from the proposal half of the batch)
+ *   → score             (weighted log-likelihood over the ranking half, KL / penalty terms)
+ *   → update            (argmax)
+ *
+ * Posterior samples are drawn before the update, with the current prompt, as in the paper's
+ * DLN-2 code: the output layer's candidates are then scored in the weighted contexts they define.
+ */
+import type { CompiledNetwork, LayerNode } from "../../compile/types.js";
+import { asText } from "../../exec/variables.js";
+import type { ModelClient } from "../../llm/types.js";
+import type { TrainConfig } from "../config.js";
+import { describingLayer, layerInputText, renderLayer, withOverrides, type TrainGraph } from "../graph.js";
+import { decayedPenalty, mean, mergeTargetSets } from "../math.js";
+import type { Optimizer, SignalSummary, StepInput, StepOutput } from "../optimizer.js";
+import { allConcurrently, tolerant } from "../parallel.js";
+import type { LayerScorer } from "../scorer.js";
+import type { TrainServices } from "../services.js";
+import type { Target, TargetSets } from "../types.js";
+import { posteriorWeights, samplePosterior, toTargets } from "./posterior.js";
+import { proposePrompts, type ProposalExample } from "./propose.js";
+import { scoreCandidates, type ScoringGroup, type ScoringItem } from "./score.js";
+import { chooseBest, gatherCandidates } from "./update.js";
+
+/** The parents' values that go with a target, and their weight. */
+interface Context {
+  values: Readonly<Record<string, unknown>>;
+  weight: number;
+}
+
+export function createDlnVi(graph: TrainGraph, config: TrainConfig, services: TrainServices): Optimizer {
+  return { name: "dln-vi", step: (input) => new DlnViStep(graph, config, services, input).run() };
+}
+
+/** The highest-weighted target (the first on a tie), or undefined when there are none. */
+export function bestTarget(targets: readonly Target[] | undefined): string | undefined {
+  if (!targets || targets.length === 0) return undefined;
+  let best = targets[0];
+  for (const t of targets) if (t.weight > best.weight) best = t;
+  return best.text;
+}
+
+class DlnViStep {
+  private readonly network: CompiledNetwork;
+  private readonly scorers = new Map<string, Promise<LayerScorer>>();
+  private failures = 0;
+  private readonly onError = (): void => {
+    this.failures++;
+  };
+
+  constructor(
+    private readonly graph: TrainGraph,
+    private readonly config: TrainConfig,
+    private readonly services: TrainServices,
+    private readonly input: StepInput,
+  ) {
+    this.network = graph.network;
+  }
+
+  async run(): Promise<StepOutput> {
+    const { unit, batch, prompts } = this.input;
+    const current = prompts[unit.param];
+    const n = batch.ids.length;
+    // Held-out ranking: proposals see one half of the batch, candidates are ranked on the other.
+    const order = this.input.rng.shuffle(Array.from({ length: n }, (_, i) => i));
+    const half = this.config.heldOut && n >= 2 ? Math.floor(n / 2) : n;
+    const proposalIdx = order.slice(0, half);
+    const rankingIdx = this.config.heldOut && n >= 2 ? order.slice(half) : order;
+    const proposalRng = this.input.rng.fork("propose");
+
+    const train = unit.trainable && this.config.promptSamples > 1;
+    const [signalled, proposals] = await allConcurrently<unknown>([
+      () => this.signalParents(),
+      () => (train ? this.propose(current, proposalIdx, proposalRng) : Promise.resolve([])),
+    ]) as [Awaited<ReturnType<DlnViStep["signalParents"]>>, string[]];
+
+    if (!train) {
+      return { prompt: current, candidates: [], signals: signalled.signals, summaries: signalled.summaries, failures: this.failures };
+    }
+    const candidates = gatherCandidates(current, proposals, this.input.memory);
+    const groups = await this.scoringGroups(rankingIdx, signalled.contexts);
+    const scores = await scoreCandidates({
+      graph: this.graph,
+      candidates: candidates.map((c) => c.prompt),
+      current,
+      groups,
+      trustFactor: this.config.trustFactor,
+      penalty: decayedPenalty(this.config.explorationPenalty, this.input.iteration, this.config.iterations, this.config.decayPenalty),
+      accuracy: (c) => this.accuracyWith(c, rankingIdx),
+      signal: this.input.signal,
+      onError: this.onError,
+    });
+    const { chosen, scored } = chooseBest(candidates, scores);
+    return {
+      prompt: chosen.prompt,
+      candidates: scored,
+      mode: groups[0]?.scorer.mode,
+      signals: signalled.signals,
+      summaries: signalled.summaries,
+      failures: this.failures,
+    };
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────────────────────────────
+
+  private client(model: string): Promise<ModelClient> {
+    return this.services.clients.get(model);
+  }
+
+  private backwardClient(layer: LayerNode): Promise<ModelClient> {
+    return this.client(this.config.backwardModel ?? layer.model);
+  }
+
+  private scorer(layer: LayerNode): Promise<LayerScorer> {
+    let s = this.scorers.get(layer.id);
+    if (!s) {
+      s = this.client(layer.model).then((c) => this.services.scorer(layer, c));
+      this.scorers.set(layer.id, s);
+    }
+    return s;
+  }
+
+  private targetsOf(layerId: string): TargetSets {
+    return this.input.targets.get(layerId) ?? [];
+  }
+
+  /** The layer's best target for sample i; its own forward value when it received none. */
+  private best(layerId: string, i: number): string {
+    return bestTarget(this.targetsOf(layerId)[i]) ?? asText(this.input.batch.values[i][layerId]);
+  }
+
+  // ── 2d: signal the parents ──────────────────────────────────────────────────────────────────
+
+  private async signalParents(): Promise<{ signals: Map<string, TargetSets>; contexts: Map<string, Context[][]>; summaries: SignalSummary[] }> {
+    const { unit, batch } = this.input;
+    const pairs = unit.layers.flatMap((layer) => (this.graph.stochasticParents.get(layer.id) ?? []).map((parent) => ({ layer, parent })));
+    const results = await allConcurrently(pairs.map(({ layer, parent }) => () => this.posteriorFor(layer, parent)));
+
+    const signals = new Map<string, TargetSets>();
+    const contexts = new Map<string, Context[][]>();
+    const summaries: SignalSummary[] = [];
+    for (const layer of unit.layers) {
+      contexts.set(layer.id, batch.values.map((values) => [{ values, weight: 1 }]));
+    }
+    const parentsOf = new Map<string, number>();
+    pairs.forEach(({ layer }) => parentsOf.set(layer.id, (parentsOf.get(layer.id) ?? 0) + 1));
+    const fresh = new Set<string>();
+    pairs.forEach(({ layer, parent }, k) => {
+      const targets = results[k];
+      if (!targets) return;
+      // m's targets from this unit; several layers of one parameter reading m are averaged.
+      const prev = signals.get(parent);
+      signals.set(parent, prev ? prev.map((set, i) => mergeTargetSets([set, targets[i]])) : targets);
+      // n's scoring contexts: each parent's weighted samples, the others at their forward values; parents share the weight.
+      if (!fresh.has(layer.id)) {
+        contexts.set(layer.id, batch.values.map(() => []));
+        fresh.add(layer.id);
+      }
+      const share = 1 / parentsOf.get(layer.id)!;
+      const ctx = contexts.get(layer.id)!;
+      targets.forEach((set, i) => {
+        for (const t of set) ctx[i].push({ values: withOverrides(this.network, batch.values[i], { [parent]: t.text }), weight: t.weight * share });
+      });
+      summaries.push({
+        from: layer.id,
+        to: parent,
+        samples: mean(targets.map((s) => s.length)),
+        peak: mean(targets.map((s) => Math.max(...s.map((t) => t.weight)))),
+      });
+    });
+    return { signals, contexts, summaries };
+  }
+
+  /** Weighted posterior samples of stochastic parent `parent` of `layer`, per sample. */
+  private async posteriorFor(layer: LayerNode, parent: string): Promise<TargetSets | undefined> {
+    const { batch, prompts, iteration, unit } = this.input;
+    const describing = describingLayer(this.network, parent);
+    if (!describing) return undefined;
+    const forward = batch.values.map((v) => asText(v[parent]));
+    if (this.config.hiddenSamples <= 0) return forward.map((text) => [{ text, weight: 1 }]);
+
+    const candidates = await samplePosterior({
+      client: await this.backwardClient(describing),
+      prompt: prompts[describing.param] ?? describing.prompt,
+      samples: batch.values.map((values, i) => ({
+        input: layerInputText(describing, values),
+        forward: forward[i],
+        target: this.best(layer.id, i),
+        resample: !(this.config.rewriteOnlyWrong && batch.correct[i]),
+      })),
+      count: this.config.hiddenSamples,
+      keepForward: this.config.keepForward,
+      temperature: this.config.backwardTemperature,
+      maxTokens: describing.maxTokens,
+      sampleKey: `${iteration}/${unit.param}/${layer.id}/posterior/${parent}`,
+      signal: this.input.signal,
+      onError: this.onError,
+    });
+
+    const childScorer = await this.scorer(layer);
+    const parentScorer = this.config.priorTerm && describing.id === parent ? await this.scorer(describing) : undefined;
+    const usePrior = Boolean(parentScorer?.likelihood && !(describing.classes?.length));
+    const current = prompts[unit.param];
+    return allConcurrently(
+      candidates.map((hs, i) => async () => {
+        if (hs.length === 1) return toTargets(hs, [1]);
+        const target = this.best(layer.id, i);
+        const [child, prior] = await allConcurrently([
+          () => this.logLiks(childScorer, hs.map((h) => renderLayer(this.graph, layer, current, withOverrides(this.network, batch.values[i], { [parent]: h }))), hs.map(() => target)),
+          () => (usePrior ? this.logLiks(parentScorer!, hs.map(() => renderLayer(this.graph, describing, prompts[describing.param] ?? describing.prompt, batch.values[i])), hs) : Promise.resolve(undefined)),
+        ]);
+        return toTargets(hs, posteriorWeights(child ?? hs.map(() => 0), prior, this.config.posteriorTemperature));
+      }),
+    );
+  }
+
+  /** ℓ for each (context, target) pair; zeros (uniform weights) when the scorer cannot say. */
+  private async logLiks(scorer: LayerScorer, contexts: string[], targets: string[]): Promise<number[] | undefined> {
+    if (!scorer.likelihood) return undefined;
+    const lls = await allConcurrently(contexts.map((c, j) => tolerant(() => scorer.likelihood!(c, targets[j], this.input.signal), this.input.signal, this.onError)));
+    return lls.map((l) => l ?? -Infinity);
+  }
+
+  // ── 2a: propose ─────────────────────────────────────────────────────────────────────────────
+
+  private async propose(current: string, idx: number[], rng: StepInput["rng"]): Promise<string[]> {
+    const { unit, batch, iteration } = this.input;
+    const examples: ProposalExample[] = unit.layers.flatMap((layer) =>
+      idx.map((i) => ({
+        input: layerInputText(layer, batch.values[i]),
+        output: asText(batch.values[i][layer.id]),
+        target: this.best(layer.id, i),
+        correct: this.graph.outputLayers.has(layer.id) ? this.services.isCorrect(batch.values[i][layer.id], batch.gold[i]) : batch.correct[i],
+      })),
+    );
+    return proposePrompts({
+      client: await this.backwardClient(unit.layers[0]),
+      prompt: current,
+      memory: this.input.memory,
+      examples,
+      count: this.config.promptSamples - 1,
+      maxExamples: Math.max(1, idx.length),
+      instructions: this.config.rewriteInstructions,
+      temperature: this.config.backwardTemperature,
+      rng,
+      sampleKey: `${iteration}/${unit.param}/propose`,
+      signal: this.input.signal,
+      onError: this.onError,
+    });
+  }
+
+  // ── 2b: what the candidates are scored on ───────────────────────────────────────────────────
+
+  private async scoringGroups(rankingIdx: number[], contexts: Map<string, Context[][]>): Promise<ScoringGroup[]> {
+    const { unit, batch } = this.input;
+    return allConcurrently(
+      unit.layers.map((layer) => async () => {
+        const targets = this.targetsOf(layer.id);
+        const ctx = contexts.get(layer.id)!;
+        const items: ScoringItem[][] = rankingIdx.map((i) => {
+          const ts = targets[i] && targets[i].length > 0 ? targets[i] : [];
+          return ts.flatMap((t) => ctx[i].map((c) => ({ target: t.text, values: c.values, weight: t.weight * c.weight })));
+        });
+        return {
+          layer,
+          scorer: await this.scorer(layer),
+          isOutput: this.graph.outputLayers.has(layer.id),
+          items,
+          forward: rankingIdx.map((i) => batch.values[i]),
+          forwardOutput: rankingIdx.map((i) => asText(batch.values[i][layer.id])),
+          wrong: rankingIdx.map((i) => !batch.correct[i]),
+        };
+      }),
+    );
+  }
+
+  /** Accuracy scoring: the network's accuracy on the ranking samples with this parameter set to c (temperature 0). */
+  private async accuracyWith(candidate: string, idx: number[]): Promise<number> {
+    const { batch, prompts, unit } = this.input;
+    const samples = idx.map((i) => {
+      const s: Record<string, unknown> = { id: batch.ids[i] };
+      for (const name of this.network.inputs) s[name] = batch.values[i][name];
+      return s;
+    });
+    const results = await this.services.forward(samples, { prompts: { ...prompts, [unit.param]: candidate }, temperature: 0, signal: this.input.signal });
+    return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, batch.gold[idx[k]]) ? 1 : 0)));
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The trainer: the outer loop of TRAINING.md, short enough to read as pseudo-code.
+ *
+ *   validate the initial prompts on dev
+ *   for each iteration:
+ *     draw a minibatch; forward it (keep the trace)
+ *     backward: every parameter takes an optimizer step, children before parents
+ *     every valEvery iterations: validate on dev, keep the best, memory, patience
+ *     checkpoint; stop at a budget
+ *   evaluate the best prompts on test; write result.json
+ *
+ * `train()` returns the events as an Observable (also appended to events.jsonl in the run
+ * directory) and a promise of the result. Every random choice comes from one seeded Rng whose
+ * state is checkpointed, so a resumed or repeated run makes the same choices.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { lastValueFrom, ReplaySubject, toArray, type Observable } from "rxjs";
+import type { CompiledNetwork } from "../compile/types.js";
+import { BatchSampler } from "../data/batches.js";
+import type { Example, Splits } from "../data/types.js";
+import { toSample } from "../data/sample.js";
+import { addUsage, emptyUsage, type Usage } from "../llm/types.js";
+import { Rng } from "../util/random.js";
+import { backward, type UnitStepped } from "./backward.js";
+import { budgetExceeded, subtractUsage } from "./budget.js";
+import { loadCheckpoint, saveCheckpoint, writeJsonAtomic, type Checkpoint, type HistoryEntry, type PromptSet } from "./checkpoint.js";
+import type { TrainConfig } from "./config.js";
+import { createDlnVi } from "./dln-vi/index.js";
+import { appendEvent, makeEvent, type TrainEvent, type TrainEventBody } from "./events.js";
+import { buildTrainGraph, type TrainGraph } from "./graph.js";
+import { mean } from "./math.js";
+import type { Optimizer } from "./optimizer.js";
+import type { TrainServices } from "./services.js";
+import type { BatchTrace } from "./types.js";
+
+export const RESULT_FILE = "result.json";
+export const EVENTS_FILE = "events.jsonl";
+export const BEST_FILE = "best.json";
+export const TRAINER_VERSION = "0.1.0";
+
+export interface TrainOptions {
+  config: TrainConfig;
+  services: TrainServices;
+  /** Where checkpoints, events.jsonl and result.json go (none: nothing is written). */
+  runDir?: string;
+  /** Continue the run in `runDir` from its checkpoint. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  /** Another optimizer than dln-vi (e.g. a textual-feedback one). */
+  optimizer?: Optimizer;
+}
+
+export interface TrainResult {
+  version: 1;
+  network: string;
+  runDir: string | null;
+  seed: number;
+  /** Why the run ended. */
+  stopReason: "completed" | "budget";
+  stopDetail?: string;
+  iterations: number;
+  bestIteration: number;
+  /** Best prompt per parameter (layer id, or the shared id of replicas). */
+  bestPrompts: Record<string, string>;
+  initialPrompts: Record<string, string>;
+  initialDevAccuracy: number | null;
+  devAccuracy: number | null;
+  testAccuracy: number | null;
+  sizes: { train: number; dev: number; test: number };
+  usage: { train: Usage; test: Usage };
+  wallTimeMs: number;
+  history: HistoryEntry[];
+  config: TrainConfig;
+  versions: { dln: string; node: string };
+}
+
+export interface TrainRun {
+  events$: Observable<TrainEvent>;
+  result: Promise<TrainResult>;
+}
+
+/** Trains the network's prompts on `splits` (Graph.train calls this). */
+export function train(network: CompiledNetwork, splits: Pick<Splits, "train" | "dev" | "test">, options: TrainOptions): TrainRun {
+  const events = new ReplaySubject<TrainEvent>();
+  const result = new Trainer(network, splits, options, events).run().then(
+    (r) => {
+      events.complete();
+      return r;
+    },
+    (err: unknown) => {
+      events.error(err);
+      throw err;
+    },
+  );
+  result.catch(() => undefined); // the caller handles it; never an unhandled rejection
+  return { events$: events.asObservable(), result };
+}
+
+/** The prompts a network starts from, per parameter. */
+export function initialPrompts(graph: TrainGraph): Record<string, string> {
+  return Object.fromEntries(graph.units.map((u) => [u.param, u.layers[0].prompt]));
+}
+
+class Trainer {
+  private readonly graph: TrainGraph;
+  private readonly config: TrainConfig;
+  private readonly services: TrainServices;
+  private readonly optimizer: Optimizer;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly network: CompiledNetwork,
+    private readonly splits: Pick<Splits, "train" | "dev" | "test">,
+    private readonly options: TrainOptions,
+    private readonly events: ReplaySubject<TrainEvent>,
+  ) {
+    this.graph = buildTrainGraph(network);
+    this.config = options.config;
+    this.services = options.services;
+    this.optimizer = options.optimizer ?? createDlnVi(this.graph, this.config, this.services);
+  }
+
+  private emit(body: TrainEventBody): void {
+    const event = makeEvent(body);
+    if (this.options.runDir) appendEvent(join(this.options.runDir, EVENTS_FILE), event);
+    this.events.next(event);
+  }
+
+  async run(): Promise<TrainResult> {
+    const { config, splits, options } = this;
+    if (splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
+    if (options.runDir) mkdirSync(options.runDir, { recursive: true });
+    const usageAtStart = this.services.usage();
+    const state = options.resume ? this.resumeState() : await this.freshState();
+    // What earlier processes of this run spent and took (resume), plus what this one has.
+    const usageBefore = options.resume ? { ...state.usage } : emptyUsage();
+    const elapsedBefore = options.resume ? state.elapsedMs : 0;
+    const trainUsage = (): Usage => addUsage({ ...usageBefore }, subtractUsage(this.services.usage(), usageAtStart));
+    const elapsed = (): number => elapsedBefore + (Date.now() - this.started);
+    const rng = new Rng(state.rng);
+    let stop: { reason: "completed" | "budget"; detail?: string } = state.stopped ? { reason: "budget", detail: "stopped earlier" } : { reason: "completed" };
+
+    for (let t = state.iteration + 1; t <= config.iterations && !state.stopped; t++) {
+      this.checkAborted();
+      const iterRng = new Rng(rng.int(2 ** 32));
+      const batch = await this.forwardBatch(t, iterRng.fork("batch"), state.prompts);
+      const steps = await lastValueFrom(
+        backward({ graph: this.graph, optimizer: this.optimizer, iteration: t - 1, prompts: state.prompts, memory: memoryByParam(state.memory), batch, rng: iterRng.fork("backward"), signal: options.signal }).pipe(toArray()),
+      );
+      state.prompts = this.applySteps(t, state.prompts, steps);
+
+      let dev: number | null = null;
+      if (t % config.valEvery === 0 || t === config.iterations) dev = await this.validateAndRemember(t, state);
+      state.iteration = t;
+      state.usage = trainUsage();
+      state.elapsedMs = elapsed();
+      state.rng = rng.state();
+      state.history.push({ iteration: t, trainAccuracy: mean(batch.correct.map(Number)), devAccuracy: dev });
+      const exceeded = budgetExceeded(state.usage, config.budget);
+      if (exceeded) {
+        state.stopped = "budget";
+        stop = { reason: "budget", detail: exceeded };
+      }
+      this.emit({
+        type: "iteration", iteration: t, iterations: config.iterations, trainAccuracy: mean(batch.correct.map(Number)), devAccuracy: dev,
+        bestDevAccuracy: state.best.devAccuracy, usage: state.usage, elapsedMs: state.elapsedMs,
+        failures: steps.reduce((n, s) => n + s.output.failures, 0),
+      });
+      if (options.runDir) this.emit({ type: "checkpoint", iteration: t, path: saveCheckpoint(options.runDir, state) });
+      if (state.stopped) this.emit({ type: "stop", iteration: t, reason: "budget", detail: exceeded });
+    }
+    if (stop.reason === "completed") this.emit({ type: "stop", iteration: state.iteration, reason: "completed" });
+
+    // The best prompts on test.
+    const best = state.best.devAccuracy >= 0 ? state.best.prompts : state.prompts;
+    const beforeTest = this.services.usage();
+    const test = splits.test.length ? await this.accuracy(splits.test, best) : null;
+    const testUsage = subtractUsage(this.services.usage(), beforeTest);
+    this.emit({ type: "test", accuracy: test, n: splits.test.length, usage: testUsage });
+
+    const result: TrainResult = {
+      version: 1,
+      network: this.network.name,
+      runDir: options.runDir ?? null,
+      seed: config.seed,
+      stopReason: stop.reason,
+      ...(stop.detail ? { stopDetail: stop.detail } : {}),
+      iterations: state.iteration,
+      bestIteration: state.best.iteration,
+      bestPrompts: best,
+      initialPrompts: initialPrompts(this.graph),
+      initialDevAccuracy: state.initialDevAccuracy,
+      devAccuracy: state.best.devAccuracy >= 0 ? state.best.devAccuracy : null,
+      testAccuracy: test,
+      sizes: { train: splits.train.length, dev: splits.dev.length, test: splits.test.length },
+      usage: { train: state.usage, test: testUsage },
+      wallTimeMs: elapsed(),
+      history: state.history,
+      config,
+      versions: { dln: TRAINER_VERSION, node: process.version },
+    };
+    if (options.runDir) {
+      writeJsonAtomic(join(options.runDir, RESULT_FILE), result);
+      writeJsonAtomic(join(options.runDir, BEST_FILE), best);
+    }
+    this.emit({ type: "done", devAccuracy: result.devAccuracy, testAccuracy: result.testAccuracy, bestPrompts: best });
+    return result;
+  }
+
+  // ── state ───────────────────────────────────────────────────────────────────────────────────
+
+  private async freshState(): Promise<Checkpoint> {
+    const prompts = initialPrompts(this.graph);
+    this.emit({ type: "start", network: this.network.name, runDir: this.options.runDir, seed: this.config.seed, iterations: this.config.iterations, config: this.config });
+    const initial = this.splits.dev.length ? await this.accuracy(this.splits.dev, prompts) : null;
+    if (initial !== null) this.emit({ type: "validation", iteration: 0, split: "dev", accuracy: initial, n: this.splits.dev.length, best: initial, improved: true });
+    const best: PromptSet = { prompts, devAccuracy: initial ?? -1, iteration: 0 };
+    return {
+      version: 1, network: this.network.name, iteration: 0, prompts, memory: initial === null ? [] : [best].slice(0, this.config.memory),
+      rng: new Rng(`dln-train/${this.config.seed}`).state(), best, initialDevAccuracy: initial, staleValidations: 0,
+      usage: emptyUsage(), elapsedMs: 0, seed: this.config.seed, config: this.config, history: [],
+    };
+  }
+
+  private resumeState(): Checkpoint {
+    const dir = this.options.runDir;
+    if (!dir || !existsSync(dir)) throw new TrainError("E_TRAIN_RESUME", `cannot resume: run directory ${dir ?? "(none)"} does not exist`);
+    const cp = loadCheckpoint(dir);
+    if (cp.network !== this.network.name) throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`);
+    this.emit({ type: "start", network: this.network.name, runDir: dir, seed: this.config.seed, iterations: this.config.iterations, resumedFrom: cp.iteration, config: this.config });
+    return cp;
+  }
+
+  private checkAborted(): void {
+    const s = this.options.signal;
+    if (s?.aborted) throw s.reason instanceof Error ? s.reason : new TrainError("E_ABORTED", "training was aborted");
+  }
+
+  // ── forward ─────────────────────────────────────────────────────────────────────────────────
+
+  private async forwardBatch(t: number, rng: Rng, prompts: Record<string, string>): Promise<BatchTrace> {
+    const examples = new BatchSampler(this.splits.train, { batchSize: this.config.batchSize, balanced: this.config.balanced, rng }).next();
+    const results = await this.services.forward(examples.map(toSample), { prompts, sampleKey: `train/${t}`, signal: this.options.signal });
+    this.checkAborted();
+    const trace: BatchTrace = { ids: [], values: [], gold: [], correct: [] };
+    let failed = 0;
+    results.forEach((r, k) => {
+      if (r.error) return void failed++;
+      const e = examples[k];
+      trace.ids.push(e.id);
+      trace.values.push({ ...e.inputs, ...r.values });
+      trace.gold.push(e.target);
+      trace.correct.push(this.services.isCorrect(r.output, e.target));
+    });
+    this.emit({ type: "batch", iteration: t, ids: examples.map((e) => e.id), trainAccuracy: mean(trace.correct.map(Number)) || 0, failed });
+    return trace;
+  }
+
+  /** Accuracy of the network with these prompts at temperature 0 (failed samples count as wrong). */
+  private async accuracy(examples: readonly Example[], prompts: Record<string, string>): Promise<number> {
+    const results = await this.services.forward(examples.map(toSample), { prompts, temperature: 0, signal: this.options.signal });
+    this.checkAborted();
+    return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, examples[k].target) ? 1 : 0)));
+  }
+
+  // ── update, validation, memory, patience ────────────────────────────────────────────────────
+
+  private applySteps(t: number, prompts: Record<string, string>, steps: UnitStepped[]): Record<string, string> {
+    const next = { ...prompts };
+    // Events in topological order of the parameters, whatever order the steps finished in.
+    const order = new Map(this.graph.units.map((u, i) => [u.param, i]));
+    for (const s of [...steps].sort((a, b) => order.get(a.unit.param)! - order.get(b.unit.param)!).reverse()) {
+      const { unit, output } = s;
+      for (const sig of output.summaries) this.emit({ type: "signal", iteration: t, ...sig });
+      if (output.candidates.length === 0) continue;
+      this.emit({ type: "candidates", iteration: t, param: unit.param, layers: unit.layers.map((l) => l.id), mode: output.mode ?? null, candidates: output.candidates });
+      const chosen = output.candidates.find((c) => c.prompt === output.prompt);
+      this.emit({ type: "choice", iteration: t, param: unit.param, previous: s.previous, prompt: output.prompt, changed: output.prompt !== s.previous, score: chosen?.score ?? null });
+      next[unit.param] = output.prompt;
+    }
+    return next;
+  }
+
+  private async validateAndRemember(t: number, state: Checkpoint): Promise<number | null> {
+    if (this.splits.dev.length === 0) return null;
+    const acc = await this.accuracy(this.splits.dev, state.prompts);
+    const improved = acc > state.best.devAccuracy;
+    if (improved) {
+      state.best = { prompts: { ...state.prompts }, devAccuracy: acc, iteration: t };
+      state.staleValidations = 0;
+    } else state.staleValidations++;
+    this.emit({ type: "validation", iteration: t, split: "dev", accuracy: acc, n: this.splits.dev.length, best: state.best.devAccuracy, improved });
+    state.memory = remember(state.memory, { prompts: { ...state.prompts }, devAccuracy: acc, iteration: t }, this.config.memory);
+    if (this.config.patience > 0 && state.staleValidations >= this.config.patience) {
+      state.prompts = { ...state.best.prompts };
+      state.staleValidations = 0;
+      this.emit({ type: "reload-best", iteration: t, devAccuracy: state.best.devAccuracy });
+    }
+    return acc;
+  }
+}
+
+/** The M best prompt sets by dev accuracy (earlier first on a tie), without duplicates. */
+export function remember(memory: readonly PromptSet[], entry: PromptSet, size: number): PromptSet[] {
+  if (size <= 0) return [];
+  const key = (p: PromptSet): string => JSON.stringify(p.prompts);
+  const all = [...memory.filter((m) => key(m) !== key(entry) || m.devAccuracy >= entry.devAccuracy)];
+  if (!all.some((m) => key(m) === key(entry))) all.push(entry);
+  return all.sort((a, b) => b.devAccuracy - a.devAccuracy || a.iteration - b.iteration).slice(0, size);
+}
+
+/** Remembered prompts per parameter, best first, distinct. */
+export function memoryByParam(memory: readonly PromptSet[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const set of memory) {
+    for (const [param, prompt] of Object.entries(set.prompts)) {
+      const list = (out[param] ??= []);
+      if (!list.includes(prompt)) list.push(prompt);
+    }
+  }
+  return out;
+}
+
+export class TrainError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = "TrainError";
+  }
+}

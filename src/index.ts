@@ -1,6 +1,34 @@
-/** The public API of the dln library. The CLI (src/cli) is a thin shell over these names. */
+/**
+ * The public API of the dln library. The CLI (src/cli) is a thin shell over these names:
+ * anything `dln` does, a program can do with them.
+ */
+export { Graph, compile, loadNetwork, type GraphModelOptions, type GraphRunOptions } from "./graph.js";
+
+// Network files: types, compiler, diagnostics, drawings.
 export type * from "./spec/types.js";
+export {
+  compileNetwork, loadNetworkFile, NetworkError, formatDiagnostic, planOf, drawMermaid, drawDot,
+  type CompileResult, type CompileOptions, type Plan, type PlanNode,
+} from "./compile/index.js";
 export type * from "./compile/types.js";
-export type * from "./llm/types.js";
+
+// Templates.
 export { renderTemplate, templateVariables } from "./templates/render.js";
-export { FORWARD_TEMPLATES } from "./templates/builtin.js";
+export { FORWARD_TEMPLATES, PROPOSE_TEMPLATE, POSTERIOR_TEMPLATE, REWRITE_INSTRUCTIONS } from "./templates/builtin.js";
+
+// Execution.
+export { runNetwork, runAll, loadPromptOverrides, type SampleSource } from "./exec/index.js";
+export type { RunOptions, RunResult, RunError, RunProgress, NodeTrace, ClientSource, Sample } from "./exec/index.js";
+
+// Model clients, middleware, scoring, errors.
+export * from "./llm/index.js";
+
+// Data and metrics.
+export {
+  loadExamples, parseExamples, loadSplits, BatchSampler, kShotExamples, toSample, PAPER_TASKS, loadPaperTask, DataError,
+  type Example, type DataProblem, type Splits, type DataFormat, type LoadOptions, type SplitOptions,
+  type BatchOptions as BatchSamplerOptions, type PaperTask,
+} from "./data/index.js";
+export * from "./metrics/index.js";
+
+export { Rng, hashString, type RngState } from "./util/random.js";

@@ -1,0 +1,103 @@
+/**
+ * `Graph`: a compiled, checked network you can run (and train). The split follows LangGraph's
+ * builder → compile → runnable: the network file is the builder, `compile`/`loadNetwork` check
+ * it, and the Graph runs it. It holds no hidden global state: the models it talks to come from a
+ * `ModelRegistry` you can pass in, or one it creates from the network's `models` on first use.
+ */
+import { lastValueFrom, type Observable, toArray } from "rxjs";
+import { compileNetwork, type CompileOptions } from "./compile/compile.js";
+import { NetworkError } from "./compile/diagnostics.js";
+import { loadNetworkFile } from "./compile/load.js";
+import type { CompiledNetwork, CompiledNode, Diagnostic } from "./compile/types.js";
+import { runNetwork, type SampleSource } from "./exec/run.js";
+import type { ClientSource, RunOptions, RunResult } from "./exec/types.js";
+import { ModelRegistry, type ModelRegistryOptions } from "./llm/registry.js";
+import type { ModelSpec, NetworkSpec } from "./spec/types.js";
+
+/** How a Graph builds its model clients when a run does not bring its own `clients`. */
+export interface GraphModelOptions {
+  /** Settings laid over the network's models by name (`*` for all), e.g. `{ "*": { provider: "sim", model: "tasks" } }`. */
+  models?: Record<string, Partial<ModelSpec>>;
+  /** Response cache: default readwrite at `.dln/cache.sqlite` under the working directory. */
+  cache?: ModelRegistryOptions["cache"];
+  /** Where `${VAR}` in model settings are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Options of `graph.run()`: those of the executor, with `clients` optional. */
+export type GraphRunOptions = Omit<RunOptions, "clients"> & { clients?: ClientSource };
+
+export class Graph {
+  private registry?: ModelRegistry;
+
+  constructor(readonly network: CompiledNetwork, private readonly modelOptions: GraphModelOptions = {}) {}
+
+  get name(): string {
+    return this.network.name;
+  }
+  get inputs(): readonly string[] {
+    return this.network.inputs;
+  }
+  get output(): string {
+    return this.network.output;
+  }
+  /** Topological generations: the nodes of one generation can run at the same time. */
+  get generations(): readonly (readonly string[])[] {
+    return this.network.generations;
+  }
+  get warnings(): readonly Diagnostic[] {
+    return this.network.warnings;
+  }
+  node(id: string): CompiledNode | undefined {
+    return this.network.nodes.get(id);
+  }
+
+  /** The model clients this graph uses by default (created on first use, shared by every run). */
+  get models(): ModelRegistry {
+    this.registry ??= new ModelRegistry(this.network.models, {
+      baseDir: this.network.baseDir,
+      env: this.modelOptions.env,
+      cache: this.modelOptions.cache,
+      overrides: this.modelOptions.models,
+    });
+    return this.registry;
+  }
+
+  /**
+   * Streams samples through the network. Results arrive in completion order, one per sample,
+   * with `index` giving the sample's position; a failed sample is a result with `error`.
+   */
+  run(samples: SampleSource, options: GraphRunOptions = {}): Observable<RunResult> {
+    return runNetwork(this.network, samples, { ...options, clients: options.clients ?? this.models });
+  }
+
+  /** Runs every sample and resolves to the results in input order. */
+  async runAll(samples: SampleSource, options: GraphRunOptions = {}): Promise<RunResult[]> {
+    const results = await lastValueFrom(this.run(samples, options).pipe(toArray()), { defaultValue: [] as RunResult[] });
+    return results.sort((a, b) => a.index - b.index);
+  }
+
+  /** Releases the model clients (database handles, local models). */
+  async close(): Promise<void> {
+    await this.registry?.close();
+    this.registry = undefined;
+  }
+}
+
+/**
+ * Compiles a network given as JSON5 text or as an object. Throws a `NetworkError` carrying every
+ * diagnostic (file, line, column, path, code) when the network is invalid.
+ */
+export function compile(input: string | NetworkSpec, options: CompileOptions & GraphModelOptions = {}): Graph {
+  const result = compileNetwork(input, options);
+  if (!result.ok) throw new NetworkError(result.diagnostics);
+  return new Graph(result.network, options);
+}
+
+/** Reads and compiles a network file (or compiles a spec object). Throws a `NetworkError` when it is invalid. */
+export async function loadNetwork(pathOrSpec: string | NetworkSpec, options: GraphModelOptions & { cwd?: string } = {}): Promise<Graph> {
+  if (typeof pathOrSpec !== "string") return compile(pathOrSpec, options);
+  const result = await loadNetworkFile(pathOrSpec, { cwd: options.cwd });
+  if (!result.ok) throw new NetworkError(result.diagnostics);
+  return new Graph(result.network, options);
+}

@@ -27,7 +27,7 @@ export * from "./llm/index.js";
 export {
   loadExamples, parseExamples, loadSplits, BatchSampler, kShotExamples, toSample, PAPER_TASKS, loadPaperTask, DataError,
   type Example, type DataProblem, type Splits, type DataFormat, type LoadOptions, type SplitOptions,
-  type BatchOptions as BatchSamplerOptions, type PaperTask,
+  type BatchSamplerOptions, type PaperTask,
 } from "./data/index.js";
 export * from "./metrics/index.js";
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createSimClient, createSimProvider } from "../../src/llm/providers/sim.js";
 import { AnswerDistribution } from "../../src/sim/distribution.js";
 import { generateTask } from "../../src/sim/tasks.js";
-import { createWorld, UnknownWorldError } from "../../src/sim/worlds.js";
+import { createWorld } from "../../src/sim/worlds.js";
+import { AbortedError, UnsupportedError } from "../../src/llm/errors.js";
 import { classifyPrompt } from "./helpers.js";
 
 const sample = generateTask("animals", { seed: 11, n: 1 })[0];
@@ -18,7 +19,7 @@ describe("sim provider", () => {
   });
 
   it("rejects an unknown world with a message naming the known ones", async () => {
-    await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toThrow(UnknownWorldError);
+    await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toThrow(UnsupportedError);
     await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toThrow(/tasks/);
   });
 
@@ -99,6 +100,7 @@ describe("sim provider", () => {
   it("stops before an aborted request does any work", async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(createSimClient().generate({ prompt: "x", signal: controller.signal })).rejects.toThrow();
+    await expect(createSimClient().generate({ prompt: "x", signal: controller.signal })).rejects.toThrow(AbortedError);
+    await expect(createSimClient().score({ context: "x", target: "y", signal: controller.signal })).rejects.toThrow(AbortedError);
   });
 });

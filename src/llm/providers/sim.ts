@@ -15,7 +15,8 @@ import { AnswerDistribution, type SampledToken } from "../../sim/distribution.js
 import { createRng, hashParts, hashString } from "../../sim/random.js";
 import { countTokens } from "../../sim/tokenizer.js";
 import type { World } from "../../sim/world.js";
-import { createWorld, DEFAULT_WORLD } from "../../sim/worlds.js";
+import { createWorld, DEFAULT_WORLD, UnknownWorldError, worldNames } from "../../sim/worlds.js";
+import { AbortedError, UnsupportedError } from "../errors.js";
 import type {
   Capabilities,
   Completion,
@@ -43,14 +44,15 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
   const seed = options.seed ?? 0;
   const world = typeof options.world === "object" ? options.world : createWorld(options.world ?? DEFAULT_WORLD, seed);
   const defaults = options.defaults ?? {};
+  const id = seed === 0 ? `sim:${world.name}` : `sim:${world.name}@seed${seed}`;
   const capabilities: Capabilities = { api: "completions", exactScoring: true, topLogprobs: SIM_TOP_LOGPROBS, batching: 1 };
 
   return {
-    id: seed === 0 ? `sim:${world.name}` : `sim:${world.name}@seed${seed}`,
+    id,
     capabilities: async () => ({ ...capabilities }),
 
     async generate(request: GenerateRequest): Promise<GenerateResult> {
-      request.signal?.throwIfAborted();
+      if (request.signal?.aborted) throw new AbortedError({ where: id });
       const temperature = request.temperature ?? defaults.temperature ?? 0;
       const maxTokens = request.maxTokens ?? defaults.maxTokens;
       const stop = (request.stop ?? defaults.stop ?? []).filter((s) => s.length > 0);
@@ -66,7 +68,7 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
     },
 
     async score(request: ScoreRequest): Promise<ScoreResult> {
-      request.signal?.throwIfAborted();
+      if (request.signal?.aborted) throw new AbortedError({ where: id });
       const distribution = new AnswerDistribution(world.answer({ prompt: request.context, temperature: 0 }));
       const tokens = distribution.score(request.target);
       return { tokens, usage: usage(countTokens(request.context) + tokens.length, 0) };
@@ -74,17 +76,25 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
   };
 }
 
-/** The provider factory: `{ provider: "sim", model: "<world>", seed }`. */
-export const createSimProvider: ProviderFactory = async (spec) =>
-  createSimClient({
-    world: spec.model || DEFAULT_WORLD,
-    seed: spec.seed ?? 0,
-    defaults: {
-      temperature: spec.temperature,
-      maxTokens: spec.maxTokens,
-      stop: typeof spec.stop === "string" ? [spec.stop] : spec.stop,
-    },
-  });
+/** The provider factory: `{ provider: "sim", model: "<world>", seed }`. An unknown world is an UnsupportedError. */
+export const createSimProvider: ProviderFactory = async (spec) => {
+  try {
+    return createSimClient({
+      world: spec.model || DEFAULT_WORLD,
+      seed: spec.seed ?? 0,
+      defaults: {
+        temperature: spec.temperature,
+        maxTokens: spec.maxTokens,
+        stop: typeof spec.stop === "string" ? [spec.stop] : spec.stop,
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof UnknownWorldError)) throw e;
+    throw new UnsupportedError(`There is no simulated world named "${e.world}"`, `Set model to one of: ${worldNames().join(", ")}`, {
+      where: `sim:${e.world}`,
+    });
+  }
+};
 
 function usage(promptTokens: number, completionTokens: number): Usage {
   return { requests: 1, promptTokens, completionTokens, cacheHits: 0, cost: 0 };

@@ -511,7 +511,7 @@ class Compiler {
   }
 
   private reportUnused(reaching: Set<string> | undefined): void {
-    this.models.reportUnused();
+    if (this.sink.errors.length === 0) this.models.reportUnused(); // a layer that failed to compile uses nothing
     for (const name of Object.keys(this.spec.templates ?? {})) {
       if (!this.templates.used.has(name)) {
         this.sink.warning("W_UNUSED_TEMPLATE", `template "${name}" is not used by any node`, ["templates", name], { key: true });

@@ -11,40 +11,31 @@ export type ParseResult =
   | { ok: true; value: unknown; sourceMap: SourceMap; diagnostics: Diagnostic[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
-const TOKEN_NAMES: Record<string, string> = {
-  LBrace: "`{`",
-  RBrace: "`}`",
-  LBracket: "`[`",
-  RBracket: "`]`",
-  Colon: "`:`",
-  Comma: "`,`",
-  String: "a string",
-  Number: "a number",
-  Boolean: "a boolean",
-  Null: "null",
-  Identifier: "a name",
-};
-
 /** Parses JSON5 text. Errors (syntax, duplicated keys) come back as diagnostics with their line and column. */
 export function parseNetworkText(text: string, file: string): ParseResult {
   let document: DocumentNode;
   try {
     document = parseJson5(text, { mode: "json5", ranges: true });
   } catch (err) {
-    return { ok: false, diagnostics: [syntaxDiagnostic(err, file)] };
+    return { ok: false, diagnostics: [syntaxDiagnostic(err, text, file)] };
   }
   const duplicates = findDuplicateKeys(document.body, [], file);
   if (duplicates.length > 0) return { ok: false, diagnostics: duplicates };
   return { ok: true, value: evaluate(document), sourceMap: new SourceMap(file, document), diagnostics: [] };
 }
 
-function syntaxDiagnostic(err: unknown, file: string): Diagnostic {
-  const e = err as { message?: string; line?: number; column?: number };
+function syntaxDiagnostic(err: unknown, text: string, file: string): Diagnostic {
+  const e = err as { message?: string; line?: number; column?: number; offset?: number };
   const raw = String(e.message ?? err).replace(/\s*\(\d+:\d+\)\s*$/, "");
-  const message = raw
-    .replace(/^Unexpected token (\w+) found\.?$/, (_, t: string) => `unexpected ${TOKEN_NAMES[t] ?? t}`)
-    .replace(/^Unexpected end of input found\.?$/, "unexpected end of file (a `}` or `]` is missing?)")
-    .replace(/^Unexpected character (.+) found\.?$/, "unexpected character $1");
+  let message = raw;
+  if (/^Unexpected end of input/.test(raw)) {
+    message = "unexpected end of file (a `}` or `]` is missing?)";
+  } else if (/^Unexpected (token|character)/.test(raw) && e.offset !== undefined) {
+    const found = /^(\w+|"[^"\n]{0,30}"?|'[^'\n]{0,30}'?|\S)/.exec(text.slice(e.offset))?.[0] ?? "";
+    const before = text.slice(0, e.offset).replace(/(\/\/[^\n]*|\/\*[\s\S]*?\*\/|\s)+$/g, "").slice(-1);
+    const missingComma = before !== "" && !",{[:".includes(before) && !"}]:,".includes(found);
+    message = `unexpected ${found ? `\`${found}\`` : "character"}${missingComma ? " (is a comma missing before it?)" : ""}`;
+  }
   return {
     severity: "error",
     code: "E_SYNTAX",

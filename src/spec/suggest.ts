@@ -25,8 +25,9 @@ export function nearestName(name: string, candidates: Iterable<string>): string 
   let bestDistance = Infinity;
   for (const c of candidates) {
     if (c === name) continue;
-    // Case slips ("Y" for "y") count as one edit, whatever the length.
-    const d = c.toLowerCase() === name.toLowerCase() ? 1 : editDistance(name, c);
+    // A case slip ("Y" for "y") is the likeliest typo of all, whatever the length.
+    if (c.toLowerCase() === name.toLowerCase()) return c;
+    const d = editDistance(name, c);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

@@ -6,7 +6,7 @@ import type { Rng } from "../util/random.js";
 import type { Example } from "./types.js";
 import { DataError } from "./errors.js";
 
-export interface BatchOptions {
+export interface BatchSamplerOptions {
   batchSize: number;
   /** Equal numbers of each gold class per batch (as far as the batch size divides), like the paper's `--balance_batch`. */
   balanced?: boolean;
@@ -28,7 +28,7 @@ export class BatchSampler {
   private readonly byClass = new Map<string, number[]>();
   private readonly queues = new Map<string, number[]>();
 
-  constructor(examples: readonly Example[], opts: BatchOptions) {
+  constructor(examples: readonly Example[], opts: BatchSamplerOptions) {
     if (examples.length === 0) throw new DataError("E_DATA_EMPTY", "cannot draw batches from an empty split");
     if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) {
       throw new DataError("E_DATA_OPTIONS", `batch size must be a whole number > 0, got ${opts.batchSize}`);

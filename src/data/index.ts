@@ -5,7 +5,7 @@ export { loadExamples, parseExamples, type LoadOptions, type LoadResult } from "
 export { loadSplits, type SplitOptions } from "./splits.js";
 export { seededPartition, capExamples, DEFAULT_FRACTIONS, type SplitName, type SplitFractions } from "./partition.js";
 export { resolveMapping, SINGLE_INPUT_FALLBACKS, type FieldMapping, type MappingOptions } from "./mapping.js";
-export { BatchSampler, kShotExamples, type BatchOptions } from "./batches.js";
+export { BatchSampler, kShotExamples, type BatchSamplerOptions, type BatchSamplerOptions as BatchOptions } from "./batches.js";
 export { toSample } from "./sample.js";
 export { detectFormat } from "./formats/detect.js";
 export { PAPER_TASKS, loadPaperTask, parsePaperDataRef, type PaperTask, type PaperTaskKind, type PaperTaskOptions } from "./tasks.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileNetwork, formatDiagnostic, NetworkError, type LayerNode, type NetworkSpec } from "../../src/compile/index.js";
+import { compileNetwork, formatDiagnostic, NetworkError, type LayerNode } from "../../src/compile/index.js";
+import type { NetworkSpec } from "../../src/spec/types.js";
 import { editDistance, nearestName } from "../../src/spec/suggest.js";
 
 function spec(nodes: NetworkSpec["nodes"], extra: Partial<NetworkSpec> = {}): NetworkSpec {

@@ -165,3 +165,13 @@ describe("retry-after and backoff", () => {
     expect(backoffDelay(0, new RateLimitedError("x", { retryAfterMs: 60_000 }), o)).toBe(5000);
   });
 });
+
+describe("capability discovery under faults", () => {
+  it("retries a probe that hits a 503, a dropped connection or a timeout", async () => {
+    server = await startOpenAIServer();
+    server.setFaults({ at: { 1: { kind: "503" }, 2: { kind: "drop" }, 3: { kind: "slow", delayMs: 1000 } } });
+    const { client } = await openaiClient(server.baseURL, { timeoutMs: 100, maxRetries: 4 });
+    expect(await client.capabilities()).toMatchObject({ api: "completions", exactScoring: true });
+    expect(server.stats.requests).toBe(4);
+  });
+});

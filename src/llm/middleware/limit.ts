@@ -82,7 +82,7 @@ export class SlidingWindow {
         return entry;
       }
       const waitMs = Math.max(5, this.entries[0].at + WINDOW_MS - this.now());
-      await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, 1000)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, 250)));
     }
   }
 }

@@ -13,7 +13,7 @@
  * Authentication failures and transient errors propagate (nothing is remembered then).
  */
 import type { ModelSpec } from "../../spec/types.js";
-import { BadRequestError, LLMError } from "../errors.js";
+import { BadRequestError, LLMError, TimeoutError } from "../errors.js";
 
 export interface EndpointFeatures {
   /** Legacy completions exist for this model. */
@@ -41,9 +41,11 @@ const PROBE_TIMEOUT_MS = 30_000;
 type Outcome = { ok: true; body: unknown } | { ok: false; status: number };
 
 async function attempt(post: Post, kind: "chat" | "completions", body: Record<string, unknown>, timeoutMs: number): Promise<Outcome> {
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    return { ok: true, body: await post(kind, body, AbortSignal.timeout(timeoutMs)) };
+    return { ok: true, body: await post(kind, body, signal) };
   } catch (err) {
+    if (signal.aborted) throw new TimeoutError(timeoutMs, { where: err instanceof LLMError ? err.where : undefined });
     // "Not there" and "not accepted" are answers; anything else (auth, outage) is the caller's problem.
     if (err instanceof LLMError && (err.status === 404 || err.status === 400 || err.status === 422 || err instanceof BadRequestError)) {
       return { ok: false, status: err.status ?? 400 };

@@ -13,4 +13,12 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (err) => { if (err.code === "EPIPE") process.exit(process.exitCode ?? 0); throw err; });
 }
 const { runCli } = await import(main);
-process.exitCode = await runCli(process.argv);
+// First Ctrl-C: stop cleanly (in-flight requests are aborted, finished work is kept); second: exit now.
+const interrupt = new AbortController();
+process.on("SIGINT", () => {
+  if (interrupt.signal.aborted) process.exit(130);
+  process.stderr.write("\ndln: interrupted; stopping (Ctrl-C again to quit at once)\n");
+  interrupt.abort();
+});
+const code = await runCli(process.argv, { signal: interrupt.signal });
+process.exitCode = interrupt.signal.aborted && code === 0 ? 130 : code;

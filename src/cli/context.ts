@@ -7,6 +7,8 @@ export interface CliContext {
   stdin: Readable & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C (bin/dln.js): long commands stop cleanly, keeping what they finished. */
+  signal?: AbortSignal;
   /** Set by the command: 0 success, 1 the work failed, 2 usage error. */
   exitCode: number;
 }

@@ -57,6 +57,7 @@ export async function runCli(argv: string[], partial: Partial<CliContext> = {}):
     stdin: partial.stdin ?? process.stdin,
     cwd: partial.cwd ?? process.cwd(),
     env: partial.env ?? process.env,
+    signal: partial.signal,
     exitCode: 0,
   };
   const program = buildProgram(ctx);

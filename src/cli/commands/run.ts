@@ -164,6 +164,7 @@ async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext)
         concurrency,
         trace: flags.trace,
         failFast: flags.failFast,
+        signal: ctx.signal,
         onProgress: (p) =>
           progress.update({ done: p.done, total, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
       }).subscribe({

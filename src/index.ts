@@ -31,4 +31,7 @@ export {
 } from "./data/index.js";
 export * from "./metrics/index.js";
 
+// The offline simulator (a seeded world, not a language model: docs/simulator.md).
+export { createSimClient, generateTask, TASKS, registerWorld, createWorld, worldNames } from "./sim/index.js";
+
 export { Rng, hashString, type RngState } from "./util/random.js";

@@ -81,6 +81,20 @@ describe("dln eval (end to end with the sim provider)", () => {
     expect(report).toMatchObject({ shots: 3, examples: 4, seed: 7 });
   });
 
+  it("reads a paper task with --data paper:<task>:<dir>, the dir relative to the working directory", async () => {
+    const fixtures = join(import.meta.dirname, "../fixtures/data");
+    const out = capture();
+    const code = await runCli(
+      ["node", "dln", "eval", join(dir, "net.json5"), "--data", "paper:mpqa:paper", "--split", "dev", "--cache", "off", "--json"],
+      { stdout: out.stream, stderr: capture().stream, cwd: fixtures, env: {} },
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(out.text()) as EvalReport;
+    expect(report.examples).toBe(2);
+    expect(Object.keys(report.perClass).sort()).toEqual(["negative", "positive"]);
+    expect(report.dataProblems).toBe(1);
+  });
+
   it("exits 2 on usage errors", async () => {
     expect((await evalCli(dir, ["--cache", "off"])).code).toBe(2);
     const missing = await evalCli(dir, ["--data", "nope.jsonl"]);

@@ -1,13 +1,331 @@
-import type { Command } from "commander";
+/**
+ * `dln train <network>`: learns the network's prompts from data with the DLN variational
+ * optimizer (docs/training.md). Thin: it parses flags, loads the network and the data, and hands
+ * over to `train()` from src/train; it only renders what the event stream says.
+ *
+ * Exit status: 0 trained (also when a budget stopped it early), 1 training failed, 2 usage error.
+ */
+import { resolve } from "node:path";
+import { Option, type Command } from "commander";
+import pc from "picocolors";
 import type { CliContext } from "../context.js";
+import { useColor } from "../context.js";
+import { createProgressBar, formatCount, formatDuration } from "../progress.js";
+import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
+import type { CompiledNetwork } from "../../compile/types.js";
+import { DataError, loadSplits, parsePaperDataRef } from "../../data/index.js";
+import { ModelRegistry } from "../../llm/registry.js";
+import { loadCheckpoint } from "../../train/checkpoint.js";
+import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
+import type { TrainEvent } from "../../train/events.js";
+import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/graph.js";
+import { createTrainServices } from "../../train/services.js";
+import { train, type TrainResult } from "../../train/trainer.js";
 
-// Placeholder until the command lands; see the open issues.
+interface TrainFlags {
+  data?: string;
+  train?: string;
+  dev?: string;
+  test?: string;
+  runDir?: string;
+  resume?: string;
+  json?: boolean;
+  cache: "readwrite" | "readonly" | "off";
+  field: string[];
+  target?: string;
+  trainCap?: string;
+  devCap?: string;
+  testCap?: string;
+  // knobs
+  iterations?: string;
+  batchSize?: string;
+  promptSamples?: string;
+  hiddenSamples?: string;
+  backwardTemperature?: string;
+  posteriorTemperature?: string;
+  trustFactor?: string;
+  explorationPenalty?: string;
+  decayPenalty?: boolean;
+  memory?: string;
+  patience?: string;
+  valEvery?: string;
+  heldOut?: boolean;
+  priorTerm?: boolean;
+  rewriteOnlyWrong?: boolean;
+  keepForward?: boolean;
+  balanced?: boolean;
+  burnIn?: string;
+  scoring?: TrainConfig["scoring"];
+  backwardModel?: string;
+  seed?: string;
+  budgetTokens?: string;
+  budgetRequests?: string;
+  budgetCost?: string;
+}
+
+class UsageError extends Error {}
+
 export function registerTrain(program: Command, ctx: CliContext): void {
   program
     .command("train")
-    .description("(not available yet)")
-    .action(() => {
-      ctx.stderr.write("dln train: not available yet\n");
-      ctx.exitCode = 1;
+    .description("learn the network's prompts from data (the DLN variational optimizer)")
+    .argument("<network>", "network file (JSON5)")
+    .option("--data <path>", "data file (JSONL, CSV or BIG-Bench JSON) cut into train/dev/test with the seed, or paper:<task>[:<dir>]")
+    .option("--train <file>", "training examples")
+    .option("--dev <file>", "dev examples (validation, best prompts)")
+    .option("--test <file>", "test examples (evaluated once, with the best prompts)")
+    .option("--field <input=field>", "read a network input from a differently named file field (repeatable)", collect, [])
+    .option("--target <field>", "file field with the gold answer")
+    .option("--train-cap <n>", "use at most n training examples")
+    .option("--dev-cap <n>", "use at most n dev examples")
+    .option("--test-cap <n>", "use at most n test examples")
+    .option("--run-dir <dir>", "where checkpoints, events.jsonl and result.json go (default runs/<network>-<time>)")
+    .option("--resume <run-dir>", "continue a run from its last checkpoint")
+    .option("--iterations <n>", "training iterations (20)")
+    .option("--batch-size <n>", "examples per minibatch (DLN-1 20, DLN-2 10)")
+    .option("--prompt-samples <n>", "prompt candidates per step, the current one included (DLN-1 20, DLN-2 10)")
+    .option("--hidden-samples <n>", "posterior samples per example for hidden layers (DLN-2 10)")
+    .option("--backward-temperature <t>", "temperature of proposals and posterior samples (0.7)")
+    .option("--posterior-temperature <t>", "temperature of the posterior weights (1.0)")
+    .option("--trust-factor <x>", "trust-region weight of the KL term on output layers (DLN-1 0, DLN-2 5)")
+    .option("--exploration-penalty <x>", "exploration penalty on hidden layers (DLN-2 2)")
+    .option("--no-decay-penalty", "keep the exploration penalty constant instead of decaying it to 0")
+    .option("--memory <n>", "best prompt sets kept as extra candidates (DLN-1 0, DLN-2 5)")
+    .option("--patience <n>", "validations without improvement before reloading the best prompts; 0 never (DLN-2 2)")
+    .option("--val-every <n>", "validate on dev every n iterations (2)")
+    .option("--no-held-out", "propose and rank on the whole batch instead of separate halves")
+    .option("--no-prior-term", "leave the prior out of the posterior weights")
+    .option("--rewrite-only-wrong", "draw posterior samples only for wrongly answered examples")
+    .option("--keep-forward", "keep the forward value among the posterior samples")
+    .option("--balanced", "class-balanced minibatches")
+    .option("--burn-in <f>", "fraction of the first target tokens skipped when scoring (0.05)")
+    .addOption(new Option("--scoring <mode>", "how candidates are scored").choices(["auto", "exact", "classes", "accuracy"]))
+    .option("--backward-model <name>", "model (from the network's models) that writes proposals and posterior samples")
+    .option("--seed <n>", "seed of every random choice (42)")
+    .option("--budget-tokens <n>", "stop after the iteration that spends this many tokens")
+    .option("--budget-requests <n>", "stop after the iteration that sends this many requests")
+    .option("--budget-cost <dollars>", "stop after the iteration that spends this much (needs model prices)")
+    .addOption(new Option("--cache <mode>", "response cache (.dln/cache.sqlite)").choices(["readwrite", "readonly", "off"]).default("readwrite"))
+    .option("--json", "one JSON event per line on stdout")
+    .addHelpText(
+      "after",
+      `
+Exit status: 0 trained (also when a budget stopped it), 1 training failed, 2 usage error.
+
+Examples:
+  $ dln train networks/dln-1.json5 --data data.jsonl
+  $ dln train networks/dln-2.json5 --data data.jsonl --iterations 10 --budget-tokens 2000000
+  $ dln train networks/dln-2.json5 --data data.jsonl --resume runs/dln-2-20240101-120000
+  $ dln train networks/dln-1.json5 --train train.jsonl --dev dev.jsonl --test test.jsonl --json > events.jsonl`,
+    )
+    .action(async (networkPath: string, flags: TrainFlags) => {
+      try {
+        ctx.exitCode = await trainCommand(networkPath, flags, ctx);
+      } catch (err) {
+        if (err instanceof UsageError || err instanceof DataError || err instanceof TrainConfigError || (err as { code?: string }).code === "E_CHECKPOINT") {
+          ctx.stderr.write(`dln train: ${(err as Error).message}\n`);
+          ctx.exitCode = 2;
+          return;
+        }
+        ctx.stderr.write(`dln train: ${(err as Error).message}\n`);
+        ctx.exitCode = 1;
+      }
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function num(text: string | undefined, flag: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+    throw new UsageError(`${flag} must be ${opts.int ? "a whole number" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""} (got "${text}")`);
+  }
+  return n;
+}
+
+/** The knobs given on the command line (undefined where not given, so the network's `train` and the defaults apply). */
+export function overridesFromFlags(f: TrainFlags): TrainOverrides {
+  const int = { int: true, min: 0 };
+  const budget = {
+    tokens: num(f.budgetTokens, "--budget-tokens", { min: 0 }),
+    requests: num(f.budgetRequests, "--budget-requests", { min: 0 }),
+    cost: num(f.budgetCost, "--budget-cost", { min: 0 }),
+  };
+  return {
+    iterations: num(f.iterations, "--iterations", int),
+    batchSize: num(f.batchSize, "--batch-size", int),
+    promptSamples: num(f.promptSamples, "--prompt-samples", int),
+    hiddenSamples: num(f.hiddenSamples, "--hidden-samples", int),
+    backwardTemperature: num(f.backwardTemperature, "--backward-temperature", { min: 0 }),
+    posteriorTemperature: num(f.posteriorTemperature, "--posterior-temperature", { min: 0 }),
+    trustFactor: num(f.trustFactor, "--trust-factor", { min: 0 }),
+    explorationPenalty: num(f.explorationPenalty, "--exploration-penalty", { min: 0 }),
+    decayPenalty: f.decayPenalty === false ? false : undefined,
+    memory: num(f.memory, "--memory", int),
+    patience: num(f.patience, "--patience", int),
+    valEvery: num(f.valEvery, "--val-every", int),
+    heldOut: f.heldOut === false ? false : undefined,
+    priorTerm: f.priorTerm === false ? false : undefined,
+    rewriteOnlyWrong: f.rewriteOnlyWrong ? true : undefined,
+    keepForward: f.keepForward ? true : undefined,
+    balanced: f.balanced ? true : undefined,
+    burnIn: num(f.burnIn, "--burn-in", { min: 0 }),
+    scoring: f.scoring,
+    backwardModel: f.backwardModel,
+    seed: num(f.seed, "--seed", int),
+    budget: Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)),
+  };
+}
+
+async function loadNetwork(path: string, ctx: CliContext): Promise<CompiledNetwork> {
+  const r = await loadNetworkFile(resolve(ctx.cwd, path), { cwd: ctx.cwd });
+  if (!r.ok) {
+    for (const d of r.diagnostics) ctx.stderr.write(formatDiagnostic(d) + "\n");
+    throw new UsageError(`${path} is not a valid network`);
+  }
+  return r.network;
+}
+
+function timestamp(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliContext): Promise<number> {
+  const network = await loadNetwork(networkPath, ctx);
+  const overrides = overridesFromFlags(flags);
+  if (flags.backwardModel && !network.models[flags.backwardModel]) {
+    throw new UsageError(`--backward-model: no model "${flags.backwardModel}" in the network (models: ${Object.keys(network.models).join(", ")})`);
+  }
+  const hidden = hasHiddenTrainableLayers(buildTrainGraph(network));
+  let config = resolveTrainConfig(network.train, overrides, hidden);
+  const runDir = resolve(ctx.cwd, flags.resume ?? flags.runDir ?? `runs/${network.name}-${timestamp()}`);
+  if (flags.resume) {
+    // Continue with the run's own settings; only the length and the budgets may change.
+    const cp = loadCheckpoint(runDir);
+    config = { ...cp.config, iterations: overrides.iterations ?? cp.config.iterations, budget: { ...cp.config.budget, ...overrides.budget } };
+  }
+  if (!flags.data && !flags.train) throw new UsageError("no training data: give --data <file>, or --train <file> (with --dev and --test)");
+
+  const at = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
+  const paper = flags.data !== undefined ? parsePaperDataRef(flags.data) : undefined;
+  const fields = Object.fromEntries(flags.field.map((m) => {
+    const eq = m.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--field expects input=field (got "${m}")`);
+    return [m.slice(0, eq), m.slice(eq + 1)];
+  }));
+  const caps = {
+    train: num(flags.trainCap, "--train-cap", { int: true, min: 1 }),
+    dev: num(flags.devCap, "--dev-cap", { int: true, min: 1 }),
+    test: num(flags.testCap, "--test-cap", { int: true, min: 1 }),
+  };
+  const splits = await loadSplits({
+    data: paper ? `paper:${paper.task}:${resolve(ctx.cwd, paper.dir)}` : at(flags.data),
+    train: at(flags.train),
+    dev: at(flags.dev),
+    test: at(flags.test),
+    inputs: network.inputs,
+    fields: Object.keys(fields).length ? fields : undefined,
+    target: flags.target ?? network.spec.loss?.target,
+    seed: config.seed,
+    caps,
+  });
+  if (splits.problems.length) ctx.stderr.write(`dln train: ${splits.problems.length} malformed records left out (first: ${splits.problems[0].file}:${splits.problems[0].line}: ${splits.problems[0].message})\n`);
+  if (splits.train.length === 0) throw new UsageError("the train split is empty");
+
+  const registry = new ModelRegistry(network.models, {
+    baseDir: network.baseDir,
+    env: ctx.env,
+    cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, ".dln/cache.sqlite") },
+    warn: (m) => ctx.stderr.write(`dln train: ${m}\n`),
+  });
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort(new Error("interrupted; continue with --resume " + runDir));
+  process.once("SIGINT", onSigint);
+  try {
+    const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
+    const run = train(network, splits, { config, services, runDir, resume: Boolean(flags.resume), signal: abort.signal });
+    const view = flags.json ? jsonView(ctx) : terminalView(ctx, config);
+    const sub = run.events$.subscribe({ next: view.event, error: () => undefined });
+    let result: TrainResult;
+    try {
+      result = await run.result;
+    } finally {
+      sub.unsubscribe();
+      view.stop();
+    }
+    if (!flags.json) printSummary(ctx, result);
+    return 0;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+    await registry.close();
+  }
+}
+
+interface View {
+  event(e: TrainEvent): void;
+  stop(): void;
+}
+
+function jsonView(ctx: CliContext): View {
+  return { event: (e) => ctx.stdout.write(JSON.stringify(e) + "\n"), stop: () => undefined };
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? "  –  " : `${(100 * x).toFixed(1)}%`);
+
+/** One line per iteration on stdout, and a status line (progress, dev, best, tokens, cost, ETA) on stderr when it is a terminal. */
+function terminalView(ctx: CliContext, config: TrainConfig): View {
+  const bar = createProgressBar(ctx, { label: "train" });
+  const c = pc.createColors(useColor(ctx));
+  let best: number | null = null;
+  let done = 0;
+  return {
+    event(e) {
+      switch (e.type) {
+        case "start":
+          ctx.stdout.write(`${c.bold(`training ${e.network}`)} (${config.preset} defaults, seed ${e.seed}, ${e.iterations} iterations)${e.resumedFrom !== undefined ? `, resumed after iteration ${e.resumedFrom}` : ""}\n  run directory: ${e.runDir}\n`);
+          break;
+        case "validation":
+          best = e.best;
+          if (e.iteration === 0) ctx.stdout.write(`  initial dev accuracy ${pct(e.accuracy)} (${e.n} examples)\n`);
+          break;
+        case "iteration": {
+          done = e.iteration;
+          const tokens = e.usage.promptTokens + e.usage.completionTokens;
+          ctx.stdout.write(
+            `  iter ${String(e.iteration).padStart(3)}/${e.iterations}  train ${pct(e.trainAccuracy)}  dev ${pct(e.devAccuracy)}  best ${c.green(pct(e.bestDevAccuracy))}  tokens ${formatCount(tokens)}  $${e.usage.cost.toFixed(4)}  ${formatDuration(e.elapsedMs / 1000)}${e.failures ? c.yellow(`  ${e.failures} failed requests`) : ""}\n`,
+          );
+          bar.update({ done, total: e.iterations, tokens, note: `dev best ${pct(best)} · $${e.usage.cost.toFixed(4)}` });
+          break;
+        }
+        case "reload-best":
+          ctx.stdout.write(c.dim(`  no improvement: reloaded the best prompts (dev ${pct(e.devAccuracy)})\n`));
+          break;
+        case "stop":
+          if (e.reason === "budget") ctx.stdout.write(c.yellow(`  stopped: ${e.detail}\n`));
+          break;
+        default:
+          break;
+      }
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function printSummary(ctx: CliContext, r: TrainResult): void {
+  const c = pc.createColors(useColor(ctx));
+  ctx.stdout.write(`\n${c.bold("result")}  dev ${pct(r.initialDevAccuracy)} → ${c.green(pct(r.devAccuracy))} (best at iteration ${r.bestIteration})   test ${pct(r.testAccuracy)}\n`);
+  const t = r.usage.train;
+  ctx.stdout.write(`  training: ${formatCount(t.requests)} requests, ${formatCount(t.promptTokens + t.completionTokens)} tokens, $${t.cost.toFixed(4)}; test: ${formatCount(r.usage.test.requests)} requests; ${formatDuration(r.wallTimeMs / 1000)}\n\n`);
+  ctx.stdout.write(`${c.bold("best prompts")}\n`);
+  const width = Math.max(5, ...Object.keys(r.bestPrompts).map((k) => k.length));
+  for (const [param, prompt] of Object.entries(r.bestPrompts)) {
+    const lines = prompt.split("\n");
+    ctx.stdout.write(`  ${param.padEnd(width)}  ${lines[0]}\n`);
+    for (const line of lines.slice(1)) ctx.stdout.write(`  ${" ".repeat(width)}  ${line}\n`);
+  }
+  ctx.stdout.write(`\n  ${r.runDir}/result.json, best.json (use with: dln eval <network> --prompts ${r.runDir})\n`);
 }

@@ -5,6 +5,7 @@
  *
  * Exit status: 0 trained (also when a budget stopped it early), 1 training failed, 2 usage error.
  */
+import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import pc from "picocolors";
@@ -243,6 +244,7 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
     warn: (m) => ctx.stderr.write(`dln train: ${m}\n`),
   });
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // every request in flight listens to it
   const onSigint = (): void => abort.abort(new Error("interrupted; continue with --resume " + runDir));
   process.once("SIGINT", onSigint);
   try {

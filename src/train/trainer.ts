@@ -13,7 +13,7 @@
  * directory) and a promise of the result. Every random choice comes from one seeded Rng whose
  * state is checkpointed, so a resumed or repeated run makes the same choices.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { lastValueFrom, ReplaySubject, toArray, type Observable } from "rxjs";
 import type { CompiledNetwork } from "../compile/types.js";

@@ -13,7 +13,7 @@ import type { CliContext } from "../context.js";
 import { createProgressBar } from "../progress.js";
 import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
 import type { CompiledNetwork } from "../../compile/types.js";
-import { ModelRegistry } from "../../llm/registry.js";
+import { addModelOptions, collect, createRegistry, UsageError, type CacheFlag } from "../shared.js";
 import type { Usage } from "../../llm/types.js";
 import { runAll } from "../../exec/run.js";
 import { loadPromptOverrides } from "../../exec/prompts.js";
@@ -35,7 +35,8 @@ interface EvalFlags {
   seed?: string;
   field: string[];
   target?: string;
-  cache: "readwrite" | "readonly" | "off";
+  cache: CacheFlag;
+  model: string[];
   concurrency: string;
 }
 
@@ -45,7 +46,6 @@ const DEFAULT_SEED = 42;
 const SHOWN = 10;
 
 /** A usage error: printed as `dln eval: <message>`, exit status 2. */
-class UsageError extends Error {}
 
 export interface EvalReport {
   network: string;
@@ -65,8 +65,7 @@ export interface EvalReport {
 }
 
 export function registerEval(program: Command, ctx: CliContext): void {
-  program
-    .command("eval")
+  addModelOptions(program.command("eval"))
     .description("evaluate a network on the dev or test split: accuracy, errors per class, usage")
     .argument("<network>", "network file (JSON5)")
     .option("--data <path>", "data file (JSONL, CSV or BIG-Bench JSON) cut into train/dev/test with the seed, or paper:<task>[:<dir>]")
@@ -80,7 +79,6 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option("--seed <n>", `seed for the split, --limit and the shots (default: the network's train.seed, else ${DEFAULT_SEED})`)
     .option("--field <input=field>", "read a network input from a differently named file field (repeatable)", collect, [])
     .option("--target <field>", "file field with the gold answer (default: target for BIG-Bench JSON, else y, else target)")
-    .addOption(new Option("--cache <mode>", "response cache").choices(["readwrite", "readonly", "off"]).default("readwrite"))
     .option("-c, --concurrency <n>", "most samples in flight (the models' own limits still apply)", "64")
     .option("--json", "print the report as one JSON object on stdout")
     .addHelpText(
@@ -103,10 +101,6 @@ Examples:
         ctx.exitCode = 2;
       }
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContext): Promise<number> {
@@ -145,12 +139,7 @@ async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContex
     prompts = promptsWithShots(network, prompts, demos);
   }
 
-  const registry = new ModelRegistry(network.models, {
-    baseDir: network.baseDir,
-    env: ctx.env,
-    cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, ".dln/cache.sqlite") },
-    warn: (m) => ctx.stderr.write(`dln eval: ${m}\n`),
-  });
+  const registry = createRegistry(network, ctx, flags, "eval");
   const progress = createProgressBar(ctx, { label: `eval ${flags.split}` });
   const started = performance.now();
   let results: RunResult[];

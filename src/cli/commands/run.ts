@@ -13,12 +13,11 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
 import type { CompiledNetwork } from "../../compile/types.js";
-import type { ModelSpec, ProviderName } from "../../spec/types.js";
-import { ModelRegistry } from "../../llm/registry.js";
+import { addModelOptions, createRegistry, UsageError } from "../shared.js";
 import { runNetwork } from "../../exec/run.js";
 import { InvalidSample } from "../../exec/invalidSample.js";
 import { loadPromptOverrides } from "../../exec/prompts.js";
@@ -41,14 +40,12 @@ interface RunFlags {
 }
 
 /** A usage error: printed as `dln run: <message>`, exit status 2. */
-class UsageError extends Error {}
 
 /** Failed samples named in the summary, at most (the output file names them all). */
 const SUMMARY_FAILURES = 20;
 
 export function registerRun(program: Command, ctx: CliContext): void {
-  program
-    .command("run")
+  addModelOptions(program.command("run"))
     .description("run a network on JSONL samples and write one JSONL result per sample")
     .argument("<network>", "network file (JSON5)")
     .option("-i, --input <file>", "JSONL samples, one object per line with the network's input fields; - for stdin", "-")
@@ -60,8 +57,6 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--unordered", "write results as they complete instead of in input order")
     .option("--fail-fast", "stop at the first failed sample")
     .option("--json", "print the final summary as one JSON object on stderr")
-    .option("--model <name=provider:model>", "replace a model of the network (repeatable; name * for all)", collect, [])
-    .addOption(new Option("--cache <mode>", "response cache").choices(["readwrite", "readonly", "off"]).default("readwrite"))
     .addHelpText(
       "after",
       `
@@ -87,26 +82,15 @@ Examples:
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext): Promise<number> {
   const concurrency = positiveInt(flags.concurrency ?? "64", "--concurrency");
   const temperature = flags.temperature === undefined ? undefined : nonNegative(flags.temperature, "--temperature");
   const network = await loadNetwork(resolve(ctx.cwd, networkPath), ctx);
-  const overrides = parseModelOverrides(flags.model, network);
   const prompts = flags.prompts === undefined ? undefined : await loadPrompts(resolve(ctx.cwd, flags.prompts), network, ctx);
   const inputPath = flags.input === "-" ? undefined : resolve(ctx.cwd, flags.input);
   if (inputPath && !(await stat(inputPath).then((s) => s.isFile(), () => false))) throw new UsageError(`no such input file: ${flags.input}`);
 
-  const registry = new ModelRegistry(network.models, {
-    baseDir: network.baseDir,
-    env: ctx.env,
-    cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, ".dln/cache.sqlite") },
-    overrides,
-    warn: (m) => ctx.stderr.write(`dln run: ${m}\n`),
-  });
+  const registry = createRegistry(network, ctx, flags, "run");
   const out: Writable = flags.output === "-" ? ctx.stdout : createWriteStream(resolve(ctx.cwd, flags.output));
   const total = inputPath && ctx.stderr.isTTY ? await countLines(inputPath) : undefined;
   const progress = createProgressBar(ctx, { label: "run" });
@@ -254,24 +238,6 @@ async function loadPrompts(path: string, network: CompiledNetwork, ctx: CliConte
   const unknown = Object.keys(prompts).filter((id) => !known.has(id));
   if (unknown.length > 0) ctx.stderr.write(`dln run: warning: --prompts names no layer ${unknown.join(", ")} (ignored)\n`);
   return prompts;
-}
-
-const PROVIDERS: ProviderName[] = ["openai", "llama", "sim"];
-
-/** `--model fwd=openai:gpt-4o-mini` → overrides for ModelRegistry; `*` applies to every model. */
-function parseModelOverrides(values: string[], network: CompiledNetwork): Record<string, Partial<ModelSpec>> {
-  const overrides: Record<string, Partial<ModelSpec>> = {};
-  for (const value of values) {
-    const m = /^([^=]+)=([a-z]+):(.+)$/.exec(value);
-    if (!m) throw new UsageError(`--model ${value}: expected name=provider:model, e.g. fwd=openai:gpt-4o-mini`);
-    const [, name, provider, model] = m;
-    if (!PROVIDERS.includes(provider as ProviderName)) throw new UsageError(`--model ${value}: unknown provider "${provider}" (use ${PROVIDERS.join(", ")})`);
-    if (name !== "*" && !(name in network.models)) {
-      throw new UsageError(`--model ${value}: the network has no model "${name}" (its models: ${Object.keys(network.models).join(", ") || "none"})`);
-    }
-    overrides[name] = { provider: provider as ProviderName, model };
-  }
-  return overrides;
 }
 
 function positiveInt(text: string, flag: string): number {

@@ -15,7 +15,7 @@ import { createProgressBar, formatCount, formatDuration } from "../progress.js";
 import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
 import type { CompiledNetwork } from "../../compile/types.js";
 import { DataError, loadSplits, parsePaperDataRef } from "../../data/index.js";
-import { ModelRegistry } from "../../llm/registry.js";
+import { addModelOptions, collect, createRegistry, UsageError, type CacheFlag } from "../shared.js";
 import { loadCheckpoint } from "../../train/checkpoint.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
@@ -31,7 +31,8 @@ interface TrainFlags {
   runDir?: string;
   resume?: string;
   json?: boolean;
-  cache: "readwrite" | "readonly" | "off";
+  cache: CacheFlag;
+  model: string[];
   field: string[];
   target?: string;
   trainCap?: string;
@@ -64,11 +65,9 @@ interface TrainFlags {
   budgetCost?: string;
 }
 
-class UsageError extends Error {}
 
 export function registerTrain(program: Command, ctx: CliContext): void {
-  program
-    .command("train")
+  addModelOptions(program.command("train"))
     .description("learn the network's prompts from data (the DLN variational optimizer)")
     .argument("<network>", "network file (JSON5)")
     .option("--data <path>", "data file (JSONL, CSV or BIG-Bench JSON) cut into train/dev/test with the seed, or paper:<task>[:<dir>]")
@@ -106,7 +105,6 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option("--budget-tokens <n>", "stop after the iteration that spends this many tokens")
     .option("--budget-requests <n>", "stop after the iteration that sends this many requests")
     .option("--budget-cost <dollars>", "stop after the iteration that spends this much (needs model prices)")
-    .addOption(new Option("--cache <mode>", "response cache (.dln/cache.sqlite)").choices(["readwrite", "readonly", "off"]).default("readwrite"))
     .option("--json", "one JSON event per line on stdout")
     .addHelpText(
       "after",
@@ -132,10 +130,6 @@ Examples:
         ctx.exitCode = 1;
       }
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function num(text: string | undefined, flag: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
@@ -237,16 +231,12 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
   if (splits.problems.length) ctx.stderr.write(`dln train: ${splits.problems.length} malformed records left out (first: ${splits.problems[0].file}:${splits.problems[0].line}: ${splits.problems[0].message})\n`);
   if (splits.train.length === 0) throw new UsageError("the train split is empty");
 
-  const registry = new ModelRegistry(network.models, {
-    baseDir: network.baseDir,
-    env: ctx.env,
-    cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, ".dln/cache.sqlite") },
-    warn: (m) => ctx.stderr.write(`dln train: ${m}\n`),
-  });
+  const registry = createRegistry(network, ctx, flags, "train");
+  // Ctrl-C (ctx.signal, from bin/dln.js) stops at once; the finished iterations are checkpointed.
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // every request in flight listens to it
-  const onSigint = (): void => abort.abort(new Error("interrupted; continue with --resume " + runDir));
-  process.once("SIGINT", onSigint);
+  const onInterrupt = (): void => abort.abort(new Error("interrupted; continue with --resume " + runDir));
+  ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
   try {
     const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
     const run = train(network, splits, { config, services, runDir, resume: Boolean(flags.resume), signal: abort.signal });
@@ -262,7 +252,7 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
     if (!flags.json) printSummary(ctx, result);
     return 0;
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    ctx.signal?.removeEventListener("abort", onInterrupt);
     await registry.close();
   }
 }

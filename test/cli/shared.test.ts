@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { loadNetworkFile } from "../../src/compile/index.js";
+import { runCli } from "../../src/cli/main.js";
+import { parseModelOverrides, UsageError } from "../../src/cli/shared.js";
+
+function capture() {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (d) => (text += d));
+  return { stream, text: () => text };
+}
+
+describe("--model overrides", () => {
+  it("expands * to every model and drops endpoint settings when the provider changes", async () => {
+    const r = await loadNetworkFile(resolve("networks/dln-2.json5"));
+    if (!r.ok) throw new Error("dln-2 should compile");
+    const o = parseModelOverrides(["*=sim:tasks"], r.network);
+    expect(Object.keys(o).sort()).toEqual(["bwd", "fwd"]);
+    expect(o.fwd).toMatchObject({ provider: "sim", model: "tasks" });
+    expect("apiKey" in o.fwd && o.fwd.apiKey === undefined).toBe(true);
+    expect("baseURL" in o.fwd && o.fwd.baseURL === undefined).toBe(true);
+    // Same provider: the endpoint settings stay.
+    const same = parseModelOverrides(["fwd=openai:gpt-4.1-mini"], r.network);
+    expect("apiKey" in same.fwd).toBe(false);
+    expect(() => parseModelOverrides(["nope=sim:tasks"], r.network)).toThrow(UsageError);
+    expect(() => parseModelOverrides(["fwd=gpt"], r.network)).toThrow(/name=provider:model/);
+  });
+
+  it("lets an OpenAI network run on the simulator without any API key", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "dln-model-"));
+    writeFileSync(join(cwd, "in.jsonl"), JSON.stringify({ x: "Moves: 2 north, 2 south. Do you end where you started?" }) + "\n");
+    const out = capture();
+    const err = capture();
+    const code = await runCli(
+      ["node", "dln", "run", resolve("networks/dln-2.json5"), "--input", "in.jsonl", "--model", "*=sim:tasks", "--cache", "off"],
+      { stdout: out.stream, stderr: err.stream, cwd, env: {} },
+    );
+    expect(err.text()).not.toMatch(/OPENAI_API_KEY/);
+    expect(code).toBe(0);
+    const line = JSON.parse(out.text().trim());
+    expect(["yes", "no"]).toContain(line.output);
+  });
+});

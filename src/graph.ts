@@ -13,6 +13,12 @@ import { runNetwork, type SampleSource } from "./exec/run.js";
 import type { ClientSource, RunOptions, RunResult } from "./exec/types.js";
 import { ModelRegistry, type ModelRegistryOptions } from "./llm/registry.js";
 import type { ModelSpec, NetworkSpec } from "./spec/types.js";
+import type { Splits } from "./data/types.js";
+import type { Optimizer } from "./train/optimizer.js";
+import { resolveTrainConfig, type TrainOverrides } from "./train/config.js";
+import { buildTrainGraph, hasHiddenTrainableLayers } from "./train/graph.js";
+import { createTrainServices, type RegistryLike } from "./train/services.js";
+import { train, type TrainRun } from "./train/trainer.js";
 
 /** How a Graph builds its model clients when a run does not bring its own `clients`. */
 export interface GraphModelOptions {
@@ -22,6 +28,21 @@ export interface GraphModelOptions {
   cache?: ModelRegistryOptions["cache"];
   /** Where `${VAR}` in model settings are read from (default: process.env). */
   env?: NodeJS.ProcessEnv;
+}
+
+/** Options of `graph.train()`. */
+export interface GraphTrainOptions {
+  /** Knobs laid over the network's `train` section (the paper's defaults fill the rest: docs/training.md). */
+  config?: TrainOverrides;
+  /** Where checkpoints, events.jsonl and result.json go (none: nothing is written). */
+  runDir?: string;
+  /** Continue the run in `runDir` from its last checkpoint. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  /** Model clients to use instead of the graph's own registry (they must count usage). */
+  clients?: RegistryLike;
+  /** Another optimizer than dln-vi. */
+  optimizer?: Optimizer;
 }
 
 /** Options of `graph.run()`: those of the executor, with `clients` optional. */
@@ -75,6 +96,21 @@ export class Graph {
   async runAll(samples: SampleSource, options: GraphRunOptions = {}): Promise<RunResult[]> {
     const results = await lastValueFrom(this.run(samples, options).pipe(toArray()), { defaultValue: [] as RunResult[] });
     return results.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Trains the network's trainable prompts on the splits with the DLN variational optimizer.
+   * Returns the event stream (every candidate, choice, validation) and a promise of the result
+   * (best prompts, dev/test accuracy, usage). Pass `result.bestPrompts` as `prompts` to `run()`.
+   */
+  train(data: Pick<Splits, "train" | "dev" | "test">, options: GraphTrainOptions = {}): TrainRun {
+    const hidden = hasHiddenTrainableLayers(buildTrainGraph(this.network));
+    const config = resolveTrainConfig(this.network.train, options.config ?? {}, hidden);
+    const clients = options.clients ?? this.models;
+    const services = createTrainServices(this.network, clients, { scoring: config.scoring, burnIn: config.burnIn });
+    return train(this.network, data, {
+      config, services, runDir: options.runDir, resume: options.resume, signal: options.signal, optimizer: options.optimizer,
+    });
   }
 
   /** Releases the model clients (database handles, local models). */

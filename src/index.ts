@@ -2,7 +2,7 @@
  * The public API of the dln library. The CLI (src/cli) is a thin shell over these names:
  * anything `dln` does, a program can do with them.
  */
-export { Graph, compile, loadNetwork, type GraphModelOptions, type GraphRunOptions } from "./graph.js";
+export { Graph, compile, loadNetwork, type GraphModelOptions, type GraphRunOptions, type GraphTrainOptions } from "./graph.js";
 
 // Network files: types, compiler, diagnostics, drawings.
 export type * from "./spec/types.js";
@@ -22,6 +22,13 @@ export type { RunOptions, RunResult, RunError, RunProgress, NodeTrace, ClientSou
 
 // Model clients, middleware, scoring, errors.
 export * from "./llm/index.js";
+
+// Training.
+export {
+  train, resolveTrainConfig, createTrainServices, createDlnVi, loadCheckpoint, DLN1_DEFAULTS, DLN2_DEFAULTS, TrainError, TrainConfigError,
+  type TrainOptions, type TrainResult, type TrainRun, type TrainConfig, type TrainOverrides, type TrainServices, type TrainEvent,
+  type Optimizer, type StepInput, type StepOutput,
+} from "./train/index.js";
 
 // Data and metrics.
 export {

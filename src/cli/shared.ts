@@ -31,13 +31,11 @@ export function addModelOptions(command: Command): Command {
 
 const PROVIDERS: ProviderName[] = ["openai", "llama", "sim"];
 
-/** Settings that belong to one provider's endpoint and must not survive a change of provider. */
-const ENDPOINT_FIELDS = ["baseURL", "apiKey", "azure", "endpoints", "headers", "api"] as const;
-
 /**
  * `--model fwd=openai:gpt-4o-mini` → overrides for ModelRegistry; `*` applies to every model.
- * The rest of the model's settings (temperature, maxTokens, …) are kept; its endpoint settings are
- * dropped so that e.g. a sim model replaced by `openai:…` reads OPENAI_API_KEY / OPENAI_BASE_URL.
+ * The rest of the model's settings (temperature, maxTokens, …) are kept; ModelRegistry drops its
+ * endpoint settings when the provider changes (a sim model replaced by `openai:…` reads
+ * OPENAI_API_KEY / OPENAI_BASE_URL).
  */
 export function parseModelOverrides(values: readonly string[], network: CompiledNetwork): Record<string, Partial<ModelSpec>> {
   const overrides: Record<string, Partial<ModelSpec>> = {};
@@ -49,12 +47,7 @@ export function parseModelOverrides(values: readonly string[], network: Compiled
     if (name !== "*" && !(name in network.models)) {
       throw new UsageError(`--model ${value}: the network has no model "${name}" (its models: ${Object.keys(network.models).join(", ") || "none"})`);
     }
-    const names = name === "*" ? Object.keys(network.models) : [name];
-    for (const n of names) {
-      const override: Partial<ModelSpec> = { provider: provider as ProviderName, model };
-      if (network.models[n]?.provider !== provider) for (const f of ENDPOINT_FIELDS) (override as Record<string, unknown>)[f] = undefined;
-      overrides[n] = override;
-    }
+    overrides[name] = { provider: provider as ProviderName, model };
   }
   return overrides;
 }

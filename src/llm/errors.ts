@@ -135,6 +135,7 @@ export function redactSecrets(text: string): string {
   return text
     .replace(/(bearer\s+)[^\s"',;]+/gi, "$1[redacted]")
     .replace(/\bsk-[A-Za-z0-9_\-]{6,}/g, "sk-[redacted]")
-    .replace(/((?:api[-_]?key|authorization)["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, "$1[redacted]")
+    // (not `${OPENAI_API_KEY:-default}`: a placeholder in advice is no secret)
+    .replace(/((?:api[-_]?key|authorization)["']?\s*(?::(?!-)|=)\s*["']?)[^\s"',;&]+/gi, "$1[redacted]")
     .replace(/([?&](?:api[-_]?key|key|token)=)[^&\s"']+/gi, "$1[redacted]");
 }

@@ -39,7 +39,10 @@ export class ModelRegistry {
       const known = this.names();
       throw new UnsupportedError(`No model named "${name}"`, known.length ? `Use one of: ${known.join(", ")}` : "Declare it under `models` in the network file");
     }
-    return { ...base, ...this.opts.overrides?.["*"], ...this.opts.overrides?.[name] } as ModelSpec;
+    const override = { ...this.opts.overrides?.["*"], ...this.opts.overrides?.[name] };
+    // A different provider means a different endpoint: the old one's URL, key and headers do not carry over.
+    const kept = override.provider && override.provider !== base.provider ? withoutEndpoint(base) : base;
+    return { ...kept, ...override } as ModelSpec;
   }
 
   get(name: string): Promise<ModelClient> {
@@ -67,4 +70,13 @@ export class ModelRegistry {
     this.clients.clear();
     await Promise.all(all.map(async (c) => (await c.catch(() => undefined))?.close?.()));
   }
+}
+
+/** Settings that belong to one provider's endpoint. */
+const ENDPOINT_FIELDS = ["baseURL", "apiKey", "azure", "endpoints", "headers", "api"] as const;
+
+function withoutEndpoint(spec: ModelSpec): ModelSpec {
+  const copy = { ...spec };
+  for (const f of ENDPOINT_FIELDS) delete copy[f];
+  return copy;
 }

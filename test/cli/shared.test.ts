@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { loadNetworkFile } from "../../src/compile/index.js";
 import { runCli } from "../../src/cli/main.js";
-import { parseModelOverrides, UsageError } from "../../src/cli/shared.js";
+import { createRegistry, parseModelOverrides, UsageError } from "../../src/cli/shared.js";
 
 function capture() {
   const stream = new PassThrough();
@@ -15,17 +15,15 @@ function capture() {
 }
 
 describe("--model overrides", () => {
-  it("expands * to every model and drops endpoint settings when the provider changes", async () => {
+  it("parses name=provider:model and drops endpoint settings only when the provider changes", async () => {
     const r = await loadNetworkFile(resolve("networks/dln-2.json5"));
     if (!r.ok) throw new Error("dln-2 should compile");
-    const o = parseModelOverrides(["*=sim:tasks"], r.network);
-    expect(Object.keys(o).sort()).toEqual(["bwd", "fwd"]);
-    expect(o.fwd).toMatchObject({ provider: "sim", model: "tasks" });
-    expect("apiKey" in o.fwd && o.fwd.apiKey === undefined).toBe(true);
-    expect("baseURL" in o.fwd && o.fwd.baseURL === undefined).toBe(true);
+    const registry = createRegistry(r.network, { cwd: ".", env: {} } as never, { model: ["*=sim:tasks", "bwd=openai:gpt-4.1-mini"], cache: "off" }, "test");
+    expect(registry.spec("fwd")).toMatchObject({ provider: "sim", model: "tasks", temperature: 0 });
+    expect(registry.spec("fwd").apiKey).toBeUndefined();
+    expect(registry.spec("fwd").baseURL).toBeUndefined();
     // Same provider: the endpoint settings stay.
-    const same = parseModelOverrides(["fwd=openai:gpt-4.1-mini"], r.network);
-    expect("apiKey" in same.fwd).toBe(false);
+    expect(registry.spec("bwd")).toMatchObject({ provider: "openai", model: "gpt-4.1-mini", apiKey: "${OPENAI_API_KEY}" });
     expect(() => parseModelOverrides(["nope=sim:tasks"], r.network)).toThrow(UsageError);
     expect(() => parseModelOverrides(["fwd=gpt"], r.network)).toThrow(/name=provider:model/);
   });

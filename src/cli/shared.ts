@@ -4,7 +4,10 @@
  */
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
+import { formatDiagnostic, loadNetworkFile } from "../compile/index.js";
 import type { CompiledNetwork } from "../compile/types.js";
+import { loadSplits, parsePaperDataRef, type SplitOptions, type Splits } from "../data/index.js";
+import { loadPromptOverrides } from "../exec/prompts.js";
 import { DEFAULT_CACHE_FILE } from "../llm/factory.js";
 import { ModelRegistry } from "../llm/registry.js";
 import type { ModelSpec, ProviderName } from "../spec/types.js";
@@ -67,4 +70,90 @@ export function createRegistry(
     overrides: parseModelOverrides(flags.model ?? [], network),
     warn: (m) => ctx.stderr.write(`dln ${command}: ${m}\n`),
   });
+}
+
+/**
+ * Reads and compiles a network file for a command: its diagnostics go to stderr
+ * (`file:line:column: error CODE message`), warnings too; an invalid network is a usage error.
+ */
+export async function loadNetworkForCommand(path: string, ctx: CliContext): Promise<CompiledNetwork> {
+  const result = await loadNetworkFile(path, { cwd: ctx.cwd });
+  if (!result.ok) {
+    for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+    const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+    throw new UsageError(`the network ${path} is not valid (${errors} error${errors === 1 ? "" : "s"} above)`);
+  }
+  for (const w of result.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
+  return result.network;
+}
+
+/** `--prompts <file or run dir>`: prompt overrides, with a warning for ids that name no layer. */
+export async function loadPromptsForCommand(path: string, network: CompiledNetwork, ctx: CliContext, command: string): Promise<Record<string, string>> {
+  let prompts: Record<string, string>;
+  try {
+    prompts = await loadPromptOverrides(resolve(ctx.cwd, path));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const known = new Set<string>();
+  for (const n of network.nodes.values()) if (n.kind === "layer") known.add(n.id).add(n.param);
+  const unknown = Object.keys(prompts).filter((id) => !known.has(id));
+  if (unknown.length > 0) ctx.stderr.write(`dln ${command}: warning: --prompts names no layer ${unknown.join(", ")} (ignored)\n`);
+  return prompts;
+}
+
+/** `--field q=question` (repeatable) → { q: "question" }. */
+export function parseFieldMappings(values: readonly string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const m = /^([^=\s]+)=(.+)$/.exec(value);
+    if (!m) throw new UsageError(`--field ${value}: expected input=field, e.g. --field x=question`);
+    if (m[1] in out) throw new UsageError(`--field maps the input "${m[1]}" twice`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** The data flags shared by `train` and `eval`. */
+export interface DataFlags {
+  data?: string;
+  train?: string;
+  dev?: string;
+  test?: string;
+  field: string[];
+  target?: string;
+}
+
+/**
+ * Loads train/dev/test from the data flags (`--data file|paper:<task>[:<dir>]`, or separate
+ * files); malformed records are reported on stderr with file and line, and left out.
+ */
+export async function loadSplitsForCommand(
+  flags: DataFlags,
+  network: CompiledNetwork,
+  ctx: CliContext,
+  options: { seed: number; caps?: SplitOptions["caps"]; command: string },
+): Promise<Splits> {
+  const at = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
+  const paper = flags.data !== undefined ? parsePaperDataRef(flags.data) : undefined;
+  const splits = await loadSplits({
+    data: paper ? `paper:${paper.task}:${resolve(ctx.cwd, paper.dir)}` : at(flags.data),
+    train: at(flags.train),
+    dev: at(flags.dev),
+    test: at(flags.test),
+    inputs: network.inputs,
+    fields: parseFieldMappings(flags.field),
+    target: flags.target ?? network.spec.loss?.target,
+    seed: options.seed,
+    caps: options.caps,
+  });
+  const { problems } = splits;
+  if (problems.length > 0) {
+    const shown = 5;
+    ctx.stderr.write(`dln ${options.command}: ${problems.length} malformed record${problems.length > 1 ? "s" : ""} left out:\n`);
+    for (const p of problems.slice(0, shown)) ctx.stderr.write(`  ${p.file}:${p.line}: ${p.message}\n`);
+    if (problems.length > shown) ctx.stderr.write(`  … and ${problems.length - shown} more\n`);
+  }
+  return splits;
 }

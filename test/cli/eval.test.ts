@@ -60,7 +60,7 @@ describe("dln eval (end to end with the sim provider)", () => {
     const totals = Object.values(report.perClass).reduce((n, c) => n + c.total, 0);
     expect(totals).toBe(10);
     expect(report.usage.requests).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/1 record left out:\n\s+.*animals\.jsonl:4: not valid JSON/);
+    expect(r.stderr).toMatch(/1 malformed record left out:\n\s+.*animals\.jsonl:4: not valid JSON/);
   });
 
   it("trained prompts beat the initial prompt on the same split; the text report has a table", async () => {

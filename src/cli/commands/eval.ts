@@ -7,18 +7,16 @@
  * Exit status: 0 every sample ran, 1 some sample failed (it counts as wrong and is listed),
  * 2 usage error (bad flags, unreadable data or network, empty split).
  */
-import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
 import { createProgressBar } from "../progress.js";
-import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
 import type { CompiledNetwork } from "../../compile/types.js";
-import { addModelOptions, collect, createRegistry, UsageError, type CacheFlag } from "../shared.js";
+import { addModelOptions, collect, createRegistry, loadNetworkForCommand, loadPromptsForCommand, loadSplitsForCommand, parseFieldMappings, UsageError, type CacheFlag } from "../shared.js";
+export { parseFieldMappings };
 import type { Usage } from "../../llm/types.js";
 import { runAll } from "../../exec/run.js";
-import { loadPromptOverrides } from "../../exec/prompts.js";
 import type { RunResult } from "../../exec/types.js";
-import { DataError, kShotExamples, loadSplits, parsePaperDataRef, promptsWithShots, toSample, type DataProblem, type Example } from "../../data/index.js";
+import { DataError, kShotExamples, promptsWithShots, toSample, type Example } from "../../data/index.js";
 import { summarizeAnswers, type AnswerSummary } from "../../metrics/index.js";
 import { Rng } from "../../util/random.js";
 
@@ -107,31 +105,22 @@ async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContex
   const shots = wholeNumber(flags.shots, "--shots", 0);
   const limit = flags.limit === undefined ? undefined : wholeNumber(flags.limit, "--limit", 1);
   const concurrency = wholeNumber(flags.concurrency, "--concurrency", 1);
-  const fields = parseFieldMappings(flags.field);
+  parseFieldMappings(flags.field); // a malformed --field is a usage error before anything is read
   if (!flags.data && !flags[flags.split]) {
     throw new UsageError(`no ${flags.split} data: give --data <file>, or --${flags.split} <file>`);
   }
-  const network = await loadNetwork(networkPath, ctx);
+  const network = await loadNetworkForCommand(networkPath, ctx);
   const seed = flags.seed === undefined ? network.train.seed ?? DEFAULT_SEED : wholeNumber(flags.seed, "--seed", 0);
 
-  const at = (p: string | undefined) => (p === undefined ? undefined : resolve(ctx.cwd, p));
-  const paper = flags.data !== undefined ? parsePaperDataRef(flags.data) : undefined;
-  const splits = await loadSplits({
-    data: paper ? `paper:${paper.task}:${resolve(ctx.cwd, paper.dir)}` : at(flags.data),
-    train: at(flags.train),
-    dev: at(flags.dev),
-    test: at(flags.test),
-    inputs: network.inputs,
-    fields,
-    target: flags.target ?? network.spec.loss?.target,
+  const splits = await loadSplitsForCommand(flags, network, ctx, {
     seed,
     caps: limit === undefined ? undefined : { [flags.split]: limit },
+    command: "eval",
   });
-  reportProblems(splits.problems, ctx);
   const examples = splits[flags.split];
   if (examples.length === 0) throw new UsageError(`the ${flags.split} split is empty`);
 
-  let prompts = flags.prompts === undefined ? undefined : await loadPrompts(resolve(ctx.cwd, flags.prompts), network, ctx);
+  let prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, network, ctx, "eval");
   if (shots > 0) {
     if (splits.train.length === 0) throw new UsageError("--shots needs training examples: give --data or --train");
     const demos = kShotExamples(splits.train, shots, new Rng(seed).fork("shots"));
@@ -255,50 +244,6 @@ export function formatReport(r: EvalReport): string {
 function clip(text: string, width: number): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
-}
-
-function reportProblems(problems: DataProblem[], ctx: CliContext): void {
-  if (problems.length === 0) return;
-  ctx.stderr.write(`dln eval: ${problems.length} record${problems.length > 1 ? "s" : ""} left out:\n`);
-  for (const p of problems.slice(0, SHOWN)) ctx.stderr.write(`  ${p.file}:${p.line}: ${p.message}\n`);
-  if (problems.length > SHOWN) ctx.stderr.write(`  … and ${problems.length - SHOWN} more\n`);
-}
-
-async function loadNetwork(path: string, ctx: CliContext): Promise<CompiledNetwork> {
-  const result = await loadNetworkFile(path, { cwd: ctx.cwd });
-  if (!result.ok) {
-    for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
-    throw new UsageError(`the network ${path} is not valid (${result.diagnostics.filter((d) => d.severity === "error").length} error(s) above)`);
-  }
-  for (const w of result.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
-  return result.network;
-}
-
-async function loadPrompts(path: string, network: CompiledNetwork, ctx: CliContext): Promise<Record<string, string>> {
-  let prompts: Record<string, string>;
-  try {
-    prompts = await loadPromptOverrides(path);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const known = new Set<string>();
-  for (const n of network.nodes.values()) if (n.kind === "layer") known.add(n.id).add(n.param);
-  const unknown = Object.keys(prompts).filter((id) => !known.has(id));
-  if (unknown.length > 0) ctx.stderr.write(`dln eval: warning: --prompts names no layer ${unknown.join(", ")} (ignored)\n`);
-  return prompts;
-}
-
-/** `--field q=question` (repeatable) → { q: "question" }. */
-export function parseFieldMappings(values: string[]): Record<string, string> | undefined {
-  if (values.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const value of values) {
-    const m = /^([^=\s]+)=(.+)$/.exec(value);
-    if (!m) throw new UsageError(`--field ${value}: expected input=field, e.g. --field x=question`);
-    if (m[1] in out) throw new UsageError(`--field maps the input "${m[1]}" twice`);
-    out[m[1]] = m[2];
-  }
-  return out;
 }
 
 function wholeNumber(text: string, flag: string, min: number): number {

@@ -15,12 +15,9 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
-import type { CompiledNetwork } from "../../compile/types.js";
-import { addModelOptions, createRegistry, UsageError } from "../shared.js";
+import { addModelOptions, createRegistry, loadNetworkForCommand, loadPromptsForCommand, UsageError } from "../shared.js";
 import { runNetwork } from "../../exec/run.js";
 import { InvalidSample } from "../../exec/invalidSample.js";
-import { loadPromptOverrides } from "../../exec/prompts.js";
 import { createReorderBuffer } from "../../exec/reorder.js";
 import type { RunResult, Sample } from "../../exec/types.js";
 import { createProgressBar, formatCount } from "../progress.js";
@@ -85,8 +82,8 @@ Examples:
 async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext): Promise<number> {
   const concurrency = positiveInt(flags.concurrency ?? "64", "--concurrency");
   const temperature = flags.temperature === undefined ? undefined : nonNegative(flags.temperature, "--temperature");
-  const network = await loadNetwork(resolve(ctx.cwd, networkPath), ctx);
-  const prompts = flags.prompts === undefined ? undefined : await loadPrompts(resolve(ctx.cwd, flags.prompts), network, ctx);
+  const network = await loadNetworkForCommand(networkPath, ctx);
+  const prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, network, ctx, "run");
   const inputPath = flags.input === "-" ? undefined : resolve(ctx.cwd, flags.input);
   if (inputPath && !(await stat(inputPath).then((s) => s.isFile(), () => false))) throw new UsageError(`no such input file: ${flags.input}`);
 
@@ -214,30 +211,6 @@ function outputRecord(r: RunResult, m: { line: number; extras?: Record<string, u
     record.trace = r.trace;
   }
   return record;
-}
-
-async function loadNetwork(path: string, ctx: CliContext): Promise<CompiledNetwork> {
-  const result = await loadNetworkFile(path);
-  if (!result.ok) {
-    for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
-    throw new UsageError(`the network ${path} is not valid (${result.diagnostics.filter((d) => d.severity === "error").length} error(s) above)`);
-  }
-  for (const w of result.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
-  return result.network;
-}
-
-async function loadPrompts(path: string, network: CompiledNetwork, ctx: CliContext): Promise<Record<string, string>> {
-  let prompts: Record<string, string>;
-  try {
-    prompts = await loadPromptOverrides(path);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const known = new Set<string>();
-  for (const n of network.nodes.values()) if (n.kind === "layer") known.add(n.id).add(n.param);
-  const unknown = Object.keys(prompts).filter((id) => !known.has(id));
-  if (unknown.length > 0) ctx.stderr.write(`dln run: warning: --prompts names no layer ${unknown.join(", ")} (ignored)\n`);
-  return prompts;
 }
 
 function positiveInt(text: string, flag: string): number {

@@ -12,10 +12,8 @@ import pc from "picocolors";
 import type { CliContext } from "../context.js";
 import { useColor } from "../context.js";
 import { createProgressBar, formatCount, formatDuration } from "../progress.js";
-import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
-import type { CompiledNetwork } from "../../compile/types.js";
-import { DataError, loadSplits, parsePaperDataRef } from "../../data/index.js";
-import { addModelOptions, collect, createRegistry, UsageError, type CacheFlag } from "../shared.js";
+import { DataError } from "../../data/index.js";
+import { addModelOptions, collect, createRegistry, loadNetworkForCommand, loadSplitsForCommand, UsageError, type CacheFlag } from "../shared.js";
 import { loadCheckpoint } from "../../train/checkpoint.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
@@ -175,22 +173,13 @@ export function overridesFromFlags(f: TrainFlags): TrainOverrides {
   };
 }
 
-async function loadNetwork(path: string, ctx: CliContext): Promise<CompiledNetwork> {
-  const r = await loadNetworkFile(resolve(ctx.cwd, path), { cwd: ctx.cwd });
-  if (!r.ok) {
-    for (const d of r.diagnostics) ctx.stderr.write(formatDiagnostic(d) + "\n");
-    throw new UsageError(`${path} is not a valid network`);
-  }
-  return r.network;
-}
-
 function timestamp(d = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, "0");
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
 async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliContext): Promise<number> {
-  const network = await loadNetwork(networkPath, ctx);
+  const network = await loadNetworkForCommand(networkPath, ctx);
   const overrides = overridesFromFlags(flags);
   if (flags.backwardModel && !network.models[flags.backwardModel]) {
     throw new UsageError(`--backward-model: no model "${flags.backwardModel}" in the network (models: ${Object.keys(network.models).join(", ")})`);
@@ -205,30 +194,12 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
   }
   if (!flags.data && !flags.train) throw new UsageError("no training data: give --data <file>, or --train <file> (with --dev and --test)");
 
-  const at = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
-  const paper = flags.data !== undefined ? parsePaperDataRef(flags.data) : undefined;
-  const fields = Object.fromEntries(flags.field.map((m) => {
-    const eq = m.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--field expects input=field (got "${m}")`);
-    return [m.slice(0, eq), m.slice(eq + 1)];
-  }));
   const caps = {
     train: num(flags.trainCap, "--train-cap", { int: true, min: 1 }),
     dev: num(flags.devCap, "--dev-cap", { int: true, min: 1 }),
     test: num(flags.testCap, "--test-cap", { int: true, min: 1 }),
   };
-  const splits = await loadSplits({
-    data: paper ? `paper:${paper.task}:${resolve(ctx.cwd, paper.dir)}` : at(flags.data),
-    train: at(flags.train),
-    dev: at(flags.dev),
-    test: at(flags.test),
-    inputs: network.inputs,
-    fields: Object.keys(fields).length ? fields : undefined,
-    target: flags.target ?? network.spec.loss?.target,
-    seed: config.seed,
-    caps,
-  });
-  if (splits.problems.length) ctx.stderr.write(`dln train: ${splits.problems.length} malformed records left out (first: ${splits.problems[0].file}:${splits.problems[0].line}: ${splits.problems[0].message})\n`);
+  const splits = await loadSplitsForCommand(flags, network, ctx, { seed: config.seed, caps, command: "train" });
   if (splits.train.length === 0) throw new UsageError("the train split is empty");
 
   const registry = createRegistry(network, ctx, flags, "train");

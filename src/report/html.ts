@@ -218,8 +218,10 @@ function stepItem(s: PromptStep): string {
 
 function candidatesTable(s: PromptStep): string {
   const ranked = [...s.candidates].map((c, i) => ({ c, i })).sort((a, b) => (b.c.score ?? -Infinity) - (a.c.score ?? -Infinity) || a.i - b.i);
+  // Duplicates of the chosen prompt can be among the candidates: the best-ranked one is the choice.
+  const chosenRank = ranked.findIndex(({ c }) => c.prompt === s.prompt);
   const rows = ranked.map(({ c }, rank) => {
-    const chosen = c.prompt === s.prompt;
+    const chosen = rank === chosenRank;
     return `<tr class="${chosen ? "chosen" : ""}"><td>${rank + 1}${chosen ? " ✓" : ""}</td><td>${esc(c.source)}</td><td>${score(c.score)}</td><td>${score(c.parts?.fit)}</td><td>${score(c.parts?.kl)}</td><td>${score(c.parts?.penalty)}</td><td><div class="cand-prompt">${esc(c.prompt) || '<span class="empty">(empty)</span>'}</div></td></tr>`;
   });
   return `<details class="candidates"><summary>${s.candidates.length} candidates${s.mode ? ` (scored by ${esc(s.mode)})` : ""}</summary><table class="candidates-table"><thead><tr><th>#</th><th>source</th><th>score</th><th>fit</th><th>KL</th><th>penalty</th><th>prompt</th></tr></thead><tbody>${rows.join("")}</tbody></table></details>`;

@@ -1,13 +1,41 @@
+/**
+ * `dln report <run-dir>`: the self-contained HTML report of a training run (docs/report.md).
+ * Thin: the library's writeReport does the work; this parses flags and prints where it wrote.
+ *
+ * Exit status: 0 written, 1 the report could not be made, 2 usage error (no such run directory).
+ */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
+import { ReportError, writeReport } from "../../report/index.js";
 
-// Placeholder until the command lands; see the open issues.
 export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command("report")
-    .description("(not available yet)")
-    .action(() => {
-      ctx.stderr.write("dln report: not available yet\n");
-      ctx.exitCode = 1;
+    .description("Write the HTML report of a training run: network drawing, curves, prompt diffs, candidates, usage, results.")
+    .argument("<run-dir>", "run directory of `dln train` (holds events.jsonl and result.json)")
+    .option("-o, --output <file>", "where to write the report (default <run-dir>/report.html)")
+    .option("--network <file>", "the network file, to draw it when the run directory does not hold a copy")
+    .addHelpText(
+      "after",
+      `
+Exit status: 0 written, 1 the report could not be made, 2 usage error.
+
+Examples:
+  $ dln report runs/dln-2-20240101-120000                 writes runs/dln-2-20240101-120000/report.html
+  $ dln report runs/last --output /tmp/report.html --network networks/dln-2.json5`,
+    )
+    .action(async (runDir: string, opts: { output?: string; network?: string }) => {
+      try {
+        const path = await writeReport(resolve(ctx.cwd, runDir), {
+          ...(opts.output !== undefined ? { output: resolve(ctx.cwd, opts.output) } : {}),
+          ...(opts.network !== undefined ? { network: resolve(ctx.cwd, opts.network) } : {}),
+        });
+        ctx.stderr.write(`dln report: wrote ${path}\n`);
+        ctx.exitCode = 0;
+      } catch (err) {
+        ctx.stderr.write(`dln report: ${(err as Error).message}\n`);
+        ctx.exitCode = err instanceof ReportError ? 2 : 1;
+      }
     });
 }

@@ -3,8 +3,10 @@
  * function from the network to text, so a new one (e.g. SVG) is one more entry in a table.
  */
 import type { CompiledNetwork, CompiledNode } from "./types.js";
+import { drawSvg } from "../report/svg.js";
 
-export type Drawer = (network: CompiledNetwork) => string | Promise<string>;
+/** `prompts`: show these (e.g. a run's trained prompts) instead of the initial ones, where the format shows prompts. */
+export type Drawer = (network: CompiledNetwork, options?: { prompts?: Record<string, string> }) => string | Promise<string>;
 
 /** A one-line description of a node for its box: `h1 · layer · think`. */
 export function nodeCaption(node: CompiledNode): string {
@@ -56,4 +58,5 @@ export function drawDot(network: CompiledNetwork): string {
 export const DRAWERS: Record<string, Drawer> = {
   mermaid: drawMermaid,
   dot: drawDot,
+  svg: (network, options) => drawSvg(network, { prompts: options?.prompts }),
 };

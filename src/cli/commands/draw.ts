@@ -1,28 +1,31 @@
 /**
- * `dln draw <file>`: the network's graph as text (Mermaid by default, or Graphviz DOT).
+ * `dln draw <file>`: the network's graph as text (Mermaid by default, Graphviz DOT, or SVG).
  * Formats come from the DRAWERS table in src/compile/draw.ts; a new format is one more entry.
  */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { DRAWERS, formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
+import { loadPromptOverrides } from "../../exec/prompts.js";
 import type { CliContext } from "../context.js";
 
 export function registerDraw(program: Command, ctx: CliContext): void {
   program
     .command("draw")
-    .description("Draw a network's graph as text (Mermaid or Graphviz DOT).")
+    .description("Draw a network's graph (Mermaid, Graphviz DOT, or SVG).")
     .argument("<file>", "network file (JSON5)")
     .option("-f, --format <format>", `drawing format: ${Object.keys(DRAWERS).join(", ")}`, "mermaid")
     .option("-o, --output <file>", "write the drawing to this file instead of standard output")
+    .option("--prompts <run-dir>", "show trained prompts (a training run directory or a JSON file of layer id → prompt; svg)")
     .addHelpText(
       "after",
       `
 Examples:
   $ dln draw networks/dln-2.json5                      Mermaid, paste into a Markdown file
-  $ dln draw networks/wide.json5 --format dot | dot -Tpng -o wide.png`,
+  $ dln draw networks/wide.json5 --format dot | dot -Tpng -o wide.png
+  $ dln draw networks/dln-2.json5 --format svg --prompts runs/last -o dln-2.svg`,
     )
-    .action(async (file: string, opts: { format: string; output?: string }) => {
+    .action(async (file: string, opts: { format: string; output?: string; prompts?: string }) => {
       const drawer = DRAWERS[opts.format];
       if (!drawer) {
         ctx.stderr.write(`dln draw: unknown format "${opts.format}"; use one of: ${Object.keys(DRAWERS).join(", ")}\n`);
@@ -35,7 +38,17 @@ Examples:
         ctx.exitCode = result.diagnostics.some((d) => d.code === "E_READ") ? 2 : 1;
         return;
       }
-      const drawing = await drawer(result.network);
+      let prompts: Record<string, string> | undefined;
+      if (opts.prompts !== undefined) {
+        try {
+          prompts = await loadPromptOverrides(resolve(ctx.cwd, opts.prompts));
+        } catch (err) {
+          ctx.stderr.write(`dln draw: ${(err as Error).message}\n`);
+          ctx.exitCode = 2;
+          return;
+        }
+      }
+      const drawing = await drawer(result.network, { prompts });
       if (opts.output) {
         await writeFile(resolve(ctx.cwd, opts.output), drawing);
         ctx.stderr.write(`dln draw: wrote ${opts.output}\n`);

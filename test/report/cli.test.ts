@@ -60,3 +60,33 @@ describe("dln report", () => {
     expect(html.match(/data-series="train \(minibatch\)" data-x/g)?.length).toBe(3);
   });
 });
+
+describe("dln draw --format svg", () => {
+  const network = join(import.meta.dirname, "../../networks/dln-2.json5");
+
+  it("draws the network as SVG, with the initial prompts", async () => {
+    const r = await dln("draw", network, "--format", "svg");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(r.stdout).toContain('data-node="h1"');
+    expect(r.stdout).not.toContain("(trained prompts)");
+  });
+
+  it("shows the trained prompts of a run with --prompts, and writes to --output", async () => {
+    const runDir = join(tmp, "trained");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, "result.json"), JSON.stringify({ bestPrompts: { h1: "Trained <b>h1</b> prompt." } }));
+    const r = await dln("draw", network, "--format", "svg", "--prompts", "trained", "-o", "d.svg");
+    expect(r.code).toBe(0);
+    const svg = readFileSync(join(tmp, "d.svg"), "utf8");
+    expect(svg).toContain("(trained prompts)");
+    expect(svg).toContain("Trained &lt;b&gt;h1&lt;/b&gt; prompt.");
+  });
+
+  it("a --prompts path that does not exist is a usage error", async () => {
+    const r = await dln("draw", network, "--format", "svg", "--prompts", "missing-run");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("missing-run");
+  });
+});

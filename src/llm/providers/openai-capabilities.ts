@@ -36,6 +36,7 @@ export function forgetCapabilities(): void {
 }
 
 const PROBE_PROMPT = "Hello world";
+const CHAT_PROBE_TOP_LOGPROBS = 20;
 const PROBE_TIMEOUT_MS = 30_000;
 
 type Outcome = { ok: true; body: unknown } | { ok: false; status: number };
@@ -65,10 +66,17 @@ function hasLegacyLogprobs(body: unknown): boolean {
   return Array.isArray(lp?.token_logprobs);
 }
 
+/**
+ * The chat top-logprobs limit: 20 (what the probe asked for) when the answer lists any top
+ * alternatives, 1 when it only gives the chosen token's logprob, 0 without logprobs. The number
+ * of alternatives in one answer is not the limit: a confident model may list fewer for the probe
+ * prompt than it would for a classification prompt, and taking that count as the limit would
+ * starve class scoring of the other classes.
+ */
 function chatTopCount(body: unknown): number {
   const content = (body as { choices?: Array<{ logprobs?: { content?: Array<{ top_logprobs?: unknown[] }> } }> })?.choices?.[0]?.logprobs?.content;
   if (!Array.isArray(content) || content.length === 0) return 0;
-  return Math.min(20, Math.max(1, content[0]?.top_logprobs?.length ?? 0));
+  return content.some((c) => (c?.top_logprobs?.length ?? 0) > 0) ? CHAT_PROBE_TOP_LOGPROBS : 1;
 }
 
 async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
@@ -97,7 +105,7 @@ async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
   }
   const usesChat = spec.api === "chat" || (spec.api !== "completions" && !features.completions);
   if (usesChat) {
-    const chat = await attempt(post, "chat", { model, messages: [{ role: "user", content: PROBE_PROMPT }], max_tokens: 1, logprobs: true, top_logprobs: 20 }, timeoutMs);
+    const chat = await attempt(post, "chat", { model, messages: [{ role: "user", content: PROBE_PROMPT }], max_tokens: 1, logprobs: true, top_logprobs: CHAT_PROBE_TOP_LOGPROBS }, timeoutMs);
     features.chatTopLogprobs = chat.ok ? chatTopCount(chat.body) : 0;
   }
   return features;

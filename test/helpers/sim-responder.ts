@@ -186,7 +186,7 @@ export function simResponder(opts: SimResponderOptions = {}): Responder {
           for (const t of echoed) {
             tokens.push(t.token);
             token_logprobs.push(t.logprob);
-            top_logprobs.push(t.top === null ? null : topDict(t.top, topK));
+            top_logprobs.push(t.top === null ? null : topDict(t.top ?? [], topK));
             text_offset.push(t.offset);
           }
           let offset = echo ? codePoints(prompt) : 0;

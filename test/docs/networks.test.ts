@@ -5,7 +5,6 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateTask, loadNetwork, type Graph } from "../../src/index.js";
-import { createTrainServices, resolveTrainConfig, train } from "../../src/train/index.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SIM = { models: { "*": { provider: "sim" as const, model: "tasks" } }, cache: { mode: "off" as const }, cwd: ROOT };
@@ -65,9 +64,10 @@ describe("networks/ensemble.json5", () => {
 
   it("trains together on the simulator: each member rewrites its own prompt and the vote improves", async () => {
     await withGraph("networks/ensemble.json5", async (g) => {
-      const config = resolveTrainConfig(g.network.train, { iterations: 6, batchSize: 10, promptSamples: 6, valEvery: 1, seed: 42 }, false);
-      const services = createTrainServices(g.network, g.models, { scoring: config.scoring, burnIn: config.burnIn });
-      const run = train(g.network, { train: examples("animals", 1, 40), dev: examples("animals", 2, 20), test: examples("animals", 3, 20) }, { config, services });
+      const run = g.train(
+        { train: examples("animals", 1, 40), dev: examples("animals", 2, 20), test: examples("animals", 3, 20) },
+        { config: { iterations: 6, batchSize: 10, promptSamples: 6, valEvery: 1, seed: 42 } },
+      );
       const result = await run.result;
       expect(Object.keys(result.bestPrompts).sort()).toEqual(["brief", "careful", "terse"]);
       expect(result.devAccuracy!).toBeGreaterThan(result.initialDevAccuracy! + 0.2);

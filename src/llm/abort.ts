@@ -19,8 +19,13 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return raceAbort(
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener("abort", () => clearTimeout(timer), { once: true });
+      const onAbort = () => clearTimeout(timer);
+      // The listener goes when the timer fires: a run-long signal must not collect one per retry.
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
     }),
     signal,
   );
@@ -33,6 +38,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export class SharedAbort {
   private readonly controller = new AbortController();
   private live = 0;
+  private released = false;
+  private readonly listening: Array<{ signal: AbortSignal; onAbort: () => void }> = [];
   readonly signal: AbortSignal = this.controller.signal;
 
   join(signal: AbortSignal | undefined): void {
@@ -42,10 +49,24 @@ export class SharedAbort {
     }
     if (signal.aborted) return;
     this.live += 1;
-    signal.addEventListener("abort", () => {
+    if (this.released) return;
+    const onAbort = () => {
       this.live -= 1;
       if (this.live <= 0) this.controller.abort();
-    }, { once: true });
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.listening.push({ signal, onAbort });
+  }
+
+  /**
+   * Call when the shared operation has settled: stops listening to the callers' signals. A
+   * caller's signal often outlives the request (a whole training run passes one signal to every
+   * request), and without this each request would leave a listener on it for good.
+   */
+  release(): void {
+    this.released = true;
+    for (const { signal, onAbort } of this.listening) signal.removeEventListener("abort", onAbort);
+    this.listening.length = 0;
   }
 
   /** Call once every caller has joined: aborts now if all of them are already aborted. */

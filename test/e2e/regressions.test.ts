@@ -1,5 +1,10 @@
 /** Regression tests for bugs the end-to-end HTTP runs found (one per fix, named after it). */
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { sleep } from "../../src/llm/abort.js";
+import { withBatching } from "../../src/llm/middleware/batch.js";
+import { withDedupe } from "../../src/llm/middleware/dedupe.js";
+import { emptyUsage, type ModelClient } from "../../src/llm/types.js";
 import { createModelClient } from "../../src/llm/factory.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
@@ -35,5 +40,24 @@ describe("regressions found end to end", () => {
     expect(await client.capabilities()).toMatchObject({ api: "chat", exactScoring: false, topLogprobs: 20 });
     const r = await client.generate({ prompt: "Is it a bird?", maxTokens: 1, temperature: 0, topLogprobs: 20 });
     expect(r.completions[0].tokens?.[0]?.top).toHaveLength(20);
+  });
+
+  it("abort/dedupe/batch/retry sleep: a long-lived caller signal keeps no listener once its requests are done", async () => {
+    const inner: ModelClient = {
+      id: "fake",
+      capabilities: async () => ({ api: "completions", exactScoring: true, topLogprobs: 5, batching: 4 }),
+      generate: async (r) => ({ completions: [{ text: r.prompt }], usage: emptyUsage() }),
+      score: async () => ({ tokens: [{ token: "x", logprob: -1 }], usage: emptyUsage() }),
+      generateBatch: async (rs) => rs.map((r) => ({ completions: [{ text: r.prompt }], usage: emptyUsage() })),
+      scoreBatch: async (rs) => rs.map(() => ({ tokens: [{ token: "x", logprob: -1 }], usage: emptyUsage() })),
+    };
+    const client = withDedupe(withBatching(inner, { windowMs: 1 }));
+    const run = new AbortController(); // like the one `dln train` passes to every request of a run
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(Array.from({ length: 12 }, (_x, i) => client.score({ context: `c${i % 3}`, target: "t", signal: run.signal })));
+      await Promise.all(Array.from({ length: 12 }, (_x, i) => client.generate({ prompt: `p${i}`, signal: run.signal })));
+      await sleep(1, run.signal);
+    }
+    expect(getEventListeners(run.signal, "abort")).toHaveLength(0);
   });
 });

@@ -55,7 +55,7 @@ export class Batcher<Req extends { signal?: AbortSignal }, Res> {
     for (const p of group) shared.join(p.request.signal);
     shared.seal();
     const requests = group.map((p) => ({ ...p.request, signal: shared.signal }));
-    this.send(requests).then(
+    this.send(requests).finally(() => shared.release()).then(
       (results) => group.forEach((p, i) => p.resolve(results[i])),
       (error) => group.forEach((p) => p.reject(error)),
     );

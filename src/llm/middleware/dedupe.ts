@@ -17,6 +17,7 @@ export function withDedupe(inner: ModelClient): ModelClient {
     if (!entry || entry.shared.signal.aborted) {
       const shared = new SharedAbort();
       const promise = run(shared.signal).finally(() => {
+        shared.release();
         if (inFlight.get(key) === entry) inFlight.delete(key);
       });
       promise.catch(() => undefined); // each caller observes it through raceAbort

@@ -20,6 +20,7 @@ import { generateTask, TASKS } from "../../src/sim/tasks.js";
 import type { ModelSpec, NetworkSpec } from "../../src/spec/types.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import type { TrainOverrides } from "../../src/train/config.js";
+import type { TrainResult } from "../../src/train/trainer.js";
 import { startOpenAIServer, type FaultPlan, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { simResponder } from "../helpers/sim-responder.js";
 
@@ -92,7 +93,7 @@ function filesUnder(dir: string): string[] {
 }
 
 interface Outcome {
-  result: Awaited<ReturnType<ReturnType<ReturnType<typeof compile>["train"]>["result"]>>;
+  result: TrainResult;
   events: TrainEvent[];
   server: FakeOpenAIServer;
   dir: string;

@@ -30,6 +30,10 @@ export {
   type Optimizer, type StepInput, type StepOutput,
 } from "./train/index.js";
 
+// Seeing networks and runs: SVG drawings and the HTML run report.
+export { drawSvg } from "./report/svg.js";
+export { writeReport, buildReport } from "./report/index.js";
+
 // Data and metrics.
 export {
   loadExamples, parseExamples, loadSplits, BatchSampler, kShotExamples, toSample, PAPER_TASKS, loadPaperTask, DataError,

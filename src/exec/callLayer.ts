@@ -3,6 +3,7 @@
  * score the classes), parses the answer. Emits one NodeOutcome and completes; unsubscribing
  * aborts the request in flight (the AbortSignal goes into the GenerateRequest).
  */
+import { setMaxListeners } from "node:events";
 import { Observable } from "rxjs";
 import { addUsage } from "../llm/types.js";
 import type { Usage } from "../llm/types.js";
@@ -17,6 +18,7 @@ import { addJudgeVariables, asText, renderNodeTemplate, templateVariables } from
 export function callLayer(layer: PlannedLayer, depValues: unknown[], index: number, ctx: RunContext): Observable<NodeOutcome> {
   return new Observable<NodeOutcome>((subscriber) => {
     const abort = new AbortController();
+    setMaxListeners(0, abort.signal); // one listener per request of the call (e.g. every class scored)
     let settled = false;
     fireLayer(layer, depValues, index, ctx, abort.signal).then(
       (outcome) => {

@@ -13,7 +13,7 @@
  * directory) and a promise of the result. Every random choice comes from one seeded Rng whose
  * state is checkpointed, so a resumed or repeated run makes the same choices.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lastValueFrom, ReplaySubject, toArray, type Observable } from "rxjs";
 import type { CompiledNetwork } from "../compile/types.js";
@@ -37,6 +37,8 @@ import type { BatchTrace } from "./types.js";
 export const RESULT_FILE = "result.json";
 export const EVENTS_FILE = "events.jsonl";
 export const BEST_FILE = "best.json";
+/** A copy of the network the run trained, so a report (or a person) can tell what the prompts belong to. */
+export const NETWORK_FILE = "network.json5";
 export const TRAINER_VERSION = "0.1.0";
 
 export interface TrainOptions {
@@ -212,6 +214,7 @@ class Trainer {
 
   private async freshState(): Promise<Checkpoint> {
     const prompts = initialPrompts(this.graph);
+    if (this.options.runDir) writeNetworkCopy(this.options.runDir, this.network);
     this.emit({ type: "start", network: this.network.name, runDir: this.options.runDir, seed: this.config.seed, iterations: this.config.iterations, config: this.config });
     const initial = this.splits.dev.length ? await this.accuracy(this.splits.dev, prompts) : null;
     if (initial !== null) this.emit({ type: "validation", iteration: 0, split: "dev", accuracy: initial, n: this.splits.dev.length, best: initial, improved: true });
@@ -327,4 +330,15 @@ export class TrainError extends Error {
     super(message);
     this.name = "TrainError";
   }
+}
+
+/** Copies the network file (or, for a network given as an object, its spec) into the run directory. */
+function writeNetworkCopy(runDir: string, network: CompiledNetwork): void {
+  let text: string;
+  try {
+    text = network.file ? readFileSync(network.file, "utf8") : JSON.stringify(network.spec, null, 2) + "\n";
+  } catch {
+    text = JSON.stringify(network.spec, null, 2) + "\n";
+  }
+  writeFileSync(join(runDir, NETWORK_FILE), text);
 }

@@ -101,8 +101,7 @@ async function demo(flags: DemoFlags, ctx: CliContext): Promise<number> {
   await buildProgram(sub).parseAsync(args, { from: "user" });
   if (sub.exitCode === 0) {
     out.write(
-      `\nNext: open the report, or run the trained network on new inputs:\n` +
-        `  dln report ${relative(ctx.cwd, runDir)}\n` +
+      `\nNext: open ${relative(ctx.cwd, join(runDir, "report.html"))} in a browser, or evaluate the trained prompts:\n` +
         `  dln eval ${relative(ctx.cwd, DEMO_NETWORK)} --test ${relative(ctx.cwd, join(dataDir, "test.jsonl"))} --prompts ${relative(ctx.cwd, runDir)}\n`,
     );
   }

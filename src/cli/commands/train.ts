@@ -20,6 +20,7 @@ import type { TrainEvent } from "../../train/events.js";
 import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/graph.js";
 import { createTrainServices } from "../../train/services.js";
 import { train, type TrainResult } from "../../train/trainer.js";
+import { writeReport } from "../../report/index.js";
 
 interface TrainFlags {
   data?: string;
@@ -220,7 +221,11 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
       sub.unsubscribe();
       view.stop();
     }
-    if (!flags.json) printSummary(ctx, result);
+    const report = await writeReport(runDir, { network }).catch((err: Error) => {
+      ctx.stderr.write(`dln train: the report could not be written: ${err.message}\n`);
+      return undefined;
+    });
+    if (!flags.json) printSummary(ctx, result, report);
     return 0;
   } finally {
     ctx.signal?.removeEventListener("abort", onInterrupt);
@@ -278,7 +283,7 @@ function terminalView(ctx: CliContext, config: TrainConfig): View {
   };
 }
 
-function printSummary(ctx: CliContext, r: TrainResult): void {
+function printSummary(ctx: CliContext, r: TrainResult, report: string | undefined): void {
   const c = pc.createColors(useColor(ctx));
   ctx.stdout.write(`\n${c.bold("result")}  dev ${pct(r.initialDevAccuracy)} → ${c.green(pct(r.devAccuracy))} (best at iteration ${r.bestIteration})   test ${pct(r.testAccuracy)}\n`);
   const t = r.usage.train;
@@ -291,4 +296,5 @@ function printSummary(ctx: CliContext, r: TrainResult): void {
     for (const line of lines.slice(1)) ctx.stdout.write(`  ${" ".repeat(width)}  ${line}\n`);
   }
   ctx.stdout.write(`\n  ${r.runDir}/result.json, best.json (use with: dln eval <network> --prompts ${r.runDir})\n`);
+  if (report) ctx.stdout.write(`  report: ${report}\n`);
 }

@@ -32,6 +32,9 @@ interface Context {
   weight: number;
 }
 
+/** Length of a proposed prompt when the backward model is a layer's own model. */
+const PROPOSAL_MAX_TOKENS = 512;
+
 export function createDlnVi(graph: TrainGraph, config: TrainConfig, services: TrainServices): Optimizer {
   return { name: "dln-vi", step: (input) => new DlnViStep(graph, config, services, input).run() };
 }
@@ -246,6 +249,8 @@ class DlnViStep {
       maxExamples: Math.max(1, idx.length),
       instructions: this.config.rewriteInstructions,
       temperature: this.config.backwardTemperature,
+      // A layer's own model may be capped at a few tokens (a classifier); a new instruction needs room.
+      maxTokens: this.config.backwardModel ? undefined : PROPOSAL_MAX_TOKENS,
       rng,
       sampleKey: `${iteration}/${unit.param}/propose`,
       signal: this.input.signal,

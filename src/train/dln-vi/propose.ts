@@ -27,6 +27,8 @@ export interface ProposeArgs {
   maxExamples: number;
   instructions: readonly string[];
   temperature: number;
+  /** Most tokens of a proposal (undefined: the backward model's default). */
+  maxTokens?: number;
   rng: Rng;
   /** Cache key prefix; the proposal index is appended. */
   sampleKey: string;
@@ -59,6 +61,7 @@ export async function proposePrompts(a: ProposeArgs): Promise<string[]> {
         const r = await a.client.generate({
           prompt: text,
           temperature: a.temperature,
+          maxTokens: a.maxTokens,
           stop: PROPOSE_STOP,
           sampleKey: `${a.sampleKey}/${p}`,
           signal: a.signal,

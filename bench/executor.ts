@@ -51,7 +51,8 @@ export async function benchExecutor(o: ExecutorBenchOptions): Promise<BenchRow[]
       try {
         // Capability discovery happens once per client; keep it out of the timing.
         await (await registry.get("m")).capabilities();
-        await runAll(network, [{ x: "warm-up" }, { x: "warm-up 2" }], { clients: registry }); // JIT and sockets, untimed
+        // Untimed warm-up: JIT, sockets (one per slot), the client's first-use paths.
+        await runAll(network, Array.from({ length: 2 * o.concurrency }, (_, i) => ({ x: `warm-up ${i}` })), { clients: registry });
         const runs = await repeat(o.repeats, async (round) => {
           await server.reset();
           const samples = Array.from({ length: o.samples }, (_, i) => ({ x: `Round ${round}: is ${i} an even number?` }));

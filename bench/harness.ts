@@ -119,7 +119,7 @@ const round = (x: number): string => {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   if (a === 0) return "0";
-  if (a >= 1000) return Math.round(x).toLocaleString("en-US");
+  if (Number.isInteger(x) || a >= 1000) return Math.round(x).toLocaleString("en-US");
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
   if (a >= 1) return x.toFixed(2);

@@ -204,6 +204,11 @@ export async function benchTraining(o: TrainingBenchOptions): Promise<BenchRow[]
     const cold = await oneStep(network, config, server, { mode: "readwrite", path: cachePath });
     const warm = await oneStep(network, config, server, { mode: "readwrite", path: cachePath });
     const timedRuns = await repeat(o.repeats, () => oneStep(network, config, server, { mode: "off" }));
+    // The same step with no latency at all: what the client's own CPU costs (the part no schedule can hide at small L).
+    await server.setLatency(0);
+    const floorRuns = await repeat(Math.max(2, o.repeats), () => oneStep(network, config, server, { mode: "off" }));
+    await server.setLatency(o.latencyMs);
+    const cpuFloorMs = median(floorRuns.map((r) => r.ms));
     const original = originalStepRequests(B, P, J);
     const signal = cold.events.filter((e): e is Extract<TrainEvent, { type: "signal" }> => e.type === "signal");
     const candidates = cold.events.filter((e): e is Extract<TrainEvent, { type: "candidates" }> => e.type === "candidates");
@@ -248,8 +253,8 @@ export async function benchTraining(o: TrainingBenchOptions): Promise<BenchRow[]
       id: "train.step.walltime", item: 3, name: `DLN-2 step wall time (${settings})`,
       measured, unit: "ms", bound, ratio: bound / measured,
       goal: { on: "ratio", op: ">=", value: 0.8, text: "bound/measured ≥ 0.8" },
-      note: `bound = ${structured.rounds} rounds (stages ${structured.stages.join("+")}, H = ${H} distinct posterior samples) × ${o.latencyMs} ms; ${http} HTTP requests; cache off`,
-      details: { runsMs: timedRuns.map((r) => Math.round(r.ms)), httpRequests: timedRuns.map((r) => r.http), stages: structured.stages, distinctPosteriorSamples: H, latencyMs: o.latencyMs, concurrencyPerModel: o.concurrency },
+      note: `bound = ${structured.rounds} rounds (stages ${structured.stages.join("+")}, H = ${H} distinct posterior samples) × ${o.latencyMs} ms; ${http} HTTP requests; cache off; the same step at zero latency takes ${Math.round(cpuFloorMs)} ms (client CPU)`,
+      details: { cpuFloorMs, cpuFloorRunsMs: floorRuns.map((r) => Math.round(r.ms)), runsMs: timedRuns.map((r) => Math.round(r.ms)), httpRequests: timedRuns.map((r) => r.http), stages: structured.stages, distinctPosteriorSamples: H, latencyMs: o.latencyMs, concurrencyPerModel: o.concurrency },
     }));
     return rows;
   } catch (err) {

@@ -332,7 +332,12 @@ export class TrainError extends Error {
   }
 }
 
-/** Copies the network file (or, for a network given as an object, its spec) into the run directory. */
+/**
+ * Copies the network file (or, for a network given as an object, its spec) into the run
+ * directory, with every literal secret of its models (API keys, header values) replaced by
+ * `[redacted]`: run directories are shared and reported on, and secrets never reach them.
+ * `${VAR}` placeholders are kept; they are no secret.
+ */
 function writeNetworkCopy(runDir: string, network: CompiledNetwork): void {
   let text: string;
   try {
@@ -340,5 +345,17 @@ function writeNetworkCopy(runDir: string, network: CompiledNetwork): void {
   } catch {
     text = JSON.stringify(network.spec, null, 2) + "\n";
   }
-  writeFileSync(join(runDir, NETWORK_FILE), text);
+  writeFileSync(join(runDir, NETWORK_FILE), redactLiterals(text, literalSecrets(network)));
+}
+
+/** The literal (not `${VAR}`) API keys and header values of a network's models, longest first. */
+export function literalSecrets(network: Pick<CompiledNetwork, "models" | "spec">): string[] {
+  const models = [...Object.values(network.models ?? {}), ...Object.values(network.spec.models ?? {})];
+  const values = models.flatMap((m) => [m.apiKey, ...Object.values(m.headers ?? {}), ...(m.endpoints ?? []).map((e) => e.apiKey)]);
+  const secrets = values.filter((v): v is string => typeof v === "string" && v.length >= 4 && !v.includes("${"));
+  return [...new Set(secrets)].sort((a, b) => b.length - a.length);
+}
+
+function redactLiterals(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((t, secret) => t.split(secret).join("[redacted]"), text);
 }

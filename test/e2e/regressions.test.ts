@@ -1,6 +1,10 @@
 /** Regression tests for bugs the end-to-end HTTP runs found (one per fix, named after it). */
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compile } from "../../src/graph.js";
 import { sleep } from "../../src/llm/abort.js";
 import { withBatching } from "../../src/llm/middleware/batch.js";
 import { withDedupe } from "../../src/llm/middleware/dedupe.js";
@@ -59,5 +63,30 @@ describe("regressions found end to end", () => {
       await sleep(1, run.signal);
     }
     expect(getEventListeners(run.signal, "abort")).toHaveLength(0);
+  });
+
+  it("trainer: the network copy in the run directory has no literal API key or header secret, and keeps ${VAR} placeholders", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dln-e2e-copy-"));
+    try {
+      const graph = compile({
+        name: "copy",
+        models: {
+          a: { provider: "sim", model: "tasks", apiKey: "sk-test-literal-secret-0000", headers: { Authorization: "Bearer tok-literal-0000" } },
+          b: { provider: "sim", model: "tasks", apiKey: "${OPENAI_API_KEY}", endpoints: [{ baseURL: "http://127.0.0.1:9/v1", apiKey: "sk-endpoint-secret-0000" }] },
+        },
+        inputs: ["x"],
+        nodes: { y: { type: "layer", from: ["x"], template: "classify", prompt: "Answer.", model: "a", classes: ["yes", "no"] } },
+        output: "y",
+      }, { baseDir: dir, cache: { mode: "off" } });
+      const data = [{ id: "1", inputs: { x: "Is a cat a mammal?" }, target: "yes" }];
+      await graph.train({ train: data, dev: [], test: [] }, { runDir: join(dir, "run"), config: { iterations: 1, batchSize: 1, promptSamples: 1 } }).result;
+      const copy = readFileSync(join(dir, "run", "network.json5"), "utf8");
+      for (const secret of ["sk-test-literal-secret-0000", "tok-literal-0000", "sk-endpoint-secret-0000"]) expect(copy).not.toContain(secret);
+      expect(copy).toContain("[redacted]");
+      expect(copy).toContain("${OPENAI_API_KEY}");
+      await graph.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,10 @@
  *   npm run bench -- --quick      smaller sizes (said in the output)
  *   npm run bench -- --json       machine-readable
  *   npm run bench -- --only 1,4   some items only
+ *   npm run bench -- --out r.json also write the JSON report to a file
+ * (`npm run bench --silent -- --json` keeps npm's own banner off stdout.)
  */
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeMachine, formatTable, notMeasured, type BenchReport, type BenchRow } from "./harness.js";
@@ -39,7 +42,7 @@ export const FULL: BenchSizes = {
 
 export const QUICK: BenchSizes = {
   executor: { samples: 48, repeats: 3 },
-  training: { repeats: 1 },
+  training: { repeats: 3 },
   overhead: { samples: 4_000, repeats: 3 },
   memory: { small: 2_000, large: 20_000, repeats: 1 },
   compile: { nodes: 1_000, repeats: 5 },
@@ -93,7 +96,10 @@ export async function runBench(args: readonly string[], log: (line: string) => v
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const { report, crashed } = await runBench(args, (line) => process.stderr.write(line + "\n"));
-  process.stdout.write((args.includes("--json") ? JSON.stringify(report, null, 2) : formatTable(report)) + "\n");
+  const json = JSON.stringify(report, null, 2);
+  const outAt = args.indexOf("--out");
+  if (outAt >= 0 && args[outAt + 1]) writeFileSync(args[outAt + 1], json + "\n");
+  process.stdout.write((args.includes("--json") ? json : formatTable(report)) + "\n");
   process.exitCode = crashed ? 1 : 0;
 }
 

@@ -69,6 +69,25 @@ function dln2(baseURL: string, api: Api, labels: string[]): NetworkSpec {
   };
 }
 
+/** networks/ensemble.json5 on the fake server: three members without classes, majority vote. */
+function ensemble(baseURL: string, api: Api): NetworkSpec {
+  const member = (prompt: string) => ({ type: "layer" as const, from: ["x"], model: "default", prompt, parse: "first_word" as const, maxTokens: 8 });
+  return {
+    name: "ensemble-http",
+    models: { default: model(baseURL, api, { temperature: 0 }), bwd: model(baseURL, api, { temperature: 0.7, maxTokens: 512 }) },
+    inputs: ["x"],
+    nodes: {
+      terse: member("Answer the question."),
+      careful: member("Read the question carefully and check every detail before you answer."),
+      brief: member("Give the answer as a single word."),
+      vote: { type: "ensemble", members: ["terse", "careful", "brief"], aggregate: "vote" },
+    },
+    output: "vote",
+    loss: { type: "exact_match", normalize: "first_word" },
+    train: { optimizer: "dln-vi", backwardModel: "bwd", iterations: 10, batchSize: 20, promptSamples: 10 },
+  };
+}
+
 function splits(task: string, n: { train: number; dev: number; test: number }): { train: Example[]; dev: Example[]; test: Example[] } {
   const as = (split: string, seed: number, count: number): Example[] =>
     generateTask(task, { seed, n: count }).map((s) => ({ id: `${split}-${s.id}`, inputs: { x: s.x }, target: s.y }));
@@ -214,5 +233,13 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
     expect(modesOf(o.events, "y")).toEqual(new Set(["classes"]));
     expect(modesOf(o.events, "h1")).toEqual(new Set(["accuracy"]));
     expect(o.server.stats.answered.completions).toBe(0);
+  }, 60_000);
+
+  it("the ensemble of the docs on navigate, chat: members without classes are scored by their own accuracy, and improve", async () => {
+    const o = await trainOverHttp((url, api) => ensemble(url, api), "navigate", "chat", SIZES, DLN1_SMALL, servers);
+    dirs.push(o.dir);
+    report("ensemble chat", o);
+    expectHealthyRun(o, 2);
+    for (const member of ["terse", "careful", "brief"]) expect(modesOf(o.events, member)).toEqual(new Set(["accuracy"]));
   }, 60_000);
 });

@@ -283,15 +283,26 @@ class DlnViStep {
     );
   }
 
-  /** Accuracy scoring: the network's accuracy on the ranking samples with this parameter set to c (temperature 0). */
+  /**
+   * Accuracy scoring (temperature 0, ranking samples, this parameter set to c): for a parameter
+   * whose layers all receive the gold answer (the output layer, ensemble members), how often each
+   * layer's own answer is right, as exact scoring compares each with its own target; otherwise
+   * (hidden layers) the network's accuracy. Scoring a member by the ensemble's vote would rank
+   * every candidate alike whenever the other members outvote it, and the ensemble would never learn.
+   */
   private async accuracyWith(candidate: string, idx: number[]): Promise<number> {
     const { batch, prompts, unit } = this.input;
+    const ownAnswers = unit.layers.every((layer) => this.graph.outputLayers.has(layer.id));
     const samples = idx.map((i) => {
       const s: Record<string, unknown> = { id: batch.ids[i] };
       for (const name of this.network.inputs) s[name] = batch.values[i][name];
       return s;
     });
     const results = await this.services.forward(samples, { prompts: { ...prompts, [unit.param]: candidate }, temperature: 0, signal: this.input.signal });
-    return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, batch.gold[idx[k]]) ? 1 : 0)));
+    const right = (value: unknown, k: number) => (this.services.isCorrect(value, batch.gold[idx[k]]) ? 1 : 0);
+    return mean(results.map((r, k) => {
+      if (r.error) return 0;
+      return ownAnswers ? mean(unit.layers.map((layer) => right(r.values[layer.id], k))) : right(r.output, k);
+    }));
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectedPrints, extractBlocks, fileAttr, isRunnable, missingPrint, resolvePackageImports } from "./markdown.js";
+import { expectedPrints, extractBlocks, fileAttr, isRunnable, missingPrint, resolvePackageImports, unrunnableCode } from "./markdown.js";
 
 const doc = [
   "# Title",
@@ -51,6 +51,15 @@ describe("docs code blocks", () => {
     expect(resolvePackageImports(code, "file:///r/src/index.ts")).toBe(
       'import { a } from "file:///r/src/index.ts";\nimport b from "dlnx";\nconst c = await import(\'file:///r/src/index.ts\');\n',
     );
+  });
+
+  it("flags ts/js code that is not marked runnable, and nothing else", () => {
+    const mixed = extractBlocks(
+      ["```ts runnable", "a", "```", "```js", "b", "```", "```TypeScript", "c", "```", "```mjs", "d", "```", "```text", "{ shape }", "```", "```sh", "dln run", "```"].join("\n"),
+      "mixed.md",
+    );
+    expect(unrunnableCode(mixed)).toEqual(["mixed.md:4", "mixed.md:7", "mixed.md:10"]);
+    expect(unrunnableCode(blocks)).toEqual([]);
   });
 
   it("refuses an unclosed block", () => {

@@ -43,6 +43,17 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
 
 export const isRunnable = (b: CodeBlock): boolean => b.attrs.includes("runnable");
 
+/** Languages of program code: a block in one of them is an example, so it must be runnable. */
+export const CODE_LANGS: ReadonlySet<string> = new Set(["ts", "typescript", "mts", "cts", "tsx", "js", "javascript", "mjs", "cjs", "jsx"]);
+
+/**
+ * The blocks that show program code without running it, as `file:line`. A shape or a fragment
+ * belongs in a ```` ```text ```` block; code in a ts/js block must be a complete, runnable example.
+ */
+export function unrunnableCode(blocks: CodeBlock[]): string[] {
+  return blocks.filter((b) => CODE_LANGS.has(b.lang.toLowerCase()) && !isRunnable(b)).map((b) => `${b.file}:${b.line}`);
+}
+
 /** The `file=NAME` attribute, if any. */
 export function fileAttr(b: CodeBlock): string | undefined {
   return b.attrs.find((a) => a.startsWith("file="))?.slice("file=".length);

@@ -25,7 +25,7 @@ export * from "./llm/index.js";
 
 // Training.
 export {
-  train, resolveTrainConfig, createTrainServices, createDlnVi, loadCheckpoint, DLN1_DEFAULTS, DLN2_DEFAULTS, TrainError, TrainConfigError,
+  train, resolveTrainConfig, createTrainServices, createDlnVi, loadCheckpoint, buildTrainGraph, hasHiddenTrainableLayers, DLN1_DEFAULTS, DLN2_DEFAULTS, TrainError, TrainConfigError,
   type TrainOptions, type TrainResult, type TrainRun, type TrainConfig, type TrainOverrides, type TrainServices, type TrainEvent,
   type Optimizer, type StepInput, type StepOutput,
 } from "./train/index.js";

@@ -46,11 +46,12 @@ export interface TaskInfo {
   intermediateExample: string;
 }
 
-export interface Sample {
+/** A generated example. A type (not an interface) so it is assignable to the executor's `Record<string, unknown>` samples. */
+export type Sample = {
   x: string;
   y: string;
   id: string;
-}
+};
 
 export interface SimTask<F> {
   info: TaskInfo;

@@ -64,12 +64,22 @@ function normalise(raw: Record<string, number>): Record<string, number> {
   return Object.fromEntries(labels.map((l) => [l, raw[l] / total]));
 }
 
-/** Exact: P(verbalizer | prompt) for each verbalizer, with and without a leading space. */
+/**
+ * The texts whose probability makes up a class in exact scoring: each verbalizer in the spellings
+ * a model may produce (`caseVariants`), with and without a leading space. The same spellings count
+ * in class-logprob scoring, so a class gets the same share on every endpoint: a model answering
+ * " yes" to a class written "Yes" is not scored as never choosing it.
+ */
+export function exactTargets(c: ClassDef): string[] {
+  return [...new Set(c.verbalizers.flatMap((v) => [v, ...caseVariants(v.trim())]).flatMap((v) => [v, " " + v.trimStart()]))];
+}
+
+/** Exact: P(verbalizer | prompt) for each verbalizer spelling, with and without a leading space. */
 async function exactClassScores(client: ModelClient, prompt: string, classes: ClassDef[], combine: "sum" | "max", signal?: AbortSignal) {
   const usage = emptyUsage();
   const raw: Record<string, number> = {};
   await Promise.all(classes.map(async (c) => {
-    const targets = [...new Set(c.verbalizers.flatMap((v) => [v, " " + v.trimStart()]))];
+    const targets = exactTargets(c);
     const probs = await Promise.all(targets.map(async (target) => {
       const result = await client.score({ context: prompt, target, signal });
       addUsage(usage, result.usage);

@@ -5,6 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../../src/graph.js";
+import { scoreClasses } from "../../src/llm/scoring.js";
+import { generateTask } from "../../src/sim/tasks.js";
+import { simResponder } from "../helpers/sim-responder.js";
+import { classifyPrompt } from "../sim/helpers.js";
 import { sleep } from "../../src/llm/abort.js";
 import { withBatching } from "../../src/llm/middleware/batch.js";
 import { withDedupe } from "../../src/llm/middleware/dedupe.js";
@@ -87,6 +91,27 @@ describe("regressions found end to end", () => {
       await graph.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("scoring: exact class scores count the spellings a model may use, like class-logprob scores (classes Yes/No, a model answering yes)", async () => {
+    forgetCapabilities();
+    server = await startOpenAIServer({ responder: simResponder({ seed: 0 }) });
+    const client = await createModelClient(
+      { provider: "openai", model: "sim-model", baseURL: server.baseURL, apiKey: "sk-test-not-a-secret-000000", api: "completions" },
+      { baseDir: ".", env: {}, cache: { mode: "off" }, retry: FAST_RETRY },
+    );
+    const classes = [{ label: "Yes", verbalizers: ["Yes"] }, { label: "No", verbalizers: ["No"] }];
+    const instruction = "Keep two totals: steps north minus steps south, and steps east minus steps west. You end where you started only when both totals are zero. Answer with exactly one word: yes or no.";
+    for (const sample of generateTask("navigate", { seed: 4, n: 4 })) {
+      const prompt = classifyPrompt(instruction, sample.x);
+      const said = (await client.generate({ prompt, temperature: 0, maxTokens: 4 })).completions[0].text.trim().toLowerCase();
+      const exact = await scoreClasses(client, prompt, classes, { mode: "exact" });
+      const viaTop = await scoreClasses(client, prompt, classes, { mode: "classes" });
+      const label = said.startsWith("yes") ? "Yes" : "No";
+      expect(exact.mode).toBe("exact");
+      expect(exact.probs[label]).toBeGreaterThan(0.5);
+      expect(viaTop.probs[label]).toBeGreaterThan(0.5);
     }
   });
 });

@@ -133,9 +133,10 @@ describe("dln run through the OpenAI-compatible HTTP path", () => {
       `dln run: ${SAMPLES} samples × ${LAYERS} layers, cap ${CAP}, latency ${LATENCY_MS} ms: wall ${Math.round(wallMs)} ms, ` +
         `bound ${boundMs} ms, ratio ${ratio.toFixed(2)}; ${stats.requests} requests, faults ${JSON.stringify(stats.faults)}, max concurrent ${stats.maxConcurrent}`,
     );
-    // Generous: in this process one thread serves the client, the server and the sim (≈1.8× with no
-    // faults on a shared 2-core machine), and a fault late in the run adds the client's first
-    // backoff (250–500 ms) to the tail. A run that lost its concurrency would take ≥ 4× alone.
-    expect(ratio).toBeLessThan(4);
+    // Only a guard (speed belongs to the benchmarks): one thread here serves the client, the
+    // server and the sim (≈1.8× with no faults on an idle 2-core machine, more while other test
+    // files run), and a fault late in the run adds the client's first backoff (250–500 ms) to the
+    // tail. That the cap was used is asserted above with maxConcurrent.
+    expect(ratio).toBeLessThan(8);
   }, 30_000);
 });

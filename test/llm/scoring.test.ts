@@ -62,15 +62,16 @@ describe("exact scoring", () => {
   });
   afterAll(() => server.close());
 
-  it("scores each verbalizer with and without a leading space and renormalises (hand-computed)", async () => {
+  it("scores each verbalizer's spellings with and without a leading space and renormalises (hand-computed)", async () => {
     const prompt = "Answer:";
     const p = (target: string) => {
       const all = fakeTokenize(prompt + target);
       const k = fakeTokenize(prompt).length;
       return Math.exp(all.slice(k).reduce((s, token, i) => s + fakeTokenLogprob(all.slice(0, k + i).join(""), token), 0));
     };
-    const yes = p("yes") + p(" yes");
-    const no = p("no") + p(" no");
+    const spellings = (w: string) => [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()].flatMap((v) => [v, " " + v]);
+    const yes = spellings("yes").reduce((s, t) => s + p(t), 0);
+    const no = spellings("no").reduce((s, t) => s + p(t), 0);
     const result = await scoreClasses(client, prompt, yesNo);
     expect(result.mode).toBe("exact");
     expect(result.probs.yes).toBeCloseTo(yes / (yes + no), 12);

@@ -68,7 +68,7 @@ describe("openai provider against the fake server", () => {
     const expected = full.slice(contextTokens).map((token, i) => ({ token, logprob: fakeTokenLogprob(full.slice(0, contextTokens + i).join(""), token) }));
     expect(tokens).toEqual(expected);
     const sent = server.stats.received.at(-1)!.body;
-    expect(sent).toMatchObject({ echo: true, max_tokens: 0, logprobs: 1 });
+    expect(sent).toMatchObject({ echo: true, max_tokens: 0, logprobs: 0 }); // own logprobs only: no alternatives to receive and parse
   });
 
   it("batches concurrent score requests into one echo request", async () => {

@@ -46,7 +46,12 @@ export interface LegacyLogprobs {
   offsets: number[] | undefined;
 }
 
-export function readLegacyLogprobs(value: unknown, where: string): LegacyLogprobs | undefined {
+/**
+ * A choice's legacy logprobs, checked. `withTop: false` leaves the top alternatives unread (every
+ * entry `undefined`): echo scoring reads only the prompt tokens' own logprobs, and building the
+ * alternatives of every prompt token was a large share of the client's CPU in a training step.
+ */
+export function readLegacyLogprobs(value: unknown, where: string, withTop = true): LegacyLogprobs | undefined {
   if (value === null || value === undefined) return undefined;
   if (!isObject(value)) fail(where, "`logprobs` is not an object");
   const { tokens, token_logprobs, top_logprobs, text_offset } = value;
@@ -61,6 +66,7 @@ export function readLegacyLogprobs(value: unknown, where: string): LegacyLogprob
     }
     offsets = text_offset as number[];
   }
+  if (!withTop) return { tokens: tokens as string[], logprobs: token_logprobs as (number | null)[], top: new Array(tokens.length), offsets };
   const top = tokens.map((_t, i) => {
     const entry = Array.isArray(top_logprobs) ? top_logprobs[i] : undefined;
     if (!isObject(entry)) return undefined;
@@ -84,6 +90,22 @@ export function parseCompletionsBody(body: unknown, where: string, withTop: bool
     return { index, completion: { text: choice.text, tokens, finishReason: typeof choice.finish_reason === "string" ? choice.finish_reason : undefined } };
   });
   return { choices: parsed.sort((a, b) => a.index - b.index), ...usageOf(usage) };
+}
+
+/** An echo scoring body: each choice's logprobs by choice index (top alternatives unread), and the usage. */
+export interface EchoBody {
+  logprobs: Map<number, LegacyLogprobs | undefined>;
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+export function parseEchoBody(body: unknown, where: string): EchoBody {
+  const { choices, usage } = baseBody(body, where);
+  const logprobs = new Map<number, LegacyLogprobs | undefined>();
+  choices.forEach((choice, position) => {
+    logprobs.set(typeof choice.index === "number" ? choice.index : position, readLegacyLogprobs(choice.logprobs, where, false));
+  });
+  return { logprobs, ...usageOf(usage) };
 }
 
 /** A chat completions body: choices carry `message.content` and optional `logprobs.content`. */
@@ -125,12 +147,12 @@ export function parseChatBody(body: unknown, where: string, withTop: boolean): P
  */
 export function targetTokensFromEcho(lp: LegacyLogprobs, context: string, target: string, where: string): TopLogprob[] {
   if (!lp.offsets) fail(where, "echoed logprobs have no `text_offset`, so the target cannot be located");
-  const contextLength = [...context].length;
-  const end = contextLength + [...target].length;
+  const contextLength = codePoints(context);
+  const end = contextLength + codePoints(target);
   let start = lp.offsets.findIndex((offset) => offset >= contextLength);
   if (start === -1) start = lp.tokens.length;
   const previous = start - 1;
-  if (previous >= 0 && lp.offsets[previous] + [...lp.tokens[previous]].length > contextLength) start = previous;
+  if (previous >= 0 && lp.offsets[previous] + codePoints(lp.tokens[previous]) > contextLength) start = previous;
   const out: TopLogprob[] = [];
   for (let i = start; i < lp.tokens.length && lp.offsets[i] < end; i++) {
     const logprob = lp.logprobs[i];
@@ -140,8 +162,25 @@ export function targetTokensFromEcho(lp: LegacyLogprobs, context: string, target
   return out;
 }
 
+/** The length of `text` in Unicode code points (`[...text].length` without building the array: contexts are long). */
+export function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point written as two UTF-16 units.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 /** Usage of one HTTP response, with a character-based estimate where the server reports none. */
-export function usageFrom(parsed: ParsedBody, promptChars: number, completionChars: number): Usage {
+export function usageFrom(parsed: Pick<ParsedBody, "promptTokens" | "completionTokens">, promptChars: number, completionChars: number): Usage {
   return {
     requests: 1,
     promptTokens: parsed.promptTokens ?? Math.ceil(promptChars / 4),

@@ -17,7 +17,7 @@ import type {
 } from "../types.js";
 import { discoverCapabilities, type EndpointFeatures } from "./openai-capabilities.js";
 import { toLLMError } from "./openai-errors.js";
-import { parseChatBody, parseCompletionsBody, readLegacyLogprobs, targetTokensFromEcho, usageFrom, type ParsedBody } from "./openai-parse.js";
+import { parseChatBody, parseCompletionsBody, parseEchoBody, targetTokensFromEcho, usageFrom, type EchoBody, type ParsedBody } from "./openai-parse.js";
 
 export const CHAT_TOP_LOGPROBS_MAX = 20;
 export const COMPLETIONS_TOP_LOGPROBS_MAX = 5;
@@ -70,6 +70,8 @@ class OpenAIClient implements ModelClient {
   private readonly baseURL: string;
   private features: Promise<EndpointFeatures> | undefined;
   private readonly warned = new Set<string>();
+  /** `logprobs` for echo scoring: 0 unless this endpoint answered 0 with no logprobs (see scoreBatch). */
+  private echoLogprobs: 0 | 1 = 0;
 
   constructor(private readonly spec: ModelSpec, private readonly ctx: ProviderContext) {
     this.baseURL = spec.baseURL ?? ctx.env.OPENAI_BASE_URL ?? (spec.azure ? "" : "https://api.openai.com/v1");
@@ -182,7 +184,12 @@ class OpenAIClient implements ModelClient {
     return result;
   }
 
-  /** Exact scoring of several (context, target) pairs in one echo request. */
+  /**
+   * Exact scoring of several (context, target) pairs in one echo request. It asks for `logprobs: 0`
+   * (each prompt token's own logprob and offset, no alternatives: what lm-eval's loglikelihood
+   * requests send), which keeps a long echo response about half the size to receive and parse. An
+   * endpoint that answers 0 with no logprobs at all is asked again with 1, and from then on.
+   */
   async scoreBatch(requests: ScoreRequest[]): Promise<ScoreResult[]> {
     const f = await this.endpointFeatures();
     if (!f.echo) {
@@ -193,20 +200,23 @@ class OpenAIClient implements ModelClient {
       );
     }
     const prompts = requests.map((r) => r.context + r.target);
-    const body = await this.post("completions", {
+    const echo = async (logprobs: 0 | 1): Promise<EchoBody> => parseEchoBody(await this.post("completions", {
       model: this.spec.model,
       prompt: prompts.length === 1 ? prompts[0] : prompts,
       echo: true,
-      logprobs: 1,
+      logprobs,
       max_tokens: f.echoMaxTokens,
       temperature: 0,
-    }, requests[0].signal);
-    const parsed = parseCompletionsBody(body, this.id, false);
-    const raw = (body as { choices: Array<{ index?: number; logprobs?: unknown }> }).choices;
-    const byIndex = new Map(raw.map((c, position) => [typeof c.index === "number" ? c.index : position, c.logprobs]));
-    const usage = shareUsage(usageFrom(parsed, prompts.join("").length, 0), requests.length);
+    }, requests[0].signal), this.id);
+    let parsed = await echo(this.echoLogprobs);
+    const missing = () => requests.some((_r, i) => !parsed.logprobs.get(i));
+    if (this.echoLogprobs === 0 && missing()) {
+      this.echoLogprobs = 1;
+      parsed = await echo(1);
+    }
+    const usage = shareUsage(usageFrom(parsed, prompts.reduce((s, p) => s + p.length, 0), 0), requests.length);
     return requests.map((r, i) => {
-      const lp = readLegacyLogprobs(byIndex.get(i), this.id);
+      const lp = parsed.logprobs.get(i);
       if (!lp) throw toLLMError(new SyntaxError("an echo choice has no logprobs"), this.id);
       return { tokens: targetTokensFromEcho(lp, r.context, r.target, this.id), usage: usage[i] };
     });

@@ -1,11 +1,12 @@
 /**
- * In-flight de-duplication: identical requests (same canonical form, see src/llm/canonical.ts)
+ * In-flight de-duplication: identical requests (same canonical form, keyed by the cheap
+ * `inFlightKey` of src/llm/canonical.ts)
  * made while one is already in flight share its response instead of sending another. Sampled
  * requests that should differ must say so with `sampleKey` or `seed`. Each caller may abort
  * alone; the shared request is aborted only when all of its callers have.
  */
 import { raceAbort, SharedAbort } from "../abort.js";
-import { canonicalRequest, requestKey } from "../canonical.js";
+import { inFlightKey } from "../canonical.js";
 import type { ModelClient } from "../types.js";
 import { perRequestOnly, wrapClient } from "./wrap.js";
 
@@ -29,7 +30,7 @@ export function withDedupe(inner: ModelClient): ModelClient {
   }
 
   return perRequestOnly(wrapClient(inner, {
-    generate: (r) => shareable(requestKey(inner.id, canonicalRequest("generate", r)), r.signal, (signal) => inner.generate({ ...r, signal })),
-    score: (r) => shareable(requestKey(inner.id, canonicalRequest("score", r)), r.signal, (signal) => inner.score({ ...r, signal })),
+    generate: (r) => shareable(inFlightKey("generate", r), r.signal, (signal) => inner.generate({ ...r, signal })),
+    score: (r) => shareable(inFlightKey("score", r), r.signal, (signal) => inner.score({ ...r, signal })),
   }));
 }

@@ -14,10 +14,11 @@ import type { CompiledNetwork, LayerNode } from "../../compile/types.js";
 import { asText } from "../../exec/variables.js";
 import type { ModelClient } from "../../llm/types.js";
 import type { TrainConfig } from "../config.js";
-import { describingLayer, layerInputText, renderLayer, withOverrides, type TrainGraph } from "../graph.js";
+import { describingLayer, layerInputText, type TrainGraph } from "../graph.js";
 import { decayedPenalty, mean, mergeTargetSets } from "../math.js";
 import type { Optimizer, SignalSummary, StepInput, StepOutput } from "../optimizer.js";
 import { allConcurrently, tolerant } from "../parallel.js";
+import { RenderMemo } from "../render-memo.js";
 import type { LayerScorer } from "../scorer.js";
 import type { TrainServices } from "../services.js";
 import type { Target, TargetSets } from "../types.js";
@@ -50,6 +51,8 @@ export function bestTarget(targets: readonly Target[] | undefined): string | und
 class DlnViStep {
   private readonly network: CompiledNetwork;
   private readonly scorers = new Map<string, Promise<LayerScorer>>();
+  /** Each distinct context of this step rendered once (candidates × samples ask for many twice). */
+  private readonly renders: RenderMemo;
   private failures = 0;
   private readonly onError = (): void => {
     this.failures++;
@@ -62,6 +65,7 @@ class DlnViStep {
     private readonly input: StepInput,
   ) {
     this.network = graph.network;
+    this.renders = new RenderMemo(graph);
   }
 
   async run(): Promise<StepOutput> {
@@ -94,6 +98,7 @@ class DlnViStep {
       trustFactor: this.config.trustFactor,
       penalty: decayedPenalty(this.config.explorationPenalty, this.input.iteration, this.config.iterations, this.config.decayPenalty),
       accuracy: (c) => this.accuracyWith(c, rankingIdx),
+      render: (layer, prompt, values) => this.renders.render(layer, prompt, values),
       signal: this.input.signal,
       onError: this.onError,
     });
@@ -166,7 +171,7 @@ class DlnViStep {
       const share = 1 / parentsOf.get(layer.id)!;
       const ctx = contexts.get(layer.id)!;
       targets.forEach((set, i) => {
-        for (const t of set) ctx[i].push({ values: withOverrides(this.network, batch.values[i], { [parent]: t.text }), weight: t.weight * share });
+        for (const t of set) ctx[i].push({ values: this.renders.withOverride(batch.values[i], parent, t.text), weight: t.weight * share });
       });
       summaries.push({
         from: layer.id,
@@ -213,8 +218,8 @@ class DlnViStep {
         if (hs.length === 1) return toTargets(hs, [1]);
         const target = this.best(layer.id, i);
         const [child, prior] = await allConcurrently([
-          () => this.logLiks(childScorer, hs.map((h) => renderLayer(this.graph, layer, current, withOverrides(this.network, batch.values[i], { [parent]: h }))), hs.map(() => target)),
-          () => (usePrior ? this.logLiks(parentScorer!, hs.map(() => renderLayer(this.graph, describing, prompts[describing.param] ?? describing.prompt, batch.values[i])), hs) : Promise.resolve(undefined)),
+          () => this.logLiks(childScorer, hs.map((h) => this.renders.render(layer, current, this.renders.withOverride(batch.values[i], parent, h))), hs.map(() => target)),
+          () => (usePrior ? this.logLiks(parentScorer!, hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, batch.values[i])), hs) : Promise.resolve(undefined)),
         ]);
         return toTargets(hs, posteriorWeights(child ?? hs.map(() => 0), prior, this.config.posteriorTemperature));
       }),

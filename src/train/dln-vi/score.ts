@@ -50,7 +50,11 @@ export interface ScoreArgs {
   accuracy?: (candidate: string) => Promise<number>;
   signal?: AbortSignal;
   onError?: (err: unknown) => void;
+  /** F_n(prompt, values); default `renderLayer`. The step passes its RenderMemo, so each distinct context is rendered once. */
+  render?: (layer: LayerNode, prompt: string, values: Readonly<Record<string, unknown>>) => string;
 }
+
+const renderOf = (a: ScoreArgs) => a.render ?? ((layer: LayerNode, prompt: string, values: Readonly<Record<string, unknown>>) => renderLayer(a.graph, layer, prompt, values));
 
 /** Combines the parts: fit − λ_trust · KL − λ_pen · penalty (terms with a zero factor are left out, so a missing term costs nothing). */
 export function combineScore(fit: number, kl: number, penalty: number, trustFactor: number, penaltyFactor: number): number {
@@ -74,11 +78,12 @@ async function scoreOne(a: ScoreArgs, candidate: string): Promise<CandidateScore
 
 /** Σ_k w_k ℓ(t_k | F_n(c, parents_k)) per (layer, sample), averaged. Items whose request failed are left out. */
 async function fitOf(a: ScoreArgs, candidate: string): Promise<number> {
+  const render = renderOf(a);
   const perSample: Weighted[][] = await allConcurrently(
     a.groups.flatMap((g) =>
       g.items.map((items) => async () => {
         const lls = await allConcurrently(
-          items.map((it) => tolerant(() => g.scorer.likelihood!(renderLayer(a.graph, g.layer, candidate, it.values), it.target, a.signal), a.signal, a.onError)),
+          items.map((it) => tolerant(() => g.scorer.likelihood!(render(g.layer, candidate, it.values), it.target, a.signal), a.signal, a.onError)),
         );
         return items.flatMap((it, k) => (lls[k] === undefined ? [] : [{ weight: it.weight, logLikelihood: lls[k]! }]));
       }),
@@ -92,12 +97,13 @@ async function klOf(a: ScoreArgs, candidate: string): Promise<number> {
   if (a.trustFactor <= 0 || candidate === a.current) return 0;
   const pairs = a.groups.filter((g) => g.isOutput && g.scorer.classProbs).flatMap((g) => g.forward.map((values) => ({ g, values })));
   if (pairs.length === 0) return 0;
+  const render = renderOf(a);
   const kls = await allConcurrently(
     pairs.map(({ g, values }) =>
       tolerant(async () => {
         const [p, q] = await Promise.all([
-          g.scorer.classProbs!(renderLayer(a.graph, g.layer, a.current, values), a.signal),
-          g.scorer.classProbs!(renderLayer(a.graph, g.layer, candidate, values), a.signal),
+          g.scorer.classProbs!(render(g.layer, a.current, values), a.signal),
+          g.scorer.classProbs!(render(g.layer, candidate, values), a.signal),
         ]);
         return klDivergence(p, q);
       }, a.signal, a.onError),
@@ -114,9 +120,10 @@ async function penaltyOf(a: ScoreArgs, candidate: string): Promise<number> {
     .filter((g) => !g.isOutput && g.scorer.likelihood)
     .flatMap((g) => g.forward.flatMap((values, i) => (g.wrong[i] ? [{ g, values, output: g.forwardOutput[i] }] : [])));
   if (pairs.length === 0) return 0;
+  const render = renderOf(a);
   const lls = await allConcurrently(
     pairs.map(({ g, values, output }) =>
-      tolerant(() => g.scorer.likelihood!(renderLayer(a.graph, g.layer, candidate, values), output, a.signal), a.signal, a.onError),
+      tolerant(() => g.scorer.likelihood!(render(g.layer, candidate, values), output, a.signal), a.signal, a.onError),
     ),
   );
   const ok = lls.filter((l): l is number => l !== undefined);

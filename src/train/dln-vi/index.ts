@@ -37,7 +37,15 @@ interface Context {
 const PROPOSAL_MAX_TOKENS = 512;
 
 export function createDlnVi(graph: TrainGraph, config: TrainConfig, services: TrainServices): Optimizer {
-  return { name: "dln-vi", step: (input) => new DlnViStep(graph, config, services, input).run() };
+  // Layer scorers (and so their memos) are shared by the parameter steps of one iteration: a
+  // parent's step scores its current prompt on the very (context, target) pairs its child's step
+  // scored for the prior term of the posterior weights, and asking again cost a round of requests.
+  let shared: { iteration: number; scorers: Map<string, Promise<LayerScorer>> } | undefined;
+  const scorersOf = (iteration: number) => {
+    if (shared?.iteration !== iteration) shared = { iteration, scorers: new Map() };
+    return shared.scorers;
+  };
+  return { name: "dln-vi", step: (input) => new DlnViStep(graph, config, services, input, scorersOf(input.iteration)).run() };
 }
 
 /** The highest-weighted target (the first on a tie), or undefined when there are none. */
@@ -50,7 +58,6 @@ export function bestTarget(targets: readonly Target[] | undefined): string | und
 
 class DlnViStep {
   private readonly network: CompiledNetwork;
-  private readonly scorers = new Map<string, Promise<LayerScorer>>();
   /** Each distinct context of this step rendered once (candidates × samples ask for many twice). */
   private readonly renders: RenderMemo;
   private failures = 0;
@@ -63,6 +70,8 @@ class DlnViStep {
     private readonly config: TrainConfig,
     private readonly services: TrainServices,
     private readonly input: StepInput,
+    /** This iteration's layer scorers by layer id (shared with the other parameters' steps). */
+    private readonly scorers: Map<string, Promise<LayerScorer>>,
   ) {
     this.network = graph.network;
     this.renders = new RenderMemo(graph);

@@ -90,6 +90,20 @@ async function exactClassScores(client: ModelClient, prompt: string, classes: Cl
   return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
 }
 
+const variantsByClass = new WeakMap<ClassDef, { verbalizers: readonly string[]; variants: string[] }>();
+
+/**
+ * Every case variant of a class's verbalizers, computed once per class definition: class scoring
+ * asks this for every top token of every scored prompt (thousands per training step).
+ */
+function verbalizerVariants(c: ClassDef): string[] {
+  const known = variantsByClass.get(c);
+  if (known && known.verbalizers === c.verbalizers) return known.variants;
+  const variants = c.verbalizers.flatMap((v) => caseVariants(v.trim()));
+  variantsByClass.set(c, { verbalizers: c.verbalizers, variants });
+  return variants;
+}
+
 /**
  * Which classes a top-logprob token stands for: those with a verbalizer whose case variant equals
  * the token without its leading whitespace; failing that, those with a variant the token begins
@@ -98,7 +112,7 @@ async function exactClassScores(client: ModelClient, prompt: string, classes: Cl
 export function classesForToken(token: string, classes: ClassDef[]): string[] {
   const text = token.trimStart();
   if (!text) return [];
-  const variants = (c: ClassDef) => c.verbalizers.flatMap((v) => caseVariants(v.trim()));
+  const variants = verbalizerVariants;
   const exact = classes.filter((c) => variants(c).includes(text)).map((c) => c.label);
   if (exact.length) return exact;
   return classes.filter((c) => variants(c).some((v) => v.startsWith(text))).map((c) => c.label);

@@ -6,12 +6,15 @@
  *   - an ensemble passes its (merged) targets on to every member;
  *   - a parameter (the layers sharing one prompt) takes one optimizer step, which updates its
  *     prompt and sends targets to the stochastic nodes its layers read.
- * Steps whose inputs are ready run at the same time (RxJS `expand` + `mergeMap`), so a wide
- * graph trains its branches concurrently; every request inside a step streams through the model
- * clients under their limits. Merging is done in topological order of the senders, never in
- * completion order, so the result does not depend on timing.
+ * Steps whose inputs are ready run at the same time, so a wide graph trains its branches
+ * concurrently; and a parameter's step starts as soon as every reader has *sent* its targets
+ * (`sendSignals`), which a DLN-VI step does before it scores its own candidates, so a parent's
+ * proposals and scoring overlap its children's scoring. Prompts are the iteration's throughout,
+ * so this changes when steps run, not what they compute. Every request inside a step streams
+ * through the model clients under their limits. Merging is done in topological order of the
+ * senders, never in completion order, so the result does not depend on timing.
  */
-import { defer, from, mergeMap, Observable, expand, EMPTY } from "rxjs";
+import { defer, finalize, mergeMap, Observable, Subject } from "rxjs";
 import type { Rng } from "../util/random.js";
 import { GOLD, type TrainGraph } from "./graph.js";
 import { mergeTargetSets } from "./math.js";
@@ -82,45 +85,75 @@ export function backward(input: BackwardInput): Observable<UnitStepped> {
     return out;
   };
 
-  const perform = (work: Work): Observable<UnitStepped | null> =>
-    defer(async () => {
-      if (input.signal?.aborted) throw input.signal.reason ?? new Error("aborted");
-      if (work.kind === "ensemble") {
-        const node = network.nodes.get(work.id)!;
-        const targets = targetsOf(work.id);
-        if (node.kind === "ensemble") for (const m of node.members) send(m, work.id, targets);
-        done.add(work.id);
-        return null;
+  /** A step's layers have sent their targets: record them, and the readers are done. */
+  const signalled = (unit: ParamUnit, signals: ReadonlyMap<string, TargetSets>): void => {
+    for (const layer of unit.layers) {
+      for (const parent of graph.stochasticParents.get(layer.id) ?? []) {
+        const t = signals.get(parent);
+        if (t) send(parent, layer.id, t);
       }
-      const { unit } = work;
-      const output = await input.optimizer.step({
-        iteration: input.iteration,
-        unit,
-        prompts: input.prompts,
-        memory: input.memory[unit.param] ?? [],
-        targets: new Map(unit.layers.map((l) => [l.id, targetsOf(l.id)])),
-        batch,
-        rng: input.rng.fork(unit.param),
-        signal: input.signal,
-      });
-      for (const layer of unit.layers) {
-        for (const parent of graph.stochasticParents.get(layer.id) ?? []) {
-          const t = output.signals.get(parent);
-          if (t) send(parent, layer.id, t);
+      done.add(layer.id);
+    }
+  };
+
+  return new Observable<UnitStepped>((subscriber) => {
+    const work$ = new Subject<Work>();
+    let running = 0;
+    /** Starts whatever has become ready; ends the walk when nothing runs and nothing is ready. */
+    const schedule = (): void => {
+      for (const work of nextWork()) {
+        running++;
+        work$.next(work);
+      }
+      if (running === 0) work$.complete();
+    };
+
+    const perform = (work: Work): Observable<UnitStepped | null> =>
+      defer(async () => {
+        if (input.signal?.aborted) throw input.signal.reason ?? new Error("aborted");
+        if (work.kind === "ensemble") {
+          const node = network.nodes.get(work.id)!;
+          const targets = targetsOf(work.id);
+          if (node.kind === "ensemble") for (const m of node.members) send(m, work.id, targets);
+          done.add(work.id);
+          return null;
         }
-        done.add(layer.id);
-      }
-      return { unit, previous: input.prompts[unit.param], output };
+        const { unit } = work;
+        let sent = false;
+        const output = await input.optimizer.step({
+          iteration: input.iteration,
+          unit,
+          prompts: input.prompts,
+          memory: input.memory[unit.param] ?? [],
+          targets: new Map(unit.layers.map((l) => [l.id, targetsOf(l.id)])),
+          batch,
+          rng: input.rng.fork(unit.param),
+          signal: input.signal,
+          sendSignals: (signals) => {
+            if (sent) return;
+            sent = true;
+            signalled(unit, signals);
+            schedule();
+          },
+        });
+        if (!sent) signalled(unit, output.signals);
+        return { unit, previous: input.prompts[unit.param], output };
+      }).pipe(
+        finalize(() => {
+          running--;
+          if (!subscriber.closed) schedule();
+        }),
+      );
+
+    // Start with what hears only from the loss; each step that sends its targets may make more work ready.
+    const subscription = work$.pipe(mergeMap(perform)).subscribe({
+      next: (r) => {
+        if (r) subscriber.next(r);
+      },
+      error: (err) => subscriber.error(err),
+      complete: () => subscriber.complete(),
     });
-
-  // Start with what hears only from the loss; each finished step may make more work ready.
-  return from(nextWork()).pipe(
-    mergeMap(perform),
-    expand(() => {
-      const more = nextWork();
-      return more.length ? from(more).pipe(mergeMap(perform)) : EMPTY;
-    }),
-    mergeMap((r) => (r ? [r] : [])),
-  ) as Observable<UnitStepped>;
+    schedule();
+    return () => subscription.unsubscribe();
+  });
 }
-

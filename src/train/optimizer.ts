@@ -21,6 +21,12 @@ export interface StepInput {
   /** This parameter's own generator for this step (forked from the iteration's), so concurrency cannot change the draws. */
   rng: Rng;
   signal?: AbortSignal;
+  /**
+   * Called once, as soon as the step knows its parents' targets (before it scores its own
+   * candidates), so that the parents' steps can start meanwhile; the output's `signals` must be
+   * the same. A step that never calls it sends its signals with its output.
+   */
+  sendSignals?: (signals: Map<string, TargetSets>) => void;
 }
 
 /** What the step says about one stochastic parent, for the event stream. */

@@ -90,7 +90,8 @@ class DlnViStep {
 
     const train = unit.trainable && this.config.promptSamples > 1;
     const [signalled, proposals] = await allConcurrently<unknown>([
-      () => this.signalParents(),
+      // The parents' steps need only these targets, not this step's choice: send them on at once.
+      () => this.signalParents().then((s) => (this.input.sendSignals?.(s.signals), s)),
       () => (train ? this.propose(current, proposalIdx, proposalRng) : Promise.resolve([])),
     ]) as [Awaited<ReturnType<DlnViStep["signalParents"]>>, string[]];
 

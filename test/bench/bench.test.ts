@@ -48,7 +48,7 @@ describe("the benchmark harness", () => {
     const c = originalStepRequests(10, 10, 10);
     expect(c.totalPrompts).toBe(2418);
     expect(c.totalRequests).toBe(125);
-    expect(stepBoundRounds(10, 10, 10, 10, 8).rounds).toBe(13);
+    expect(stepBoundRounds(10, 10, 10, 10, 8)).toEqual({ rounds: 8, stages: [1, 1, 1, 1, 4, 1, 3] }); // 1+1+1+1 + max(4, 1+3)
   });
 
   it("runs the in-process pieces at tiny sizes and reports rows of the documented shape", async () => {

@@ -24,6 +24,7 @@
  *   expect(server.stats.maxConcurrent).toBeLessThanOrEqual(4);
  *   await server.close();
  */
+import { createRng as mulberry32 } from "../../src/sim/random.js";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -184,17 +185,6 @@ export interface FakeOpenAIServer {
   setLatency(ms: number): void;
   resetStats(): void;
   close(): Promise<void>;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const emptyRoutes = (): Record<Route, number> => ({ chat: 0, completions: 0, models: 0 });

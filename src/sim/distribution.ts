@@ -9,12 +9,15 @@
  * distribution (BACKGROUND_TOKEN_P per token). This gives text the world would never produce a
  * finite, very low score, and keeps the sum over all answers ≤ 1.
  *
- * Leading whitespace of an answer is not significant: " yes" and "yes" are the same answer, as a
- * scorer comparing verbalizers with and without a leading space expects.
+ * Whitespace is significant, as in a real model: " yes", "yes" and "\nyes" are different token
+ * sequences, and a target is only likely if its tokens are the ones the world writes after that
+ * exact context (`forPrompt` conditions the answers on whitespace the prompt ends with). A target
+ * glued to its context ("step.North …" instead of "step.\nNorth …") leaves the world's answers at
+ * its first token and is scored as background text: very low, and the same whatever the prompt.
  */
 import type { TopLogprob } from "../llm/types.js";
 import { tokenize } from "./tokenizer.js";
-import { normalizeAlternatives, type Alternative } from "./world.js";
+import { normalizeAlternatives, type Alternative, type World, type WorldRequest } from "./world.js";
 
 export const EPSILON = 1e-3;
 export const BACKGROUND_TOKEN_P = 1e-5;
@@ -26,11 +29,6 @@ interface Entry {
   text: string;
   p: number;
   tokens: string[];
-}
-
-/** Tokens compare equal at position 0 regardless of leading whitespace. */
-function sameToken(position: number, a: string, b: string): boolean {
-  return position === 0 ? a.trimStart() === b.trimStart() : a === b;
 }
 
 function logAddExp(a: number, b: number): number {
@@ -64,15 +62,13 @@ class PrefixCursor {
   /** The most probable next tokens (answers that end here are not listed). */
   top(k: number): TopLogprob[] {
     if (k <= 0) return [];
-    // One entry per distinct next token; at position 0, " yes" and "yes" are one token.
-    const shown = new Map<string, string>();
+    // One entry per distinct next token (" yes" and "yes" are different tokens).
+    const shown = new Set<string>();
     for (const e of this.matching) {
       const t = e.tokens[this.position];
-      if (t === undefined) continue;
-      const key = this.position === 0 ? t.trimStart() : t;
-      if (!shown.has(key)) shown.set(key, t);
+      if (t !== undefined) shown.add(t);
     }
-    return [...shown.values()]
+    return [...shown]
       .map((token) => ({ token, logprob: this.logprobOf(token) }))
       .sort((a, b) => b.logprob - a.logprob || (a.token < b.token ? -1 : 1))
       .slice(0, k);
@@ -85,12 +81,31 @@ class PrefixCursor {
 
   private continuesWith(e: Entry, token: string): boolean {
     const t = e.tokens[this.position];
-    return t !== undefined && sameToken(this.position, t, token);
+    return t !== undefined && t === token;
   }
 }
 
 export interface SampledToken extends TopLogprob {
   top?: TopLogprob[];
+}
+
+/**
+ * The world's answers as a continuation of `prompt`, whose trailing whitespace is already part of
+ * the text: a prompt ending in "\n" keeps the answers that start with "\n" (without it), as a
+ * model that has already written the line break; when none does, every answer loses its leading
+ * whitespace (the model copes, as after the original DLN's `context + "\n"`).
+ */
+export function forPrompt(prompt: string, alternatives: Alternative[]): Alternative[] {
+  const trailing = /\s*$/.exec(prompt)?.[0] ?? "";
+  if (!trailing) return alternatives;
+  const continuing = alternatives.filter((a) => a.text.startsWith(trailing) && a.text.length > trailing.length);
+  if (continuing.length > 0) return continuing.map((a) => ({ text: a.text.slice(trailing.length), p: a.p }));
+  return alternatives.map((a) => ({ text: a.text.trimStart(), p: a.p }));
+}
+
+/** The distribution a world gives after exactly this prompt (trailing whitespace included). */
+export function distributionAfter(world: World, request: WorldRequest): AnswerDistribution {
+  return new AnswerDistribution(forPrompt(request.prompt, world.answer(request)));
 }
 
 export class AnswerDistribution {

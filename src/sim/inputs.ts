@@ -33,9 +33,14 @@ export function guessLabel(seed: number, task: AnyTask, x: string): string {
   return labels[hashParts(seed, task.info.name, x, "guess") % labels.length];
 }
 
-/** Whether the model miscounts this input when it answers without written reasoning. */
-export function slips(seed: number, task: AnyTask, x: string): boolean {
-  return task.directSkill < 1 && unitHash(seed, task.info.name, x, "slip") >= task.directSkill;
+/**
+ * Whether the model miscounts this input when it answers without written reasoning: on a task
+ * that needs an intermediate step, for a share 1 − skill of inputs (skill: the lower of the
+ * task's and the difficulty's).
+ */
+export function slips(seed: number, task: AnyTask, x: string, skill = 1): boolean {
+  const s = task.info.needsIntermediate ? Math.min(task.directSkill, skill) : task.directSkill;
+  return s < 1 && unitHash(seed, task.info.name, x, "slip") >= s;
 }
 
 /** Normalises an answer to a task label: first word, lower case, without punctuation; or null. */

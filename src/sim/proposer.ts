@@ -8,9 +8,10 @@
  * instructions use terse rules, "add an example" appends a worked example.
  *
  * Every proposal is one alternative of the answer distribution, so which one a request gets
- * depends on the provider's sampling (temperature, sample key), and the same request always
- * gets the same one.
+ * depends on the provider's sampling (temperature, request seed, choice index), and the same
+ * request always gets the same one. How noisy the menu is: Difficulty.proposals.
  */
+import { NORMAL, type Difficulty } from "./difficulty.js";
 import { findInput } from "./inputs.js";
 import { hashParts } from "./random.js";
 import type { ProposeExample } from "./requests.js";
@@ -36,7 +37,8 @@ export interface ProposeRequest {
   rewrite: string;
 }
 
-export function proposalAlternatives(req: ProposeRequest): Alternative[] | null {
+export function proposalAlternatives(req: ProposeRequest, difficulty: Difficulty = NORMAL): Alternative[] | null {
+  const w = difficulty.proposals;
   const examples = req.examples.map((e) => ({ ...e, found: findInput(e.input) }));
   const task = examples.find((e) => e.found)?.found?.task;
   if (!task) return null;
@@ -52,23 +54,25 @@ export function proposalAlternatives(req: ProposeRequest): Alternative[] | null 
 
   const drafts: Array<[Draft, number]> = [];
   if (missing.length > 0) {
-    drafts.push([{ ...keep, rules: [...keep.rules, missing[0]], format: true }, 0.3]);
-    drafts.push([{ ...keep, rules: [...keep.rules, ...missing], format: true }, 0.2]);
-    drafts.push([{ ...keep, rules: [...keep.rules, missing[0]] }, 0.1]);
+    drafts.push([{ ...keep, rules: [...keep.rules, missing[0]], format: true }, w.oneRuleAndFormat]);
+    if (missing.length > 1) drafts.push([{ ...keep, rules: [...keep.rules, ...missing], format: true }, w.allRules]);
+    drafts.push([{ ...keep, rules: [...keep.rules, missing[0]] }, w.oneRule]);
+    drafts.push([keep, w.restate]);
   } else {
-    drafts.push([{ ...keep, format: true }, 0.45]);
+    drafts.push([{ ...keep, format: true }, w.restate]);
   }
   const misleadingRule = temptingHere[0] ?? tempting[0];
-  if (misleadingRule) drafts.push([{ ...keep, misleading: [...keep.misleading, misleadingRule] }, 0.15]);
-  drafts.push([{ ...keep, filler: FILLERS[hashParts(req.instruction) % FILLERS.length] }, 0.15]);
-  if (keep.rules.length > 0) drafts.push([{ ...keep, rules: keep.rules.slice(0, -1) }, 0.1]);
+  if (misleadingRule) drafts.push([{ ...keep, misleading: [...keep.misleading, misleadingRule] }, w.misleading]);
+  drafts.push([{ ...keep, filler: FILLERS[hashParts(req.instruction) % FILLERS.length] }, w.filler]);
+  if (keep.rules.length > 0) drafts.push([{ ...keep, rules: keep.rules.slice(0, -1) }, w.dropRule]);
+  if (keep.format) drafts.push([{ ...keep, format: false }, w.dropFormat]);
   if (harmful) {
     const fixed = keep.rules.concat(missing.slice(0, 1));
-    drafts.push([{ ...keep, rules: fixed, misleading: keep.misleading.filter((r) => r !== harmful) }, 0.15]);
+    drafts.push([{ ...keep, rules: fixed, misleading: keep.misleading.filter((r) => r !== harmful) }, w.removeHarmful]);
   }
   for (const remembered of req.memory.slice(0, 1)) {
     const m = understand(task, remembered);
-    drafts.push([{ ...keep, rules: union(keep.rules, m.rules), format: keep.format || m.format }, 0.1]);
+    drafts.push([{ ...keep, rules: union(keep.rules, m.rules), format: keep.format || m.format }, w.memory]);
   }
 
   const style = styleOf(req.rewrite);

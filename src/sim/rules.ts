@@ -98,6 +98,8 @@ export function answerDistribution(
   votes: Votes,
   guess: string,
   concluded: string | null,
+  /** How much the concluded label pulls the answer (the difficulty's followStep or followBare). */
+  pull = 0.85,
 ): LabelDistribution {
   const labels = task.info.labels;
   let total = 0;
@@ -108,7 +110,7 @@ export function answerDistribution(
     peaked(labels, l, 0.9),
   ]);
   const direct = mix([...fromRules, [1 - strength, peaked(labels, guess, labels.length > 2 ? 0.55 : 0.6)]]);
-  return concluded && labels.includes(concluded) ? mix([[0.85, peaked(labels, concluded, 0.95)], [0.15, direct]]) : direct;
+  return concluded && labels.includes(concluded) ? mix([[pull, peaked(labels, concluded, 0.95)], [1 - pull, direct]]) : direct;
 }
 
 /** Probability that a bare label (rather than a wordy answer) is written. */

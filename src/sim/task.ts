@@ -80,6 +80,10 @@ export interface SimTask<F> {
   vagueReasoning(facts: F): string;
   /** The label a piece of reasoning concludes, if it states a conclusion the world can read. */
   readConclusion(text: string): string | null;
+  /** Whether the text shows the intermediate step (the totals, the count, the deciding trait). */
+  hasStep(text: string): boolean;
+  /** A thought that states `label` as its conclusion WITHOUT the intermediate step (a guess). */
+  shortcut(label: string): string;
   /** A wordy answer that names the label but does not start with it. */
   verbose(label: string): string;
   /** The wrong label a confused model would most likely give for these facts. */

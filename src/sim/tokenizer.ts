@@ -1,9 +1,13 @@
 /**
- * The simulator's tokenizer: a word with the whitespace before it, one punctuation mark with the
- * whitespace before it, or trailing whitespace. Like a BPE vocabulary it keeps the leading space
- * on a word (" yes"), and its tokens always concatenate back to the original text.
+ * The simulator's tokenizer, shaped like a GPT/llama BPE vocabulary where it matters for scoring:
+ * - a word carries at most ONE leading space (" yes" is one token, "yes" another);
+ * - one punctuation mark, with at most one leading space;
+ * - line breaks are tokens of their own: "\n\n" (a blank line) and "\n";
+ * - any other whitespace is one token per character, so "  yes" is " " + " yes".
+ * Its tokens always concatenate back to the original text. So "step.\nI" is [".", "\n", "I"],
+ * "step. I" is [".", " I"] and the glued "step.I" is [".", "I"]: three different token sequences.
  */
-const TOKEN = /\s*[\p{L}\p{N}_]+|\s*[^\s\p{L}\p{N}_]|\s+/gu;
+const TOKEN = /\n\n|\n|[^\S\n](?=[^\S\n])|[^\S\n]?[\p{L}\p{N}_]+|[^\S\n]?[^\s\p{L}\p{N}_]|[^\S\n]+/gu;
 
 export function tokenize(text: string): string[] {
   return text.match(TOKEN) ?? [];

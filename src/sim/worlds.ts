@@ -1,8 +1,11 @@
 /** The registry of simulated worlds the sim provider can load by name (`model` in a network file). */
-import { createTasksWorld } from "./tasks-world.js";
+import { createHardTasksWorld, createTasksWorld } from "./tasks-world.js";
 import type { WorldFactory } from "./world.js";
 
-const worlds = new Map<string, WorldFactory>([["tasks", createTasksWorld]]);
+const worlds = new Map<string, WorldFactory>([
+  ["tasks", createTasksWorld],
+  ["tasks-hard", createHardTasksWorld],
+]);
 
 export const DEFAULT_WORLD = "tasks";
 

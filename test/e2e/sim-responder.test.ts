@@ -82,7 +82,8 @@ describe("sim responder", () => {
     const client = await httpClient(server.baseURL, { api: "chat" });
     const prompt = classifyPrompt("Answer yes or no.", generateTask("animals", { seed: 2, n: 1 })[0].x);
     const r = await client.generate({ prompt, maxTokens: 1, temperature: 0, topLogprobs: 20 });
-    const want = await sim.generate({ prompt, maxTokens: 1, temperature: 0, topLogprobs: 20 });
+    // A chat reply starts a new message, without the leading space a completion has.
+    const want = await createSimClient({ seed: 0, endpoint: "chat" }).generate({ prompt, maxTokens: 1, temperature: 0, topLogprobs: 20 });
     expect(r.completions[0].text).toBe(want.completions[0].text);
     expect(r.completions[0].tokens).toEqual(want.completions[0].tokens);
     expect(r.completions[0].tokens![0].top!.length).toBeGreaterThan(1);
@@ -90,18 +91,22 @@ describe("sim responder", () => {
     expect(sent.messages).toEqual([{ role: "user", content: prompt }]);
   });
 
-  it("sampled requests: identical ones draw different, reproducible samples; stop and max_tokens hold", async () => {
+  it("sampled requests: identical ones draw the same text (a seeded server), seeds and n draw different, reproducible samples; stop and max_tokens hold", async () => {
     const client = await httpClient(server.baseURL, { api: "chat" });
     const prompt = thinkPrompt("Reason about it.", generateTask("navigate", { seed: 3, n: 1 })[0].x);
     // Distinct sample keys keep the client from de-duplicating them; the HTTP bodies are identical.
-    const draw = () => Promise.all(Array.from({ length: 6 }, (_x, k) => client.generate({ prompt, temperature: 1, maxTokens: 64, sampleKey: k })));
-    const texts = (await draw()).map((r) => r.completions[0].text);
+    const identical = await Promise.all(Array.from({ length: 6 }, (_x, k) => client.generate({ prompt, temperature: 1, maxTokens: 64, sampleKey: k })));
+    expect(new Set(identical.map((r) => r.completions[0].text)).size).toBe(1);
+    const draw = (c: ModelClient) => Promise.all(Array.from({ length: 20 }, (_x, k) => c.generate({ prompt, temperature: 1, maxTokens: 64, seed: k })));
+    const texts = (await draw(client)).map((r) => r.completions[0].text);
     expect(new Set(texts).size).toBeGreaterThan(1);
+    const withN = await client.generate({ prompt, temperature: 1, maxTokens: 64, n: 20 });
+    expect(new Set(withN.completions.map((c) => c.text)).size).toBeGreaterThan(1);
     const again = await startOpenAIServer({ responder: simResponder({ seed: 0 }) });
     try {
       const other = await httpClient(again.baseURL, { api: "chat" });
-      const replay = await Promise.all(Array.from({ length: 6 }, (_x, k) => other.generate({ prompt, temperature: 1, maxTokens: 64, sampleKey: k })));
-      expect(replay.map((r) => r.completions[0].text).sort()).toEqual([...texts].sort());
+      const replay = await draw(other);
+      expect(replay.map((r) => r.completions[0].text)).toEqual(texts);
     } finally {
       await again.close();
     }

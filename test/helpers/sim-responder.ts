@@ -26,11 +26,11 @@
  * `sim.score(context, target)`. (Targets the sim writes never contain a cue; a target that did
  * would be split again at that cue.)
  *
- * Sampling: over HTTP there is no `sampleKey`, and a real endpoint draws fresh randomness per
- * request. To stay reproducible, the k-th identical sampled request (same prompt and parameters)
- * gets sampleKey k, so J identical posterior requests give J draws, the same ones on every run.
+ * Sampling: as a seeded server (and as the sim client): the draw depends on the prompt, the
+ * request's `seed` and the choice index, so J identical requests without `seed` give J copies of
+ * one text, while `n: J` or J distinct seeds give J draws.
  */
-import { AnswerDistribution, type SampledToken } from "../../src/sim/distribution.js";
+import { distributionAfter, type SampledToken } from "../../src/sim/distribution.js";
 import { tokenize } from "../../src/sim/tokenizer.js";
 import type { World } from "../../src/sim/world.js";
 import { createWorld, DEFAULT_WORLD } from "../../src/sim/worlds.js";
@@ -80,7 +80,7 @@ export function echoTokens(world: World, prompt: string, topK = 0): Array<{ toke
     const end = s + 1 < starts.length ? starts[s + 1] : prompt.length;
     const tokens = tokenize(prompt.slice(start, end));
     if (tokens.length === 0) return;
-    const distribution = new AnswerDistribution(world.answer({ prompt: prompt.slice(0, start), temperature: 0 }));
+    const distribution = distributionAfter(world, { prompt: prompt.slice(0, start), temperature: 0 });
     for (const t of distribution.walk(tokens, topK)) {
       const first = out.length === 0;
       out.push({ token: t.token, logprob: first ? null : t.logprob, top: first ? null : (t.top ?? []), offset });
@@ -106,17 +106,12 @@ export function simResponder(opts: SimResponderOptions = {}): Responder {
   const seed = opts.seed ?? 0;
   const world = typeof opts.world === "object" ? opts.world : createWorld(opts.world ?? DEFAULT_WORLD, seed);
   const sim: ModelClient = createSimClient({ world, seed });
-  const seen = new Map<string, number>();
+  // A chat reply starts a new message: no leading whitespace (the sim's chat endpoint).
+  const chatSim: ModelClient = createSimClient({ world, seed, endpoint: "chat" });
 
-  /** `n` completions of one prompt from the sim; identical sampled requests get successive sample keys. */
-  async function complete(prompt: string, p: { n: number; temperature: number; seed?: number; stop?: string[]; maxTokens?: number; topK: number }): Promise<Completion[]> {
-    let sampleKey: number | undefined;
-    if (p.temperature > 0) {
-      const key = JSON.stringify([prompt, p.n, p.temperature, p.seed, p.stop, p.maxTokens]);
-      sampleKey = seen.get(key) ?? 0;
-      seen.set(key, sampleKey + 1);
-    }
-    const r = await sim.generate({ prompt, n: p.n, temperature: p.temperature, seed: p.seed, stop: p.stop, maxTokens: p.maxTokens, topLogprobs: p.topK, sampleKey });
+  /** `n` completions of one prompt from the sim (identical requests without `seed` get identical text). */
+  async function complete(prompt: string, p: { n: number; temperature: number; seed?: number; stop?: string[]; maxTokens?: number; topK: number }, client = sim): Promise<Completion[]> {
+    const r = await client.generate({ prompt, n: p.n, temperature: p.temperature, seed: p.seed, stop: p.stop, maxTokens: p.maxTokens, topLogprobs: p.topK });
     return r.completions;
   }
 
@@ -137,7 +132,7 @@ export function simResponder(opts: SimResponderOptions = {}): Responder {
     const withLogprobs = body.logprobs === true;
     const topK = withLogprobs ? clampTop(body.top_logprobs, CHAT_TOP_MAX) : 0;
     const maxTokens = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : undefined;
-    const completions = await complete(prompt, params(body, maxTokens, topK));
+    const completions = await complete(prompt, params(body, maxTokens, topK), chatSim);
     const choices = completions.map((c, index) => ({
       index,
       message: { role: "assistant", content: c.text, refusal: null },

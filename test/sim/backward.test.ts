@@ -25,7 +25,7 @@ function proposeRequest(prompt: string, rewrite: string, memory: string[] = []):
 async function proposals(text: string, count: number): Promise<string[]> {
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
-    const r = await model.generate({ prompt: text, temperature: 0.7, stop: PROPOSE_STOP, maxTokens: 400, sampleKey: `p${k}` });
+    const r = await model.generate({ prompt: text, temperature: 0.7, stop: PROPOSE_STOP, maxTokens: 400, seed: k });
     out.push(r.completions[0].text.trim());
   }
   return out;
@@ -80,7 +80,7 @@ describe("the tasks world: posterior samples", () => {
       for (const target of ["yes", "no"]) {
         const forward = await answer(model, thinkPrompt("", s.x));
         const posteriorPrompt = renderTemplate(POSTERIOR_TEMPLATE, { input: s.x, prompt: "", output: forward.trim(), target });
-        const hidden = (await model.generate({ prompt: posteriorPrompt, temperature: 1, sampleKey: `${s.id}-${target}` })).completions[0].text;
+        const hidden = (await model.generate({ prompt: posteriorPrompt, temperature: 1, seed: 1 })).completions[0].text;
         const scoreWith = async (h: string): Promise<number> =>
           (await model.score({ context: residualPrompt("Answer the question.", s.x, h), target: ` ${target}` })).tokens[0].logprob;
         if ((await scoreWith(hidden)) > (await scoreWith(forward))) towardTarget++;
@@ -89,14 +89,22 @@ describe("the tasks world: posterior samples", () => {
     expect(towardTarget / 40).toBeGreaterThan(0.7);
   });
 
-  it("writes the same words the hidden layer would, so the prior term is meaningful", async () => {
+  it("writes the same words the hidden layer would, so the prior term is meaningful when scored as the layer writes it", async () => {
     const s = generateTask("animals", { seed: 33, n: 1 })[0];
     const rules = TASKS.animals.rules.join(" ");
     const posteriorPrompt = renderTemplate(POSTERIOR_TEMPLATE, { input: s.x, prompt: rules, output: "", target: s.y });
     const hidden = (await model.generate({ prompt: posteriorPrompt, temperature: 0 })).completions[0].text;
-    const prior = (prompt: string) => model.score({ context: thinkPrompt(prompt, s.x), target: hidden });
+    // The hidden layer writes its thought on a new line (or after a space) after "Let's think step by step.".
+    const prior = (prompt: string, separator: string) => model.score({ context: thinkPrompt(prompt, s.x), target: separator + hidden.trim() });
     const sum = (r: { tokens: { logprob: number }[] }): number => r.tokens.reduce((a, t) => a + t.logprob, 0);
-    expect(sum(await prior(rules))).toBeGreaterThan(Math.log(0.5));
-    expect(sum(await prior(rules))).toBeGreaterThan(sum(await prior("")) + 1);
+    for (const separator of ["\n", " "]) {
+      expect(sum(await prior(rules, separator))).toBeGreaterThan(Math.log(0.3));
+      expect(sum(await prior(rules, separator))).toBeGreaterThan(sum(await prior("", separator)) + 1);
+    }
+    // Glued to the cue ("step.The key feature …"): text the model never writes, scored as background,
+    // far below, and the same whatever the prompt says.
+    const glued = sum(await prior(rules, ""));
+    expect(glued).toBeLessThan(sum(await prior(rules, "\n")) - 10);
+    expect(glued).toBe(sum(await prior("", "")));
   });
 });

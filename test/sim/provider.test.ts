@@ -18,23 +18,44 @@ describe("sim provider", () => {
     expect(createSimClient({ seed: 3 }).id).toBe("sim:tasks@seed3");
   });
 
+  it("pretends to be a vLLM server, OpenAI's legacy completions or a chat-only endpoint, honestly", async () => {
+    const ctx = { baseDir: ".", env: {} };
+    expect(await (await createSimProvider({ provider: "sim", model: "tasks-hard" }, ctx)).capabilities()).toEqual({ api: "completions", exactScoring: true, topLogprobs: 20, batching: 1 });
+    const openai = await createSimProvider({ provider: "sim", model: "tasks", api: "completions" }, ctx);
+    expect(await openai.capabilities()).toEqual({ api: "completions", exactScoring: true, topLogprobs: 5, batching: 1 });
+    expect((await openai.generate({ prompt: vaguePrompt, maxTokens: 1, topLogprobs: 5 })).completions[0].tokens![0].top).toHaveLength(5);
+    await expect(openai.generate({ prompt: vaguePrompt, maxTokens: 1, topLogprobs: 20 })).rejects.toThrow(/at most 5/);
+    const chat = await createSimProvider({ provider: "sim", model: "tasks", api: "chat" }, ctx);
+    expect(await chat.capabilities()).toEqual({ api: "chat", exactScoring: false, topLogprobs: 20, batching: 1 });
+    await expect(chat.score({ context: vaguePrompt, target: " bird" })).rejects.toThrow(UnsupportedError);
+    // A chat reply starts a new message: no leading whitespace; a completion continues the prompt.
+    expect((await chat.generate({ prompt: vaguePrompt })).completions[0].text).toMatch(/^\S/);
+    expect((await createSimClient().generate({ prompt: vaguePrompt })).completions[0].text).toMatch(/^\s/);
+  });
+
   it("rejects an unknown world with a message naming the known ones", async () => {
     await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toThrow(UnsupportedError);
     await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toThrow(/tasks/);
   });
 
-  it("is deterministic for the same seed and sample key, and varies with the sample key", async () => {
+  it("samples like a seeded server: identical requests give identical text, n and seeds give different texts", async () => {
     const model = createSimClient({ seed: 5 });
     const again = createSimClient({ seed: 5 });
-    const request = { prompt: vaguePrompt, temperature: 1, sampleKey: "k1", n: 3 };
+    const request = { prompt: vaguePrompt, temperature: 0.7, n: 3 };
     expect(await model.generate(request)).toEqual(await again.generate(request));
-    const texts = new Set<string>();
-    for (let k = 0; k < 30; k++) {
-      texts.add((await model.generate({ prompt: vaguePrompt, temperature: 1, sampleKey: k })).completions[0].text);
-    }
-    expect(texts.size).toBeGreaterThan(1);
+    // Without n or seed: the same text every time, whatever the cache's sampleKey says (a server never sees it).
+    const identical = new Set<string>();
+    for (let k = 0; k < 10; k++) identical.add((await model.generate({ prompt: vaguePrompt, temperature: 0.7, sampleKey: k })).completions[0].text);
+    expect(identical.size).toBe(1);
+    // With distinct seeds, or n choices in one request: different draws.
+    const seeded = new Set<string>();
+    for (let k = 0; k < 10; k++) seeded.add((await model.generate({ prompt: vaguePrompt, temperature: 0.7, seed: k })).completions[0].text);
+    expect(seeded.size).toBeGreaterThan(1);
+    const choices = (await model.generate({ prompt: vaguePrompt, temperature: 0.7, n: 10 })).completions.map((c) => c.text);
+    expect(choices).toHaveLength(10);
+    expect(new Set(choices).size).toBeGreaterThan(1);
     const greedy = new Set<string>();
-    for (let k = 0; k < 5; k++) greedy.add((await model.generate({ prompt: vaguePrompt, temperature: 0, sampleKey: k })).completions[0].text);
+    for (let k = 0; k < 5; k++) greedy.add((await model.generate({ prompt: vaguePrompt, temperature: 0, seed: k })).completions[0].text);
     expect(greedy.size).toBe(1);
   });
 
@@ -49,8 +70,12 @@ describe("sim provider", () => {
     let classMass = 0;
     for (const label of ["mammal", "bird", "fish", "reptile"]) {
       const scored = await model.score({ context: vaguePrompt, target: ` ${label}` });
-      const unspaced = await model.score({ context: vaguePrompt, target: label });
-      expect(unspaced.tokens[0].logprob).toBeCloseTo(scored.tokens[0].logprob, 10);
+      // Whitespace is part of the token: "bird" glued to "Answer:" is not what the model writes.
+      const glued = await model.score({ context: vaguePrompt, target: label });
+      expect(glued.tokens[0].logprob).toBeLessThan(scored.tokens[0].logprob - 5);
+      // After "Answer:\n" (the original DLN's class prompt) the bare label is the likely token.
+      const afterNewline = await model.score({ context: vaguePrompt + "\n", target: label });
+      expect(afterNewline.tokens[0].logprob).toBeGreaterThan(glued.tokens[0].logprob + 5);
       classMass += Math.exp(scored.tokens[0].logprob);
     }
     expect(classMass).toBeLessThanOrEqual(1);
@@ -77,7 +102,7 @@ describe("sim provider", () => {
     const counts = new Map<string, number>();
     const n = 300;
     for (let k = 0; k < n; k++) {
-      const text = (await model.generate({ prompt: vaguePrompt, temperature: 1, sampleKey: k })).completions[0].text;
+      const text = (await model.generate({ prompt: vaguePrompt, temperature: 1, seed: k })).completions[0].text;
       const label = /(mammal|bird|fish|reptile)/.exec(text)?.[1] ?? "none";
       counts.set(label, (counts.get(label) ?? 0) + 1);
     }

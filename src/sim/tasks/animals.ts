@@ -67,7 +67,8 @@ const misleading: Rule<AnimalFacts>[] = [
   { id: "eggs", statement: "Animals that lay eggs are reptiles.", short: "eggs → reptile", patterns: [/\beggs?\b/i, /reptile/i], verdict: decides("eggs", "reptile"), weight: 0.8 },
 ];
 
-const CONCLUSION = /so it is an? (mammal|bird|fish|reptile)\b/gi;
+const CONCLUSION = /\bit is an? (mammal|bird|fish|reptile)\b/gi;
+const STEP = /the key feature is that it /i;
 
 export const animals: SimTask<AnimalFacts> = {
   info: {
@@ -117,6 +118,8 @@ export const animals: SimTask<AnimalFacts> = {
     const all = [...text.matchAll(CONCLUSION)];
     return all.length ? all[all.length - 1][1].toLowerCase() : null;
   },
+  hasStep: (text) => STEP.test(text),
+  shortcut: (label) => ` At a guess, it is a ${label}.`,
   verbose: (label) => ` It is a ${label}.`,
   likelyWrongLabel(f) {
     for (const r of misleading) {

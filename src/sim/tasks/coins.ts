@@ -44,7 +44,8 @@ const misleading: Rule<CoinFacts>[] = [
   },
 ];
 
-const CONCLUSION = /so the answer is (yes|no)\b/gi;
+const CONCLUSION = /\bthe answer is (yes|no)\b/gi;
+const STEP = /counting the heads gives \d+/i;
 
 function describeCount(n: number): string {
   return ` Counting the heads gives ${n}. ${n} is ${n % 2 === 1 ? "odd" : "even"}, so the answer is ${n % 2 === 1 ? "yes" : "no"}.`;
@@ -96,6 +97,8 @@ export const coins: SimTask<CoinFacts> = {
     const all = [...text.matchAll(CONCLUSION)];
     return all.length ? all[all.length - 1][1].toLowerCase() : null;
   },
+  hasStep: (text) => STEP.test(text),
+  shortcut: (label) => ` Without counting them all, the answer is ${label}.`,
   verbose: (label) => (label === "yes" ? " The number of heads is odd." : " The number of heads is even."),
   likelyWrongLabel: (f) => (truth(f) === "yes" ? "no" : "yes"),
   workedExample: (f) => `for ${f.coins.join(", ")}, counting the heads gives ${heads(f)}, so the answer is ${truth(f)}`,

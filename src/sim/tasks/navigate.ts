@@ -61,7 +61,8 @@ const misleading: Rule<NavigateFacts>[] = [
   },
 ];
 
-const CONCLUSION = /so we (do not )?end where we started/gi;
+const CONCLUSION = /\bwe (do not )?end where we started/gi;
+const STEP = /north minus south is -?\d+ and east minus west is -?\d+/i;
 
 function describeTotals(northSouth: number, eastWest: number): string {
   const back = northSouth === 0 && eastWest === 0;
@@ -127,6 +128,8 @@ export const navigate: SimTask<NavigateFacts> = {
     const all = [...text.matchAll(CONCLUSION)];
     return all.length ? (all[all.length - 1][1] ? "no" : "yes") : null;
   },
+  hasStep: (text) => STEP.test(text),
+  shortcut: (label) => ` Without adding up the steps, it looks like ${label === "yes" ? "we end" : "we do not end"} where we started.`,
   verbose: (label) => (label === "yes" ? " We end where we started." : " We do not end where we started."),
   likelyWrongLabel: (f) => (truth(f) === "yes" ? "no" : "yes"),
   workedExample(f) {

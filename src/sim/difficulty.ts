@@ -58,6 +58,11 @@ export interface Difficulty {
   think(right: number, misled: number): { right: number; wrong: number; vague: number; shortcut: number };
   /** Share of inputs (per seed) on which even a fully instructed thinking layer usually miscounts. */
   thinkSlip: number;
+  /**
+   * Share of inputs (per seed) on which, without a format instruction, a wordy answer ("It is a
+   * bird.") is likelier than the bare label, so a lost format instruction costs accuracy.
+   */
+  wordyInputs: number;
   proposals: ProposalWeights;
   posterior: PosteriorWeights;
   /** Leading whitespace of answers after `Answer:` and of thoughts after `Let's think step by step.`. */
@@ -77,6 +82,7 @@ export const NORMAL: Difficulty = {
     shortcut: 0,
   }),
   thinkSlip: 0,
+  wordyInputs: 0,
   proposals: {
     oneRuleAndFormat: 0.2, allRules: 0.1, oneRule: 0.1, restate: 0.15, filler: 0.15, misleading: 0.15,
     dropRule: 0.1, dropFormat: 0.05, removeHarmful: 0.15, memory: 0.1,
@@ -88,7 +94,7 @@ export const NORMAL: Difficulty = {
 
 export const HARD: Difficulty = {
   name: "hard",
-  directSkill: 0.6,
+  directSkill: 0.55,
   followStep: 0.9,
   followBare: 0.25,
   // Quadratic in the coverage: one of two rules is not enough for the right step to win at T=0.
@@ -99,6 +105,7 @@ export const HARD: Difficulty = {
     shortcut: 0.12,
   }),
   thinkSlip: 0.1,
+  wordyInputs: 0.5,
   proposals: {
     oneRuleAndFormat: 0.08, allRules: 0.02, oneRule: 0.07, restate: 0.25, filler: 0.15, misleading: 0.15,
     dropRule: 0.1, dropFormat: 0.08, removeHarmful: 0.1, memory: 0.1,

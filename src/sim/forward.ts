@@ -21,7 +21,8 @@ export function answerAlternatives(seed: number, found: FoundInput, text: string
   const concluded = task.readConclusion(reasoning);
   const pull = task.hasStep(reasoning) ? difficulty.followStep : difficulty.followBare;
   const labels = answerDistribution(task, votes, guessLabel(seed, task, x), concluded, pull);
-  const bare = bareAnswerShare(seen.format);
+  const wordy = difficulty.wordyInputs > 0 && unitHash(seed, task.info.name, x, "wordy") < difficulty.wordyInputs;
+  const bare = bareAnswerShare(seen.format, wordy ? 0.4 : 0.6);
   const out: Alternative[] = [];
   for (const [label, p] of labels) {
     out.push({ text: ` ${label}`, p: p * bare });

@@ -113,7 +113,10 @@ export function answerDistribution(
   return concluded && labels.includes(concluded) ? mix([[pull, peaked(labels, concluded, 0.95)], [1 - pull, direct]]) : direct;
 }
 
-/** Probability that a bare label (rather than a wordy answer) is written. */
-export function bareAnswerShare(formatKnown: boolean): number {
-  return formatKnown ? 0.95 : 0.6;
+/**
+ * Probability that a bare label (rather than a wordy answer) is written. `withoutFormat`: the
+ * share when the instruction does not state the format (below 0.5, wordy answers win at T=0).
+ */
+export function bareAnswerShare(formatKnown: boolean, withoutFormat = 0.6): number {
+  return formatKnown ? 0.95 : withoutFormat;
 }

@@ -1,10 +1,12 @@
 /**
  * `dln demo`: the main job out of the box. It makes a small dataset with the simulator's seeded
  * task generator, then runs exactly `dln train networks/demo.json5` on it: a 2-layer network
- * (the paper's DLN-2) trained end to end, offline, with no API key. The banner says plainly that
- * the model is a simulator and how to run the same thing on a real model.
+ * (the paper's DLN-2) trained end to end, offline, with no API key, on the simulator's hard mode
+ * (`tasks-hard`), where learning takes several iterations. The banner says plainly that the model
+ * is a simulator and how to run the same thing on a real model; after training, a learning curve
+ * shows dev accuracy iteration by iteration, and what the layers learned.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
@@ -39,7 +41,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .addOption(new Option("--task <name>", "simulated task").choices(DEMO_TASKS).default("navigate"))
     .option("--size <n>", "examples generated (split 50% train, 25% dev, 25% test)", "200")
     .option("--seed <n>", "seed of the data and of training", "1")
-    .option("--iterations <n>", "training iterations (default: the network's, 6)")
+    .option("--iterations <n>", "training iterations (default: the network's, 8)")
     .option("--run-dir <dir>", "where the data, checkpoints, events and result go (default runs/demo-<time>)")
     .option("--model <name=provider:model>", "run on another model, e.g. '*=openai:gpt-4o-mini' (repeatable)", (v: string, p: string[]) => [...p, v], [])
     .addOption(new Option("--cache <mode>", "response cache (.dln/cache.sqlite)").choices(["readwrite", "readonly", "off"]).default("readwrite"))
@@ -100,12 +102,62 @@ async function demo(flags: DemoFlags, ctx: CliContext): Promise<number> {
   const sub: CliContext = { ...ctx, exitCode: 0 };
   await buildProgram(sub).parseAsync(args, { from: "user" });
   if (sub.exitCode === 0) {
+    const resultFile = join(runDir, "result.json");
+    if (existsSync(resultFile)) out.write(learningCurve(JSON.parse(readFileSync(resultFile, "utf8")) as DemoResult, ctx, flags.json ? "stderr" : "stdout"));
     out.write(
       `\nNext: open ${relative(ctx.cwd, join(runDir, "report.html"))} in a browser, or evaluate the trained prompts:\n` +
         `  dln eval ${relative(ctx.cwd, DEMO_NETWORK)} --test ${relative(ctx.cwd, join(dataDir, "test.jsonl"))} --prompts ${relative(ctx.cwd, runDir)}\n`,
     );
   }
   return sub.exitCode;
+}
+
+/** The parts of result.json the learning curve reads. */
+interface DemoResult {
+  initialDevAccuracy?: number;
+  devAccuracy?: number;
+  testAccuracy?: number;
+  bestIteration?: number;
+  iterations?: number;
+  history?: Array<{ iteration: number; devAccuracy?: number }>;
+  initialPrompts?: Record<string, string>;
+  bestPrompts?: Record<string, string>;
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`.padStart(4);
+
+/**
+ * Dev accuracy before training and after every iteration, as bars, then one sentence on what
+ * happened and the prompts that changed: so a person sees learning happen (or not) over the run.
+ */
+export function learningCurve(result: DemoResult, ctx: CliContext, stream: "stdout" | "stderr"): string {
+  const c = pc.createColors(useColor(ctx, stream));
+  const points: Array<[string, number]> = [];
+  if (typeof result.initialDevAccuracy === "number") points.push(["before", result.initialDevAccuracy]);
+  for (const h of result.history ?? []) if (typeof h.devAccuracy === "number") points.push([`iter ${h.iteration}`, h.devAccuracy]);
+  if (points.length < 2) return "";
+  const lines = ["", c.bold("learning curve") + c.dim("  (dev accuracy before training and after each iteration)")];
+  let best = points[0][1];
+  for (const [label, acc] of points) {
+    const bar = "█".repeat(Math.round(acc * 40));
+    const rose = acc > best + 1e-9;
+    if (rose) best = acc;
+    lines.push(`  ${label.padEnd(8)} ${pct(acc)}  ${rose ? c.green(bar) : bar}${rose ? c.green("  ↑ new best") : ""}`);
+  }
+  const start = points[0][1];
+  const end = result.devAccuracy ?? best;
+  if (end > start + 1e-9) {
+    const at = result.bestIteration ? ` (best prompts from iteration ${result.bestIteration})` : "";
+    lines.push(`  dev accuracy rose from ${pct(start).trim()} to ${pct(end).trim()}${at}` +
+      (typeof result.testAccuracy === "number" ? `; held-out test accuracy ${pct(result.testAccuracy).trim()}.` : "."));
+  } else {
+    lines.push(c.yellow(`  dev accuracy did not rise above ${pct(start).trim()}: no candidate prompt scored better (try more --iterations or another --seed).`));
+  }
+  for (const [id, prompt] of Object.entries(result.bestPrompts ?? {})) {
+    const before = result.initialPrompts?.[id];
+    if (before !== undefined && before !== prompt) lines.push(`  ${id}: ${c.dim(JSON.stringify(before))} → ${JSON.stringify(prompt)}`);
+  }
+  return lines.join("\n") + "\n";
 }
 
 function banner(ctx: CliContext, task: string, simulated: boolean, stream: "stdout" | "stderr"): string {
@@ -121,6 +173,9 @@ function banner(ctx: CliContext, task: string, simulated: boolean, stream: "stdo
     `${c.yellow("This run uses the `sim` provider: a seeded SIMULATOR, not a language model.")}`,
     `Its world rewards prompts that state the task's rules (docs/simulator.md), so the`,
     `training below is real (proposals, scoring, posterior samples), but the "model" is not.`,
+    `It runs in hard mode (tasks-hard): one layer cannot solve "${task}", the thinking layer`,
+    `must learn both rules before it writes the right intermediate step, and most proposed`,
+    `prompts are no better than the one they rewrite, so learning takes several iterations.`,
     "",
     "The same command on a real model:",
     `  OPENAI_API_KEY=sk-...  npx dln demo --model '*=openai:gpt-4o-mini'`,

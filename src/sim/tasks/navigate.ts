@@ -112,6 +112,17 @@ export const navigate: SimTask<NavigateFacts> = {
     if (label === "no") {
       if (rng() < 0.5) moves.push({ steps: intBetween(rng, 1, 4), direction: pick(rng, DIRECTIONS) });
       else moves[0] = { ...moves[0], steps: moves[0].steps + intBetween(rng, 1, 2) };
+    } else if (rng() < 0.5) {
+      // Split one move in two (3 north → 1 north, 2 north), so the number of moves says nothing
+      // about the answer (the misleading "even number of moves" rule stays at chance).
+      const i = moves.findIndex((m) => m.steps >= 2);
+      if (i >= 0) {
+        const first = intBetween(rng, 1, moves[i].steps - 1);
+        moves.splice(i, 1, { ...moves[i], steps: first }, { ...moves[i], steps: moves[i].steps - first });
+      } else {
+        const direction = pick(rng, DIRECTIONS);
+        moves.push({ steps: 2, direction }, { steps: 1, direction: OPPOSITE[direction] }, { steps: 1, direction: OPPOSITE[direction] });
+      }
     }
     return { moves: shuffled(rng, moves) };
   },

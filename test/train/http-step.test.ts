@@ -65,10 +65,6 @@ it("scores the hidden layer's candidates differently and samples the posterior w
     }
     const prompts = posterior.flatMap((r) => (Array.isArray(r.body.prompt) ? r.body.prompt : [r.body.prompt]));
     expect(prompts).toHaveLength(10);
-    // Proposals carry a seed from the run's seed too (a seeded server would otherwise answer alike across runs).
-    const proposals = server!.stats.received.filter((r) => r.route === "completions" && JSON.stringify(r.body.prompt).includes("New instruction:"));
-    expect(proposals.length).toBeGreaterThan(0);
-    for (const r of proposals) expect(typeof r.body.seed).toBe("number");
   } finally {
     await registry.close();
   }

@@ -22,7 +22,7 @@ import { RenderMemo } from "../render-memo.js";
 import type { LayerScorer } from "../scorer.js";
 import type { TrainServices } from "../services.js";
 import type { Target, TargetSets } from "../types.js";
-import { DEFAULT_POSTERIOR_FORM, posteriorWeights, renderHintPosterior, requestSeed, samplePosterior, toTargets } from "./posterior.js";
+import { DEFAULT_POSTERIOR_FORM, posteriorWeights, renderHintPosterior, samplePosterior, toTargets } from "./posterior.js";
 import { proposePrompts, type ProposalExample } from "./propose.js";
 import { scoreCandidates, type ScoringGroup, type ScoringItem } from "./score.js";
 import { scoredText } from "./scored-text.js";
@@ -288,7 +288,6 @@ class DlnViStep {
       maxTokens: this.config.backwardModel ? undefined : PROPOSAL_MAX_TOKENS,
       rng,
       sampleKey: `${iteration}/${unit.param}/propose`,
-      seed: requestSeed(this.config.seed, `${iteration}/${unit.param}/propose`),
       signal: this.input.signal,
       onError: this.onError,
     });

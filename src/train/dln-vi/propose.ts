@@ -32,11 +32,6 @@ export interface ProposeArgs {
   rng: Rng;
   /** Cache key prefix; the proposal index is appended. */
   sampleKey: string;
-  /**
-   * The request seed (derived from the run's seed and the step): one for the step's proposals,
-   * whose prompts differ (view, instruction), so they still batch into one legacy request.
-   */
-  seed?: number;
   signal?: AbortSignal;
   onError?: (err: unknown) => void;
 }
@@ -68,7 +63,6 @@ export async function proposePrompts(a: ProposeArgs): Promise<string[]> {
           temperature: a.temperature,
           maxTokens: a.maxTokens,
           stop: PROPOSE_STOP,
-          seed: a.seed,
           sampleKey: `${a.sampleKey}/${p}`,
           signal: a.signal,
         });

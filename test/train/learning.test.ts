@@ -16,9 +16,11 @@ const HARD = { sim: { provider: "sim" as const, model: "tasks-hard" } };
 const TASK = "navigate";
 const labels = TASKS[TASK].labels;
 const data = splits(TASK, { train: 60, dev: 40, test: 60 });
-/** Small settings (the paper's DLN-2 shape, fewer of everything). */
-const SETTINGS = { iterations: 5, batchSize: 10, promptSamples: 5, valEvery: 1, seed: 1 };
+/** Small settings (the paper's DLN-2 shape, fewer of everything); several seeds where luck could decide. */
+const SETTINGS = { iterations: 3, batchSize: 10, promptSamples: 5, valEvery: 1, seed: 1 };
 const DLN2_SETTINGS = { ...SETTINGS, hiddenSamples: 4 };
+const SEEDS = [1, 2, 3, 4];
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 const hard = (spec: NetworkSpec): NetworkSpec => ({ ...spec, models: HARD });
 
@@ -30,33 +32,35 @@ async function dln1Accuracy(prompt: string): Promise<number> {
 }
 
 describe(`learning on the hard simulated world (${TASK})`, () => {
-  let byScore: TrainResult;
-  let byRandom: TrainResult;
+  let byScore: TrainResult[];
+  let byRandom: TrainResult[];
   let oneLayer: TrainResult;
   beforeAll(async () => {
-    [byScore, byRandom, oneLayer] = await Promise.all([
-      runTraining(hard(dln2(labels)), data, DLN2_SETTINGS).result,
-      runTraining(hard(dln2(labels)), data, { ...DLN2_SETTINGS, selection: "random" }).result,
-      runTraining(hard(dln1(labels)), data, SETTINGS).result,
-    ]);
-  }, 240_000);
+    const dln2Runs = (selection: "score" | "random") =>
+      Promise.all(SEEDS.map((seed) => runTraining(hard(dln2(labels)), data, { ...DLN2_SETTINGS, seed, selection }).result));
+    [byScore, byRandom, oneLayer] = await Promise.all([dln2Runs("score"), dln2Runs("random"), runTraining(hard(dln1(labels)), data, SETTINGS).result]);
+  }, 300_000);
 
-  it("DLN-2: the trained prompts beat the initial ones on held-out data", () => {
-    expect(byScore.initialDevAccuracy!).toBeLessThan(0.6);
-    expect(byScore.devAccuracy! - byScore.initialDevAccuracy!).toBeGreaterThanOrEqual(0.3);
-    expect(byScore.testAccuracy!).toBeGreaterThanOrEqual(0.8);
+  it("DLN-2: the trained prompts beat the initial ones on held-out data, on every seed", () => {
+    for (const r of byScore) {
+      expect(r.initialDevAccuracy!).toBeLessThan(0.6);
+      expect(r.devAccuracy! - r.initialDevAccuracy!).toBeGreaterThanOrEqual(0.3);
+      expect(r.testAccuracy!).toBeGreaterThanOrEqual(0.75);
+    }
   });
 
-  it("choosing candidates by score beats choosing them at random", () => {
-    expect(byRandom.config.selection).toBe("random");
-    expect(byScore.devAccuracy! - byRandom.devAccuracy!).toBeGreaterThanOrEqual(0.2);
-    expect(byScore.testAccuracy! - byRandom.testAccuracy!).toBeGreaterThanOrEqual(0.2);
+  it("choosing candidates by score beats choosing them at random (mean over seeds)", () => {
+    expect(byRandom.every((r) => r.config.selection === "random")).toBe(true);
+    const dev = (rs: TrainResult[]) => mean(rs.map((r) => r.devAccuracy!));
+    const test = (rs: TrainResult[]) => mean(rs.map((r) => r.testAccuracy!));
+    expect(dev(byScore) - dev(byRandom)).toBeGreaterThanOrEqual(0.1);
+    expect(test(byScore) - test(byRandom)).toBeGreaterThanOrEqual(0.1);
   });
 
   it("DLN-2 beats the best DLN-1: trained, and with the task's complete rules as its prompt", async () => {
     const complete = SIM_TASKS[TASK].info.rules.join(" ");
     const best1 = Math.max(oneLayer.testAccuracy!, await dln1Accuracy(complete));
-    expect(best1).toBeLessThan(0.9);
-    expect(byScore.testAccuracy!).toBeGreaterThanOrEqual(best1 + 0.05);
+    expect(best1).toBeLessThan(0.75);
+    expect(Math.min(...byScore.map((r) => r.testAccuracy!))).toBeGreaterThanOrEqual(best1 + 0.05);
   }, 60_000);
 });

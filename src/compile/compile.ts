@@ -276,6 +276,7 @@ class Compiler {
       ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
       ...(spec.stop !== undefined ? { stop: typeof spec.stop === "string" ? [spec.stop] : [...spec.stop] } : {}),
       parse,
+      ...(spec.posterior !== undefined ? { posterior: spec.posterior } : {}),
       ...(judgeOf !== undefined ? { judgeOf } : {}),
     };
   }
@@ -450,6 +451,7 @@ class Compiler {
     if (train && ![...this.compiled.values()].some((n) => n.kind === "layer" && n.trainable) && this.sink.errors.length === 0) {
       this.sink.warning("W_NOTHING_TO_TRAIN", "the network has a `train` section but no trainable layer", ["train"], { key: true });
     }
+    this.checkPosteriorForms();
     const target = this.spec.loss?.target ?? DEFAULT_LOSS.target;
     const index = this.spec.inputs.indexOf(target);
     if (index >= 0) {
@@ -458,6 +460,23 @@ class Compiler {
         `the gold answer field "${target}" (loss.target) is also an input, so the network can read the answer it is scored on`,
         ["inputs", index],
       );
+    }
+  }
+
+  /** `posterior` only matters on a layer another layer reads: it says how that layer's posterior samples are drawn. */
+  private checkPosteriorForms(): void {
+    for (const [id, spec] of this.specs) {
+      if (spec.type !== "layer" || spec.posterior === undefined) continue;
+      const read = [...this.specs.values()].some((s) => s.type !== "ensemble" && s.from.includes(id)) ||
+        [...this.specs.values()].some((s) => s.type === "ensemble" && (s.members?.includes(id) || s.replicate?.layer === id));
+      if (!read || this.spec.output === id) {
+        this.sink.warning(
+          "W_POSTERIOR_UNUSED",
+          `nodes.${id}.posterior: "${spec.posterior}" has no effect: posterior samples are drawn only for a hidden layer (one another layer reads), and "${id}" is ${this.spec.output === id ? "the output" : "read by no node"}`,
+          ["nodes", id, "posterior"],
+          { key: true },
+        );
+      }
     }
   }
 

@@ -3,7 +3,7 @@
  * the executor (src/exec) and the trainer (src/train) consume. Every name is resolved, every
  * template is inline text, and the nodes are in a checked topological order.
  */
-import type { AggregateSpec, ModelSpec, NetworkSpec, ParseSpec, LossSpec, TrainSpec } from "../spec/types.js";
+import type { AggregateSpec, ModelSpec, NetworkSpec, ParseSpec, LossSpec, PosteriorForm, TrainSpec } from "../spec/types.js";
 
 /** Where something is in a network file. Lines and columns are 1-based. */
 export interface SourceLocation {
@@ -62,6 +62,8 @@ export interface LayerNode extends NodeBase {
   temperature?: number;
   stop?: string[];
   parse: ParseSpec;
+  /** How the trainer asks for posterior samples of this layer's value (absent: the default, `hint`). */
+  posterior?: PosteriorForm;
   /** For a judge layer: the ensemble whose members it judges (it also sees `members`, `candidates`). */
   judgeOf?: string;
 }

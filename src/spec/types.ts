@@ -104,7 +104,16 @@ export interface LayerSpec {
   temperature?: number;
   stop?: string | string[];
   parse?: ParseSpec;
+  /**
+   * How the trainer asks for posterior samples of this layer's value (a hidden layer):
+   * `hint` (its own forward context with the wanted answer as a hint) or `rewrite` (a backward
+   * prompt asking for better intermediate text). Default `hint` (docs/training.md 2d).
+   */
+  posterior?: PosteriorForm;
 }
+
+/** The posterior forms (src/templates/builtin.ts POSTERIOR_FORMS). */
+export type PosteriorForm = "hint" | "rewrite";
 
 /** Deterministic text from several upstream values; no LLM call (a residual connection). */
 export interface CombineSpec {
@@ -157,6 +166,8 @@ export interface TrainSpec {
   priorTerm?: boolean;
   rewriteOnlyWrong?: boolean;
   keepForward?: boolean;
+  /** How a step picks the new prompt: the best-scored candidate (default) or a random one (an ablation). */
+  selection?: "score" | "random";
   balanced?: boolean;
   /** Fraction of the first target tokens skipped when scoring (0.05 in the paper). */
   burnIn?: number;

@@ -32,6 +32,8 @@ export interface TrainConfig {
   priorTerm: boolean;
   rewriteOnlyWrong: boolean;
   keepForward: boolean;
+  /** How a step picks the new prompt: the best-scored candidate, or a random one (an ablation, to show the scores matter). */
+  selection: "score" | "random";
   balanced: boolean;
   burnIn: number;
   scoring: ScoringMode;
@@ -60,7 +62,9 @@ export const DLN1_DEFAULTS: Omit<TrainConfig, "preset" | "seed" | "budget" | "re
   heldOut: true,
   priorTerm: true,
   rewriteOnlyWrong: false,
-  keepForward: false,
+  // The original DLN keeps the forward value among the posterior samples (include_h1).
+  keepForward: true,
+  selection: "score",
   balanced: false,
   burnIn: 0.05,
   scoring: "auto",
@@ -124,5 +128,6 @@ function checkConfig(c: TrainConfig): void {
   if (!(c.posteriorTemperature > 0)) throw new TrainConfigError("posteriorTemperature", `must be > 0 (got ${c.posteriorTemperature})`);
   if (!(c.burnIn >= 0 && c.burnIn < 1)) throw new TrainConfigError("burnIn", `must be in [0, 1) (got ${c.burnIn})`);
   if (!["auto", "exact", "classes", "accuracy"].includes(c.scoring)) throw new TrainConfigError("scoring", `must be auto, exact, classes or accuracy (got ${c.scoring})`);
+  if (!["score", "random"].includes(c.selection)) throw new TrainConfigError("selection", `must be score or random (got ${c.selection})`);
   if (c.rewriteInstructions.length === 0) throw new TrainConfigError("rewriteInstructions", "needs at least one instruction");
 }

@@ -18,6 +18,8 @@ export interface ForwardOptions {
   temperature?: number;
   sampleKey?: string;
   signal?: AbortSignal;
+  /** Keep each node's trace (its raw text) in the results. */
+  trace?: boolean;
 }
 
 export interface TrainServices {
@@ -54,7 +56,7 @@ export function createTrainServices(
   return {
     clients: registry,
     forward: (samples, o) =>
-      runAll(network, samples, { clients: registry, prompts: o.prompts, temperature: o.temperature, sampleKey: o.sampleKey, signal: o.signal, trace: false }),
+      runAll(network, samples, { clients: registry, prompts: o.prompts, temperature: o.temperature, sampleKey: o.sampleKey, signal: o.signal, trace: o.trace ?? false }),
     async scorer(layer, client) {
       const mode = pickScoringMode(layer, await client.capabilities(), options.scoring === "auto" ? (network.models[layer.model]?.scoring ?? "auto") : options.scoring);
       return createLayerScorer(layer, client, mode, fns, options.burnIn);

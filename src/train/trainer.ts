@@ -244,9 +244,9 @@ class Trainer {
 
   private async forwardBatch(t: number, rng: Rng, prompts: Record<string, string>): Promise<BatchTrace> {
     const examples = new BatchSampler(this.splits.train, { batchSize: this.config.batchSize, balanced: this.config.balanced, rng }).next();
-    const results = await this.services.forward(examples.map(toSample), { prompts, sampleKey: `train/${t}`, signal: this.options.signal });
+    const results = await this.services.forward(examples.map(toSample), { prompts, sampleKey: `train/${t}`, signal: this.options.signal, trace: true });
     this.checkAborted();
-    const trace: BatchTrace = { ids: [], values: [], gold: [], correct: [] };
+    const trace: BatchTrace = { ids: [], values: [], gold: [], correct: [], raw: [] };
     let failed = 0;
     results.forEach((r, k) => {
       if (r.error) return void failed++;
@@ -255,6 +255,7 @@ class Trainer {
       trace.values.push({ ...e.inputs, ...r.values });
       trace.gold.push(e.target);
       trace.correct.push(this.services.isCorrect(r.output, e.target));
+      trace.raw!.push(Object.fromEntries((r.trace ?? []).flatMap((n) => (n.kind === "layer" && n.raw !== undefined ? [[n.node, n.raw]] : []))));
     });
     this.emit({ type: "batch", iteration: t, ids: examples.map((e) => e.id), trainAccuracy: mean(trace.correct.map(Number)) || 0, failed });
     return trace;

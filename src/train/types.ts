@@ -22,6 +22,12 @@ export interface BatchTrace {
   gold: string[];
   /** Per sample: whether the network's answer was right (loss 0). */
   correct: boolean[];
+  /**
+   * Per sample: each layer's raw generated text, before parsing (layers that generated text),
+   * when the forward pass kept it. Hidden targets are scored as the model wrote them: with the
+   * leading whitespace of this text (docs/training.md, "Which text is scored").
+   */
+  raw?: Array<Record<string, string>>;
 }
 
 /**

@@ -95,7 +95,7 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option("--no-held-out", "propose and rank on the whole batch instead of separate halves")
     .option("--no-prior-term", "leave the prior out of the posterior weights")
     .option("--rewrite-only-wrong", "draw posterior samples only for wrongly answered examples")
-    .option("--keep-forward", "keep the forward value among the posterior samples")
+    .option("--no-keep-forward", "leave the forward value out of the posterior samples (kept by default)")
     .option("--balanced", "class-balanced minibatches")
     .option("--burn-in <f>", "fraction of the first target tokens skipped when scoring (0.05)")
     .addOption(new Option("--scoring <mode>", "how candidates are scored").choices(["auto", "exact", "classes", "accuracy"]))
@@ -164,7 +164,7 @@ export function overridesFromFlags(f: TrainFlags): TrainOverrides {
     heldOut: f.heldOut === false ? false : undefined,
     priorTerm: f.priorTerm === false ? false : undefined,
     rewriteOnlyWrong: f.rewriteOnlyWrong ? true : undefined,
-    keepForward: f.keepForward ? true : undefined,
+    keepForward: f.keepForward === false ? false : undefined,
     balanced: f.balanced ? true : undefined,
     burnIn: num(f.burnIn, "--burn-in", { min: 0 }),
     scoring: f.scoring,

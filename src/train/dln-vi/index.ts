@@ -22,10 +22,11 @@ import { RenderMemo } from "../render-memo.js";
 import type { LayerScorer } from "../scorer.js";
 import type { TrainServices } from "../services.js";
 import type { Target, TargetSets } from "../types.js";
-import { posteriorWeights, samplePosterior, toTargets } from "./posterior.js";
+import { DEFAULT_POSTERIOR_FORM, posteriorWeights, renderHintPosterior, samplePosterior, toTargets } from "./posterior.js";
 import { proposePrompts, type ProposalExample } from "./propose.js";
 import { scoreCandidates, type ScoringGroup, type ScoringItem } from "./score.js";
-import { chooseBest, gatherCandidates } from "./update.js";
+import { scoredText } from "./scored-text.js";
+import { chooseBest, chooseRandom, gatherCandidates } from "./update.js";
 
 /** The parents' values that go with a target, and their weight. */
 interface Context {
@@ -112,7 +113,9 @@ class DlnViStep {
       signal: this.input.signal,
       onError: this.onError,
     });
-    const { chosen, scored } = chooseBest(candidates, scores);
+    const { chosen, scored } = this.config.selection === "random"
+      ? chooseRandom(candidates, scores, this.input.rng.fork("select"))
+      : chooseBest(candidates, scores);
     return {
       prompt: chosen.prompt,
       candidates: scored,
@@ -149,6 +152,17 @@ class DlnViStep {
   /** The layer's best target for sample i; its own forward value when it received none. */
   private best(layerId: string, i: number): string {
     return bestTarget(this.targetsOf(layerId)[i]) ?? asText(this.input.batch.values[i][layerId]);
+  }
+
+  /**
+   * The text an output `text` of layer `id` is scored as for sample i (scored-text.ts): the raw
+   * forward text for the forward value, else the text after the forward generation's leading
+   * whitespace. Layers with classes are scored by class, so their targets stay as they are.
+   */
+  private scored(id: string, i: number, text: string): string {
+    const node = this.network.nodes.get(id);
+    if (node?.kind === "layer" && node.classes?.length) return text;
+    return scoredText(text, asText(this.input.batch.values[i][id]), this.input.batch.raw?.[i]?.[id]);
   }
 
   // ── 2d: signal the parents ──────────────────────────────────────────────────────────────────
@@ -201,20 +215,26 @@ class DlnViStep {
     const forward = batch.values.map((v) => asText(v[parent]));
     if (this.config.hiddenSamples <= 0) return forward.map((text) => [{ text, weight: 1 }]);
 
+    const describingPrompt = prompts[describing.param] ?? describing.prompt;
+    const hint = (describing.posterior ?? DEFAULT_POSTERIOR_FORM) === "hint";
     const candidates = await samplePosterior({
       client: await this.backwardClient(describing),
-      prompt: prompts[describing.param] ?? describing.prompt,
+      prompt: describingPrompt,
       samples: batch.values.map((values, i) => ({
         input: layerInputText(describing, values),
         forward: forward[i],
         target: this.best(layer.id, i),
         resample: !(this.config.rewriteOnlyWrong && batch.correct[i]),
+        // The hint form: m's own forward context, the wanted answer shown before its closing cue.
+        prompt: hint ? renderHintPosterior(this.renders.render(describing, describingPrompt, values), describingPrompt, this.best(layer.id, i)) : undefined,
       })),
       count: this.config.hiddenSamples,
       keepForward: this.config.keepForward,
       temperature: this.config.backwardTemperature,
       maxTokens: describing.maxTokens,
+      stop: hint ? describing.stop : undefined,
       sampleKey: `${iteration}/${unit.param}/${layer.id}/posterior/${parent}`,
+      seed: this.config.seed,
       signal: this.input.signal,
       onError: this.onError,
     });
@@ -228,8 +248,8 @@ class DlnViStep {
         if (hs.length === 1) return toTargets(hs, [1]);
         const target = this.best(layer.id, i);
         const [child, prior] = await allConcurrently([
-          () => this.logLiks(childScorer, hs.map((h) => this.renders.render(layer, current, this.renders.withOverride(batch.values[i], parent, h))), hs.map(() => target)),
-          () => (usePrior ? this.logLiks(parentScorer!, hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, batch.values[i])), hs) : Promise.resolve(undefined)),
+          () => this.logLiks(childScorer, hs.map((h) => this.renders.render(layer, current, this.renders.withOverride(batch.values[i], parent, h))), hs.map(() => this.scored(layer.id, i, target))),
+          () => (usePrior ? this.logLiks(parentScorer!, hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, batch.values[i])), hs.map((h) => this.scored(parent, i, h))) : Promise.resolve(undefined)),
         ]);
         return toTargets(hs, posteriorWeights(child ?? hs.map(() => 0), prior, this.config.posteriorTemperature));
       }),
@@ -283,7 +303,8 @@ class DlnViStep {
         const ctx = contexts.get(layer.id)!;
         const items: ScoringItem[][] = rankingIdx.map((i) => {
           const ts = targets[i] && targets[i].length > 0 ? targets[i] : [];
-          return ts.flatMap((t) => ctx[i].map((c) => ({ target: t.text, values: c.values, weight: t.weight * c.weight })));
+          const target = (text: string) => this.scored(layer.id, i, text);
+          return ts.flatMap((t) => ctx[i].map((c) => ({ target: target(t.text), values: c.values, weight: t.weight * c.weight })));
         });
         return {
           layer,
@@ -291,7 +312,7 @@ class DlnViStep {
           isOutput: this.graph.outputLayers.has(layer.id),
           items,
           forward: rankingIdx.map((i) => batch.values[i]),
-          forwardOutput: rankingIdx.map((i) => asText(batch.values[i][layer.id])),
+          forwardOutput: rankingIdx.map((i) => this.scored(layer.id, i, asText(batch.values[i][layer.id]))),
           wrong: rankingIdx.map((i) => !batch.correct[i]),
         };
       }),

@@ -5,11 +5,13 @@
  * The weighted samples become m's targets and the contexts n's candidates are scored in.
  */
 import type { ModelClient } from "../../llm/types.js";
-import { POSTERIOR_TEMPLATE } from "../../templates/builtin.js";
+import { POSTERIOR_HINT, POSTERIOR_TEMPLATE } from "../../templates/builtin.js";
 import { renderTemplate } from "../../templates/render.js";
 import { softmax } from "../math.js";
 import { allConcurrently, tolerant } from "../parallel.js";
+import type { PosteriorForm } from "../../spec/types.js";
 import type { Target } from "../types.js";
+import { hashString } from "../../util/random.js";
 
 export interface PosteriorSampleInput {
   /** m's input (its parents' values as text). */
@@ -20,6 +22,11 @@ export interface PosteriorSampleInput {
   target: string;
   /** Draw new samples for this one (false with rewriteOnlyWrong on a right sample: keep the forward value). */
   resample: boolean;
+  /**
+   * The posterior request for this sample, when the caller renders it (the `hint` form: m's own
+   * forward context with the target as a hint); otherwise the `rewrite` template is rendered here.
+   */
+  prompt?: string;
 }
 
 export interface SamplePosteriorArgs {
@@ -33,41 +40,75 @@ export interface SamplePosteriorArgs {
   keepForward: boolean;
   temperature: number;
   maxTokens?: number;
+  stop?: string[];
   sampleKey: string;
+  /** The run's seed: each request's `seed` is derived from it and the sample key. */
+  seed: number;
   signal?: AbortSignal;
   onError?: (err: unknown) => void;
 }
 
+/** The posterior form of a layer that names none, chosen by measurement on the simulator (docs/training.md 2d). */
+export const DEFAULT_POSTERIOR_FORM: PosteriorForm = "hint";
+
+/** The `rewrite` form (POSTERIOR_TEMPLATE): asks for better intermediate text leading to the target. */
 export function renderPosterior(input: string, prompt: string, output: string, target: string): string {
   return renderTemplate(POSTERIOR_TEMPLATE, { input, prompt, output, target });
 }
 
-/** Per sample: distinct candidate values h̃ (the forward value first when kept; alone when not resampled or when every request failed). */
+/**
+ * The `hint` form (the original DLN's `suffix_forward_tbs_y`): the hidden layer's own forward
+ * context `rendered` (rendered with its prompt `prompt`), with `Given that the answer is:\n<target>`
+ * shown right before the prompt (so before the layer's closing cue, e.g. "Let's think step by
+ * step."). When the prompt is empty or absent from the context, the hint goes before the last
+ * paragraph instead.
+ */
+export function renderHintPosterior(rendered: string, prompt: string, target: string): string {
+  const hint = `${POSTERIOR_HINT}\n${target.trim()}\n\n`;
+  const at = prompt.trim() ? rendered.lastIndexOf(prompt) : -1;
+  if (at >= 0) return rendered.slice(0, at) + hint + rendered.slice(at);
+  const paragraph = rendered.lastIndexOf("\n\n");
+  const cut = paragraph >= 0 ? paragraph + 2 : 0;
+  return rendered.slice(0, cut) + hint + rendered.slice(cut);
+}
+
+/** A request seed (a non-negative 31-bit integer, as OpenAI-compatible servers accept) from the run's seed and a key. */
+export function requestSeed(runSeed: number, key: string): number {
+  return hashString(`${runSeed}\u0000${key}`) & 0x7fffffff;
+}
+
+/**
+ * Per sample: distinct candidate values h̃ (the forward value first when kept; alone when not
+ * resampled or when every request failed). The J samples of one input are ONE request with
+ * `n: J` (its prompt is paid once), seeded from the run's seed and the step's key; a provider
+ * that returns fewer than J choices gets one request per missing sample, each with its own seed.
+ */
 export async function samplePosterior(a: SamplePosteriorArgs): Promise<string[][]> {
-  const tasks: Array<() => Promise<string | undefined>> = [];
-  const owner: number[] = [];
-  a.samples.forEach((s, i) => {
-    if (!s.resample) return;
-    const text = renderPosterior(s.input, a.prompt, s.forward, s.target);
-    for (let j = 0; j < a.count; j++) {
-      owner.push(i);
-      tasks.push(
-        tolerant(async () => {
-          const r = await a.client.generate({ prompt: text, temperature: a.temperature, maxTokens: a.maxTokens, sampleKey: `${a.sampleKey}/${i}/${j}`, signal: a.signal });
-          return (r.completions[0]?.text ?? "").trim();
-        }, a.signal, a.onError),
-      );
+  const seed = requestSeed(a.seed, a.sampleKey);
+  const draw = (text: string, i: number): Promise<string[] | undefined> =>
+    tolerant(async () => {
+      const request = { prompt: text, temperature: a.temperature, maxTokens: a.maxTokens, stop: a.stop, signal: a.signal };
+      const r = await a.client.generate({ ...request, n: a.count, seed, sampleKey: `${a.sampleKey}/${i}` });
+      const texts = r.completions.slice(0, a.count).map((c) => c.text);
+      const missing = Array.from({ length: a.count - texts.length }, (_, k) => texts.length + k);
+      const more = await allConcurrently(missing.map((j) => tolerant(async () => {
+        const one = await a.client.generate({ ...request, seed: requestSeed(a.seed, `${a.sampleKey}/${i}/${j}`), sampleKey: `${a.sampleKey}/${i}/${j}` });
+        return one.completions[0]?.text;
+      }, a.signal, a.onError)));
+      return [...texts, ...more.filter((t): t is string => t !== undefined)];
+    }, a.signal, a.onError)();
+  const drawn = await Promise.all(
+    a.samples.map((s, i) => (s.resample ? draw(s.prompt ?? renderPosterior(s.input, a.prompt, s.forward, s.target), i) : Promise.resolve(undefined))),
+  );
+  return a.samples.map((s, i) => {
+    const out = s.resample && !a.keepForward ? [] : [s.forward];
+    for (const raw of drawn[i] ?? []) {
+      const text = raw.trim();
+      if (text && !out.includes(text)) out.push(text);
     }
+    if (out.length === 0) out.push(s.forward);
+    return out;
   });
-  const drawn = await allConcurrently(tasks);
-  const out: string[][] = a.samples.map((s) => (s.resample && !a.keepForward ? [] : [s.forward]));
-  drawn.forEach((text, k) => {
-    if (text && !out[owner[k]].includes(text)) out[owner[k]].push(text);
-  });
-  a.samples.forEach((s, i) => {
-    if (out[i].length === 0) out[i].push(s.forward);
-  });
-  return out;
 }
 
 /** The posterior weights of one sample's candidates: softmax((childLogLik + prior) / T); prior omitted when off or unavailable. */

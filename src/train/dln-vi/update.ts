@@ -4,6 +4,7 @@
  */
 import { argmax } from "../math.js";
 import type { ScoredCandidate } from "../types.js";
+import type { Rng } from "../../util/random.js";
 import type { CandidateScore } from "./score.js";
 
 export interface Candidate {
@@ -30,4 +31,13 @@ export function gatherCandidates(current: string, proposals: readonly string[], 
 export function chooseBest(candidates: readonly Candidate[], scores: readonly CandidateScore[]): { chosen: Candidate; scored: ScoredCandidate[] } {
   const scored = candidates.map((c, i) => ({ prompt: c.prompt, source: c.source, score: scores[i].score, parts: scores[i].parts }));
   return { chosen: candidates[argmax(scores.map((s) => s.score))], scored };
+}
+
+/**
+ * The `selection: "random"` ablation: a candidate drawn uniformly (scores are still computed and
+ * reported), so a test can show that choosing by score is what makes training work.
+ */
+export function chooseRandom(candidates: readonly Candidate[], scores: readonly CandidateScore[], rng: Rng): { chosen: Candidate; scored: ScoredCandidate[] } {
+  const scored = candidates.map((c, i) => ({ prompt: c.prompt, source: c.source, score: scores[i].score, parts: scores[i].parts }));
+  return { chosen: candidates[rng.int(candidates.length)], scored };
 }

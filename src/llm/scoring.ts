@@ -185,15 +185,18 @@ const EXACT_ELSEWHERE = "a vLLM or Together endpoint (legacy completions with ec
 
 /**
  * The scoring mode to use with an endpoint, decided before anything is spent.
- * `auto`: exact if the endpoint can score targets; else class logprobs if the network only needs
- * class scores and the endpoint returns top logprobs; else accuracy. An explicit mode the
- * endpoint (or the network) cannot support throws an UnsupportedError naming what would work.
+ * `auto` chooses per layer (issue 12, measured in docs/performance.md): a layer with classes uses
+ * class logprobs when the endpoint returns top logprobs (one request per layer call, the same
+ * accuracy as exact scoring at a fraction of the prompt tokens), else exact scoring if the
+ * endpoint can score targets, else accuracy; a layer with free-text targets (hidden layers) uses
+ * exact scoring when possible, else accuracy. An explicit mode the endpoint (or the network)
+ * cannot support throws an UnsupportedError naming what would work.
  */
 export function chooseScoringMode(caps: Capabilities, wanted: ScoringMode, needs: { classes: boolean; hiddenTargets: boolean }): ResolvedScoringMode {
   const classesPossible = needs.classes && !needs.hiddenTargets && caps.topLogprobs > 0;
   switch (wanted) {
     case "auto":
-      return caps.exactScoring ? "exact" : classesPossible ? "classes" : "accuracy";
+      return classesPossible ? "classes" : caps.exactScoring ? "exact" : "accuracy";
     case "exact":
       if (caps.exactScoring) return "exact";
       throw new UnsupportedError(

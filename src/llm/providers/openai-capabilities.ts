@@ -10,6 +10,8 @@
  *    means there are no legacy completions (OpenAI's chat models);
  * 4. when generation will use chat: chat with `logprobs`, `top_logprobs: 20`.
  *
+ * A model declared `api: "chat"` skips 1–3: it never sends anything to legacy completions.
+ *
  * Authentication failures and transient errors propagate (nothing is remembered then).
  */
 import type { ModelSpec } from "../../spec/types.js";
@@ -83,7 +85,9 @@ async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
   const model = spec.model;
   const timeoutMs = spec.timeoutMs ?? PROBE_TIMEOUT_MS;
   const features: EndpointFeatures = { completions: false, echo: false, echoMaxTokens: 0, completionsTopLogprobs: 0, chatTopLogprobs: 0 };
-  if (spec.api !== "chat" || spec.scoring === "exact" || spec.scoring === "auto" || spec.scoring === undefined) {
+  // The declared API is the API (issue 12): a model that says `api: "chat"` never touches legacy
+  // completions, not even to probe them; exact scoring on it is refused before anything is spent.
+  if (spec.api !== "chat") {
     const echoBody = { model, prompt: PROBE_PROMPT, echo: true, logprobs: 1, temperature: 0 };
     let outcome = await attempt(post, "completions", { ...echoBody, max_tokens: 0 }, timeoutMs);
     if (!outcome.ok && outcome.status !== 404) {

@@ -23,7 +23,8 @@ import { withTimeout } from "./middleware/timeout.js";
 import { withUsage } from "./middleware/usage.js";
 import { createOpenAIProvider, describeEndpoint } from "./providers/openai.js";
 import { createSimProvider } from "./providers/sim.js";
-import type { ModelClient, ProviderContext, ProviderFactory } from "./types.js";
+import { openStore } from "./cache-store.js";
+import type { ModelClient, ProviderContext, ProviderFactory, ProviderMemory } from "./types.js";
 import { UsageMeter } from "./usage.js";
 
 export const DEFAULT_CACHE_FILE = ".dln/cache.sqlite";
@@ -88,7 +89,15 @@ function endpointSpecs(spec: ModelSpec): ModelSpec[] {
 
 export async function createModelClient(spec: ModelSpec, opts: CreateModelClientOptions): Promise<ModelClient> {
   const env = opts.env ?? process.env;
-  const ctx: ProviderContext = { baseDir: opts.baseDir, env, warn: opts.warn };
+  const cache = opts.cache ?? { mode: "readwrite" };
+  const cachePath = resolve(process.cwd(), cache.path ?? DEFAULT_CACHE_FILE);
+  // What providers learn about their endpoints (capability probes) is kept in the cache file too.
+  const opened = cache.mode === "off" ? undefined : openStore(cachePath);
+  const memory: ProviderMemory | undefined = opened && {
+    get: (key) => opened.store.get(key),
+    put: (key, value) => void (cache.mode === "readwrite" && opened.store.put(key, "provider-memory", key, value)),
+  };
+  const ctx: ProviderContext = { baseDir: opts.baseDir, env, warn: opts.warn, memory };
   const factory = await providerFor(spec);
   const defaults = DEFAULTS[spec.provider];
   const timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
@@ -108,8 +117,10 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   client = withRetry(client, { ...opts.retry, maxRetries: spec.maxRetries ?? 4 });
   client = withBatching(client, { windowMs: opts.batchWindowMs });
   client = withDedupe(client);
-  const cache = opts.cache ?? { mode: "readwrite" };
-  client = withCache(client, { mode: cache.mode, path: resolve(process.cwd(), cache.path ?? DEFAULT_CACHE_FILE) });
+  client = withCache(client, { mode: cache.mode, path: cachePath });
   client = withUsage(client, { meter: opts.usage ?? new UsageMeter(), model: opts.name ?? spec.model, price: spec.price });
-  return withDefaults(client, requestDefaults(spec));
+  client = withDefaults(client, requestDefaults(spec));
+  if (!opened) return client;
+  const inner = client;
+  return { ...inner, close: async () => { opened.release(); await inner.close?.(); } };
 }

@@ -15,7 +15,9 @@
  * Authentication failures and transient errors propagate (nothing is remembered then).
  */
 import type { ModelSpec } from "../../spec/types.js";
+import { requestKey } from "../canonical.js";
 import { BadRequestError, LLMError, TimeoutError } from "../errors.js";
+import type { ProviderMemory } from "../types.js";
 
 export interface EndpointFeatures {
   /** Legacy completions exist for this model. */
@@ -115,12 +117,21 @@ async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
   return features;
 }
 
-/** The endpoint's features, probed once per (endpoint, model, api) and remembered. */
-export function discoverCapabilities(baseURL: string, spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
+/**
+ * The endpoint's features, probed once per (endpoint, model, api) and remembered for the process,
+ * and in the cache file when `memory` is given (keyed by the client id, which holds no secret), so
+ * a warm rerun sends no probe.
+ */
+export function discoverCapabilities(baseURL: string, spec: ModelSpec, post: Post, memory?: { id: string; store: ProviderMemory }): Promise<EndpointFeatures> {
   const key = JSON.stringify([baseURL, spec.model, spec.api ?? "auto", spec.azure?.apiVersion ?? ""]);
   let found = remembered.get(key);
   if (!found) {
-    found = probe(spec, post);
+    const storeKey = memory && requestKey(memory.id, { kind: "capabilities", version: 1, api: spec.api ?? "auto", apiVersion: spec.azure?.apiVersion ?? "" });
+    const stored = storeKey ? memory!.store.get<EndpointFeatures>(storeKey) : undefined;
+    found = stored ? Promise.resolve(stored) : probe(spec, post).then((features) => {
+      if (storeKey) memory!.store.put(storeKey, features);
+      return features;
+    });
     remembered.set(key, found);
     found.catch(() => remembered.delete(key));
   }

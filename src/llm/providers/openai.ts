@@ -90,7 +90,8 @@ class OpenAIClient implements ModelClient {
   }
 
   private endpointFeatures(): Promise<EndpointFeatures> {
-    this.features ??= discoverCapabilities(this.baseURL, this.spec, (kind, body, signal) => this.post(kind, body, signal)).catch((err) => {
+    const memory = this.ctx.memory && { id: this.id, store: this.ctx.memory };
+    this.features ??= discoverCapabilities(this.baseURL, this.spec, (kind, body, signal) => this.post(kind, body, signal), memory).catch((err) => {
       this.features = undefined; // transient failures are not remembered
       throw err;
     });

@@ -3,10 +3,11 @@
  * innermost first:
  *
  *   provider → timeout → limits (per endpoint) → routing (several endpoints) → retry → batching
- *   → de-duplication → cache → usage → defaults
+ *   → usage (spent) → de-duplication → cache → usage (hits) → defaults
  *
  * Timeouts are per attempt, limits count what each endpoint really receives, retries re-route,
- * batching groups what the cache and de-duplication did not answer, usage sees cache hits, and
+ * batching groups what the cache and de-duplication did not answer, usage meters a request that
+ * de-duplication joined once and counts cache hits as hits, and
  * the model's default settings are applied before anything looks at a request.
  */
 import { resolve } from "node:path";
@@ -116,9 +117,12 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
       });
   client = withRetry(client, { ...opts.retry, maxRetries: spec.maxRetries ?? 4 });
   client = withBatching(client, { windowMs: opts.batchWindowMs });
+  const meter = opts.usage ?? new UsageMeter();
+  const model = opts.name ?? spec.model;
+  client = withUsage(client, { meter, model, price: spec.price, count: "spent" });
   client = withDedupe(client);
   client = withCache(client, { mode: cache.mode, path: cachePath });
-  client = withUsage(client, { meter: opts.usage ?? new UsageMeter(), model: opts.name ?? spec.model, price: spec.price });
+  client = withUsage(client, { meter, model, price: spec.price, count: "hits" });
   client = withDefaults(client, requestDefaults(spec));
   if (!opened) return client;
   const inner = client;

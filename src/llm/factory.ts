@@ -3,17 +3,19 @@
  * innermost first:
  *
  *   provider → timeout → limits (per endpoint) → routing (several endpoints) → retry → batching
- *   → usage (spent) → de-duplication → cache → usage (hits) → defaults
+ *   → usage (spent) → budget guard → de-duplication → cache → usage (hits) → defaults
  *
  * Timeouts are per attempt, limits count what each endpoint really receives, retries re-route,
  * batching groups what the cache and de-duplication did not answer, usage meters a request that
- * de-duplication joined once and counts cache hits as hits, and
+ * de-duplication joined once and counts cache hits as hits, the budget guard refuses a request
+ * that would cross the run's cap before it is sent, and
  * the model's default settings are applied before anything looks at a request.
  */
 import { resolve } from "node:path";
 import type { ModelSpec } from "../spec/types.js";
 import { UnsupportedError } from "./errors.js";
 import { withBatching } from "./middleware/batch.js";
+import { withBudgetGuard } from "./middleware/budget.js";
 import { withCache, type CacheMode } from "./middleware/cache.js";
 import { withDedupe } from "./middleware/dedupe.js";
 import { requestDefaults, withDefaults } from "./middleware/defaults.js";
@@ -120,6 +122,7 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   const meter = opts.usage ?? new UsageMeter();
   const model = opts.name ?? spec.model;
   client = withUsage(client, { meter, model, price: spec.price, count: "spent" });
+  client = withBudgetGuard(client, { meter, price: spec.price });
   client = withDedupe(client);
   client = withCache(client, { mode: cache.mode, path: cachePath });
   client = withUsage(client, { meter, model, price: spec.price, count: "hits" });

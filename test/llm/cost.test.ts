@@ -50,3 +50,16 @@ describe("usage and the cache (issue 12)", () => {
     await client.close?.();
   });
 });
+
+describe("prices (issue 15 item 4)", () => {
+  it("knows well-known model names, dated snapshots too; the network's price wins; local models are free", async () => {
+    const { priceOf, costBudgetProblem } = await import("../../src/llm/prices.js");
+    expect(priceOf({ provider: "openai", model: "gpt-4o-mini" })).toEqual({ prompt: 0.15, completion: 0.6 });
+    expect(priceOf({ provider: "openai", model: "gpt-4o-mini-2024-07-18" })).toEqual({ prompt: 0.15, completion: 0.6 });
+    expect(priceOf({ provider: "openai", model: "gpt-4o-mini", price: { prompt: 1, completion: 2 } })).toEqual({ prompt: 1, completion: 2 });
+    expect(priceOf({ provider: "sim", model: "tasks" })).toEqual({ prompt: 0, completion: 0 });
+    expect(priceOf({ provider: "openai", model: "my-own-model" })).toBeUndefined();
+    expect(costBudgetProblem({ a: { provider: "openai", model: "gpt-4.1-mini" } })).toBeUndefined();
+    expect(costBudgetProblem({ a: { provider: "openai", model: "gpt-4.1-mini" }, b: { provider: "openai", model: "x" } })).toMatch(/b \(x\)/);
+  });
+});

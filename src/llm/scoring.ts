@@ -74,10 +74,28 @@ export function exactTargets(c: ClassDef): string[] {
   return [...new Set(c.verbalizers.flatMap((v) => [v, ...caseVariants(v.trim())]).flatMap((v) => [v, " " + v.trimStart()]))];
 }
 
-/** Exact: P(verbalizer | prompt) for each verbalizer spelling, with and without a leading space. */
+/**
+ * Exact: P(verbalizer | prompt) for each verbalizer spelling, with and without a leading space.
+ * Every class and spelling goes out in one `scoreBatch` call (one echo request on legacy
+ * completions) when the client has it; else one score per spelling (batched where possible).
+ */
 async function exactClassScores(client: ModelClient, prompt: string, classes: ClassDef[], combine: "sum" | "max", signal?: AbortSignal) {
   const usage = emptyUsage();
   const raw: Record<string, number> = {};
+  if (client.scoreBatch) {
+    const targets = classes.map((c) => exactTargets(c));
+    const results = await client.scoreBatch(targets.flat().map((target) => ({ context: prompt, target, signal })));
+    let k = 0;
+    classes.forEach((c, i) => {
+      const probs = targets[i].map(() => {
+        const result = results[k++];
+        addUsage(usage, result.usage);
+        return Math.exp(result.tokens.reduce((s, t) => s + t.logprob, 0));
+      });
+      raw[c.label] = combineInto(probs, combine);
+    });
+    return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
+  }
   await Promise.all(classes.map(async (c) => {
     const targets = exactTargets(c);
     const probs = await Promise.all(targets.map(async (target) => {

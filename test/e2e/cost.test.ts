@@ -23,12 +23,12 @@ function sink() {
   return { stream, text: () => text };
 }
 
-function oneClassLayer(baseURL: string, api: string, scoring?: string): string {
+function oneClassLayer(baseURL: string, api: string, scoring?: string, classes = ["yes", "no"]): string {
   return JSON.stringify({
     name: "one-class-layer",
     models: { fwd: { provider: "openai", model: "m", baseURL, apiKey: "sk-test-000000", api, temperature: 0, scoring } },
     inputs: ["x"],
-    nodes: { y: { type: "layer", from: ["x"], prompt: "Is it positive? Answer yes or no.", model: "fwd", classes: ["yes", "no"] } },
+    nodes: { y: { type: "layer", from: ["x"], prompt: "Which one? Answer with one word.", model: "fwd", classes } },
     output: "y",
   });
 }
@@ -81,7 +81,8 @@ describe("requests per sample of dln run (issue 12)", () => {
   it("exact class scoring sends all classes and spellings of a sample in one echo request, even one sample at a time", async () => {
     server = await startOpenAIServer();
     writeFileSync(join(dir, "in.jsonl"), inputs);
-    writeFileSync(join(dir, "one-exact.json"), oneClassLayer(server.baseURL, "completions", "exact"));
+    // 4 classes × 3 spellings × 2 (leading space): 24 targets, more than the 20 prompts of a batch.
+    writeFileSync(join(dir, "one-exact.json"), oneClassLayer(server.baseURL, "completions", "exact", ["alpha", "beta", "gamma", "delta"]));
     const err = sink();
     const code = await runCli(["node", "dln", "run", "one-exact.json", "--input", "in.jsonl", "--output", "out.jsonl", "--cache", "off", "-c", "1"], {
       cwd: dir, env: {}, stdout: sink().stream, stderr: err.stream,
@@ -91,6 +92,7 @@ describe("requests per sample of dln run (issue 12)", () => {
     const scored = server.stats.byRoute.completions + server.stats.byRoute.chat - probes;
     console.log(`one class layer, exact, -c 1: ${scored} requests for ${SAMPLES} samples; prompts per request ${server.stats.promptsPerRequest.join(",")}`);
     expect(scored).toBeLessThanOrEqual(SAMPLES);
+    expect(server.stats.promptsPerRequest.slice(-SAMPLES).every((n) => n === 24)).toBe(true);
   });
 
   it("a network declared api: \"chat\" sends nothing to legacy completions, and at most one request per layer call", async () => {

@@ -133,6 +133,8 @@ class Trainer {
     const { config, splits, options } = this;
     if (splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
     if (options.runDir) mkdirSync(options.runDir, { recursive: true });
+    // Scoring modes are decided before anything is spent: an impossible one fails here (issue 12).
+    await this.checkScoring();
     const usageAtStart = this.services.usage();
     // A budget is a cap: requests that would cross it are refused before they are sent (issue 12).
     const capped = Object.values(config.budget).some((v) => v !== undefined);
@@ -224,6 +226,12 @@ class Trainer {
     }
     this.emit({ type: "done", devAccuracy: result.devAccuracy, testAccuracy: result.testAccuracy, bestPrompts: best });
     return result;
+  }
+
+  /** Picks every trainable layer's scoring mode (capability probes only), throwing when one is impossible. */
+  private async checkScoring(): Promise<void> {
+    const layers = this.graph.units.filter((u) => u.trainable).flatMap((u) => u.layers);
+    await Promise.all(layers.map(async (layer) => this.services.scorer(layer, await this.services.clients.get(layer.model))));
   }
 
   // ── state ───────────────────────────────────────────────────────────────────────────────────

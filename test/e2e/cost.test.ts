@@ -118,3 +118,29 @@ describe("requests per sample of dln run (issue 12)", () => {
     expect(server.stats.requests).toBe(0);
   });
 });
+
+describe("the declared API and the asked scoring (issue 12)", () => {
+  it("training a network declared api: \"chat\" with scoring: \"exact\" is refused after the chat probe alone", async () => {
+    forgetCapabilities();
+    const server = await startOpenAIServer();
+    const dir = mkdtempSync(join(tmpdir(), "dln-cost-train-"));
+    try {
+      const net = JSON.parse(twoLayers(server.baseURL));
+      net.models.fwd.scoring = "exact";
+      writeFileSync(join(dir, "net.json"), JSON.stringify(net));
+      writeFileSync(join(dir, "data.jsonl"), Array.from({ length: 30 }, (_x, i) => JSON.stringify({ x: `question ${i}`, y: i % 2 ? "yes" : "no" })).join("\n") + "\n");
+      const err = sink();
+      const code = await runCli(["node", "dln", "train", "net.json", "--data", "data.jsonl", "--run-dir", "run", "--cache", "off", "--iterations", "1"], {
+        cwd: dir, env: {}, stdout: sink().stream, stderr: err.stream,
+      });
+      expect(code).not.toBe(0);
+      expect(err.text()).toMatch(/exact scoring is not possible/);
+      expect(server.stats.byRoute.completions).toBe(0);
+      expect(server.stats.byRoute.chat).toBe(1); // the capability probe
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+      forgetCapabilities();
+    }
+  });
+});

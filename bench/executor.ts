@@ -41,9 +41,8 @@ export async function benchExecutor(o: ExecutorBenchOptions): Promise<BenchRow[]
   const server = await startRemoteServer(o.latencyMs);
   const rows: BenchRow[] = [];
   try {
-    const model: ModelSpec = { provider: "openai", model: "fake", baseURL: server.baseURL, apiKey: "sk-bench", api: "chat", concurrency: o.concurrency, maxRetries: 0,
-      // One request per layer call: class layers read the first token's top logprobs rather than scoring each verbalizer.
-      scoring: "classes" };
+    // The default scoring (issue 12): class layers read the first token's top logprobs, one request per layer call.
+    const model: ModelSpec = { provider: "openai", model: "fake", baseURL: server.baseURL, apiKey: "sk-bench", api: "chat", concurrency: o.concurrency, maxRetries: 0 };
     let largest = 0;
     for (const shape of o.shapes ?? (Object.keys(EXECUTOR_SHAPES) as ExecutorShape[])) {
       const network = shapeNetwork(shape, model);

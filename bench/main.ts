@@ -16,6 +16,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeMachine, formatTable, notMeasured, type BenchReport, type BenchRow } from "./harness.js";
 import { benchCompile } from "./compile.js";
+import { benchCost } from "./cost.js";
 import { benchExecutor } from "./executor.js";
 import { benchLlamaScoring } from "./llama-scoring.js";
 import { benchMemory } from "./memory.js";
@@ -29,6 +30,7 @@ export interface BenchSizes {
   memory: { small: number; large: number; repeats: number };
   compile: { nodes: number; repeats: number };
   llama: { candidates: number; inputs: number };
+  cost: { samples: number };
 }
 
 export const FULL: BenchSizes = {
@@ -38,6 +40,7 @@ export const FULL: BenchSizes = {
   memory: { small: 10_000, large: 100_000, repeats: 1 },
   compile: { nodes: 1_000, repeats: 9 },
   llama: { candidates: 10, inputs: 10 },
+  cost: { samples: 100 },
 };
 
 export const QUICK: BenchSizes = {
@@ -47,6 +50,7 @@ export const QUICK: BenchSizes = {
   memory: { small: 2_000, large: 20_000, repeats: 1 },
   compile: { nodes: 1_000, repeats: 5 },
   llama: { candidates: 10, inputs: 5 },
+  cost: { samples: 40 },
 };
 
 /** The loopback server's latency and the model's concurrency cap (items 1–3). */
@@ -66,6 +70,7 @@ const ITEMS: Item[] = [
   { item: 5, title: "streaming memory", run: (s) => benchMemory(s.memory) },
   { item: 6, title: "compilation", run: (s) => benchCompile(s.compile) },
   { item: 7, title: "embedded scoring", run: (s) => benchLlamaScoring(s.llama) },
+  { item: 8, title: "cost per sample of dln run (issue 12)", run: (s) => benchCost({ ...s.cost, concurrency: CONCURRENCY }) },
 ];
 
 export async function runBench(args: readonly string[], log: (line: string) => void): Promise<{ report: BenchReport; crashed: boolean }> {

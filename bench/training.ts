@@ -117,6 +117,22 @@ export function originalStepRequests(B: number, P: number, J: number, batch = OR
   return { prompts, requests, totalPrompts: sum(prompts), totalRequests: sum(requests) };
 }
 
+/**
+ * The original's DLN-1 step, counted the same way (one class layer, output classes): the forward
+ * class scores of the batch, P − 1 proposals, and each proposal's class scores on the batch (the
+ * current prompt's were cached by the forward pass).
+ */
+export function originalDln1StepRequests(B: number, P: number, batch = ORIGINAL_BATCH): OriginalCount {
+  const prompts: Record<string, number> = {
+    "forward y (class logprobs)": B,
+    "proposals (generate)": P - 1,
+    "candidates: B×P class contexts, current prompt cached": B * (P - 1),
+  };
+  const requests = Object.fromEntries(Object.entries(prompts).map(([k, n]) => [k, Math.ceil(n / batch)]));
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((s, x) => s + x, 0);
+  return { prompts, requests, totalPrompts: sum(prompts), totalRequests: sum(requests) };
+}
+
 /** What the algorithm asks of one model client: calls entering the client (cache, de-dup and batching are inside). */
 interface Asked {
   generate: number;
@@ -248,6 +264,28 @@ export async function benchTraining(o: TrainingBenchOptions): Promise<BenchRow[]
         details: original as unknown as Record<string, unknown>,
       }),
     ];
+
+    rows.push(row({
+      id: "train.tokens.sent", item: 2, name: "  prompt tokens of the step (cold cache)",
+      measured: cold.usage.promptTokens, unit: "tokens", bound: null, ratio: null, goal: null,
+      note: `${cold.usage.requests} requests metered, ${cold.usage.completionTokens} completion tokens`,
+    }));
+    // DLN-1: the same settings on the output layer alone, with the default scoring.
+    const dln1 = compileOrThrow({ ...dln2Spec({ out: base }, "out", "out"), name: "bench-dln-1", nodes: { y: { type: "layer", from: ["x"], prompt: "Answer yes or no.", classes: ["yes", "no"], model: "out", maxTokens: 4, trainable: true } } });
+    const config1 = resolveTrainConfig(undefined, { iterations: 1, seed: 3, batchSize: o.batchSize, promptSamples: o.promptSamples }, false);
+    const step1 = await oneStep(dln1, config1, server, { mode: "off" });
+    const original1 = originalDln1StepRequests(config1.batchSize, config1.promptSamples);
+    rows.push(row({
+      id: "train.dln1.sent", item: 2, name: `DLN-1 step (batch ${config1.batchSize}, ${config1.promptSamples} prompt candidates): HTTP requests`,
+      measured: step1.http, unit: "HTTP", bound: null, ratio: null, goal: null,
+      note: `${step1.prompts} prompts, ${step1.usage.promptTokens} prompt tokens; the original, counted from its algorithm: ${original1.totalPrompts} prompts in ${original1.totalRequests} requests`,
+      details: { asked: step1.asked, promptTokens: step1.usage.promptTokens, original: original1 },
+    }));
+    rows.push(row({
+      id: "train.dln1.original", item: 2, name: "  original implementation, same DLN-1 step (counted)",
+      measured: original1.totalRequests, unit: "HTTP", bound: null, ratio: null, goal: null,
+      details: original1 as unknown as Record<string, unknown>,
+    }));
 
     const measured = median(timedRuns.map((r) => r.ms));
     const http = median(timedRuns.map((r) => r.http));

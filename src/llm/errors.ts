@@ -57,6 +57,14 @@ export class RateLimitedError extends LLMError {
   }
 }
 
+/** A request was not sent because it would take the run past its budget (a cap, not a wish). */
+export class BudgetExceededError extends LLMError {
+  readonly code = "E_BUDGET";
+  constructor(detail: string, opts: LLMErrorOptions = {}) {
+    super(`Not sent: it would cross the ${detail}`, "Raise the budget (--budget-tokens, --budget-requests, --budget-cost) or resume with a larger one", { ...opts, retryable: false });
+  }
+}
+
 export class BadRequestError extends LLMError {
   readonly code = "E_BAD_REQUEST";
   constructor(detail: string, opts: LLMErrorOptions = {}) {

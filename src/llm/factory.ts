@@ -3,16 +3,19 @@
  * innermost first:
  *
  *   provider → timeout → limits (per endpoint) → routing (several endpoints) → retry → batching
- *   → de-duplication → cache → usage → defaults
+ *   → usage (spent) → budget guard → de-duplication → cache → usage (hits) → defaults
  *
  * Timeouts are per attempt, limits count what each endpoint really receives, retries re-route,
- * batching groups what the cache and de-duplication did not answer, usage sees cache hits, and
+ * batching groups what the cache and de-duplication did not answer, usage meters a request that
+ * de-duplication joined once and counts cache hits as hits, the budget guard refuses a request
+ * that would cross the run's cap before it is sent, and
  * the model's default settings are applied before anything looks at a request.
  */
 import { resolve } from "node:path";
 import type { ModelSpec } from "../spec/types.js";
 import { UnsupportedError } from "./errors.js";
 import { withBatching } from "./middleware/batch.js";
+import { withBudgetGuard } from "./middleware/budget.js";
 import { withCache, type CacheMode } from "./middleware/cache.js";
 import { withDedupe } from "./middleware/dedupe.js";
 import { requestDefaults, withDefaults } from "./middleware/defaults.js";
@@ -23,7 +26,9 @@ import { withTimeout } from "./middleware/timeout.js";
 import { withUsage } from "./middleware/usage.js";
 import { createOpenAIProvider, describeEndpoint } from "./providers/openai.js";
 import { createSimProvider } from "./providers/sim.js";
-import type { ModelClient, ProviderContext, ProviderFactory } from "./types.js";
+import { priceOf } from "./prices.js";
+import { openStore } from "./cache-store.js";
+import type { ModelClient, ProviderContext, ProviderFactory, ProviderMemory } from "./types.js";
 import { UsageMeter } from "./usage.js";
 
 export const DEFAULT_CACHE_FILE = ".dln/cache.sqlite";
@@ -88,7 +93,15 @@ function endpointSpecs(spec: ModelSpec): ModelSpec[] {
 
 export async function createModelClient(spec: ModelSpec, opts: CreateModelClientOptions): Promise<ModelClient> {
   const env = opts.env ?? process.env;
-  const ctx: ProviderContext = { baseDir: opts.baseDir, env, warn: opts.warn };
+  const cache = opts.cache ?? { mode: "readwrite" };
+  const cachePath = resolve(process.cwd(), cache.path ?? DEFAULT_CACHE_FILE);
+  // What providers learn about their endpoints (capability probes) is kept in the cache file too.
+  const opened = cache.mode === "off" ? undefined : openStore(cachePath);
+  const memory: ProviderMemory | undefined = opened && {
+    get: (key) => opened.store.get(key),
+    put: (key, value) => void (cache.mode === "readwrite" && opened.store.put(key, "provider-memory", key, value)),
+  };
+  const ctx: ProviderContext = { baseDir: opts.baseDir, env, warn: opts.warn, memory };
   const factory = await providerFor(spec);
   const defaults = DEFAULTS[spec.provider];
   const timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
@@ -107,9 +120,16 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
       });
   client = withRetry(client, { ...opts.retry, maxRetries: spec.maxRetries ?? 4 });
   client = withBatching(client, { windowMs: opts.batchWindowMs });
+  const meter = opts.usage ?? new UsageMeter();
+  const model = opts.name ?? spec.model;
+  const price = priceOf(spec);
+  client = withUsage(client, { meter, model, price, count: "spent" });
+  client = withBudgetGuard(client, { meter, price });
   client = withDedupe(client);
-  const cache = opts.cache ?? { mode: "readwrite" };
-  client = withCache(client, { mode: cache.mode, path: resolve(process.cwd(), cache.path ?? DEFAULT_CACHE_FILE) });
-  client = withUsage(client, { meter: opts.usage ?? new UsageMeter(), model: opts.name ?? spec.model, price: spec.price });
-  return withDefaults(client, requestDefaults(spec));
+  client = withCache(client, { mode: cache.mode, path: cachePath });
+  client = withUsage(client, { meter, model, price, count: "hits" });
+  client = withDefaults(client, requestDefaults(spec));
+  if (!opened) return client;
+  const inner = client;
+  return { ...inner, close: async () => { opened.release(); await inner.close?.(); } };
 }

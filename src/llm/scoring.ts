@@ -74,10 +74,28 @@ export function exactTargets(c: ClassDef): string[] {
   return [...new Set(c.verbalizers.flatMap((v) => [v, ...caseVariants(v.trim())]).flatMap((v) => [v, " " + v.trimStart()]))];
 }
 
-/** Exact: P(verbalizer | prompt) for each verbalizer spelling, with and without a leading space. */
+/**
+ * Exact: P(verbalizer | prompt) for each verbalizer spelling, with and without a leading space.
+ * Every class and spelling goes out in one `scoreBatch` call (one echo request on legacy
+ * completions) when the client has it; else one score per spelling (batched where possible).
+ */
 async function exactClassScores(client: ModelClient, prompt: string, classes: ClassDef[], combine: "sum" | "max", signal?: AbortSignal) {
   const usage = emptyUsage();
   const raw: Record<string, number> = {};
+  if (client.scoreBatch) {
+    const targets = classes.map((c) => exactTargets(c));
+    const results = await client.scoreBatch(targets.flat().map((target) => ({ context: prompt, target, signal })));
+    let k = 0;
+    classes.forEach((c, i) => {
+      const probs = targets[i].map(() => {
+        const result = results[k++];
+        addUsage(usage, result.usage);
+        return Math.exp(result.tokens.reduce((s, t) => s + t.logprob, 0));
+      });
+      raw[c.label] = combineInto(probs, combine);
+    });
+    return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
+  }
   await Promise.all(classes.map(async (c) => {
     const targets = exactTargets(c);
     const probs = await Promise.all(targets.map(async (target) => {
@@ -185,15 +203,18 @@ const EXACT_ELSEWHERE = "a vLLM or Together endpoint (legacy completions with ec
 
 /**
  * The scoring mode to use with an endpoint, decided before anything is spent.
- * `auto`: exact if the endpoint can score targets; else class logprobs if the network only needs
- * class scores and the endpoint returns top logprobs; else accuracy. An explicit mode the
- * endpoint (or the network) cannot support throws an UnsupportedError naming what would work.
+ * `auto` chooses per layer (issue 12, measured in docs/performance.md): a layer with classes uses
+ * class logprobs when the endpoint returns top logprobs (one request per layer call, the same
+ * accuracy as exact scoring at a fraction of the prompt tokens), else exact scoring if the
+ * endpoint can score targets, else accuracy; a layer with free-text targets (hidden layers) uses
+ * exact scoring when possible, else accuracy. An explicit mode the endpoint (or the network)
+ * cannot support throws an UnsupportedError naming what would work.
  */
 export function chooseScoringMode(caps: Capabilities, wanted: ScoringMode, needs: { classes: boolean; hiddenTargets: boolean }): ResolvedScoringMode {
   const classesPossible = needs.classes && !needs.hiddenTargets && caps.topLogprobs > 0;
   switch (wanted) {
     case "auto":
-      return caps.exactScoring ? "exact" : classesPossible ? "classes" : "accuracy";
+      return classesPossible ? "classes" : caps.exactScoring ? "exact" : "accuracy";
     case "exact":
       if (caps.exactScoring) return "exact";
       throw new UnsupportedError(

@@ -106,6 +106,17 @@ export interface ProviderContext {
   env: NodeJS.ProcessEnv;
   /** Where a provider reports a setting it had to adjust (e.g. topLogprobs clamped). */
   warn?: (message: string) => void;
+  /**
+   * The response cache file, for what a provider learns about its endpoint (capability probes),
+   * so a warm rerun sends nothing. Absent with `--cache off`; `put` does nothing when read-only.
+   */
+  memory?: ProviderMemory;
+}
+
+/** A small persistent key → JSON value store (the cache file); keys and values never hold a secret. */
+export interface ProviderMemory {
+  get<T>(key: string): T | undefined;
+  put(key: string, value: unknown): void;
 }
 
 /** Builds a bare provider client; middleware (cache, limits, retries, usage) is added by src/llm/factory.ts. */

@@ -7,6 +7,7 @@ import type { CompiledNetwork, LayerNode } from "../compile/types.js";
 import { runAll } from "../exec/run.js";
 import type { ClientSource, RunResult, Sample } from "../exec/types.js";
 import { emptyUsage, type ModelClient, type Usage } from "../llm/types.js";
+import type { SpendingCap, UsageMeter } from "../llm/usage.js";
 import type { ScoringMode } from "../spec/types.js";
 import { scoreClasses, targetLogLikelihood } from "../llm/scoring.js";
 import { isCorrect as lossIsCorrect } from "../metrics/index.js";
@@ -32,11 +33,26 @@ export interface TrainServices {
   isCorrect(prediction: unknown, gold: string): boolean;
   /** Everything spent through `clients` so far. */
   usage(): Usage;
+  /**
+   * Optional: caps what `clients` may spend from now on (`before` already spent): a request that
+   * would cross the cap is refused before it is sent (src/llm/middleware/budget.ts).
+   */
+  limitSpending?(cap: SpendingCap, before: Usage): SpendingLimit;
+}
+
+export interface SpendingLimit {
+  /** The first refusal ("token budget: …"), once a request was refused. */
+  refused(): string | undefined;
+  /** Resolves when the requests admitted before the refusal have finished (and been metered). */
+  idle(): Promise<void>;
+  release(): void;
 }
 
 /** The shape of ModelRegistry (src/llm/registry.ts) the trainer relies on. */
 export interface RegistryLike extends ClientSource {
   usage(): Usage | { total: Usage };
+  /** The meter every client records into (src/llm/registry.ts); it enforces spending caps. */
+  meter?: UsageMeter;
 }
 
 export type IsCorrectFn = (prediction: unknown, gold: string, loss: CompiledNetwork["loss"]) => boolean;
@@ -63,5 +79,11 @@ export function createTrainServices(
     },
     isCorrect: (prediction, gold) => isCorrect(prediction, gold, network.loss),
     usage: () => (registry.usage ? totalUsage(registry.usage()) : emptyUsage()),
+    ...(registry.meter ? { limitSpending: (cap: SpendingCap, before: Usage) => spendingLimit(registry.meter!, cap, before) } : {}),
   };
+}
+
+function spendingLimit(meter: UsageMeter, cap: SpendingCap, before: Usage): SpendingLimit {
+  const release = meter.limit(cap, before);
+  return { refused: () => meter.refused(), idle: () => meter.idle(), release };
 }

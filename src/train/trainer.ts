@@ -133,8 +133,14 @@ class Trainer {
     const { config, splits, options } = this;
     if (splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
     if (options.runDir) mkdirSync(options.runDir, { recursive: true });
+    // Scoring modes are decided before anything is spent: an impossible one fails here (issue 12).
+    await this.checkScoring();
     const usageAtStart = this.services.usage();
+    // A budget is a cap: requests that would cross it are refused before they are sent (issue 12).
+    const capped = Object.values(config.budget).some((v) => v !== undefined);
+    let spending = capped && !options.resume ? this.services.limitSpending?.(config.budget, emptyUsage()) : undefined;
     const state = options.resume ? this.resumeState() : await this.freshState();
+    if (capped && options.resume) spending = this.services.limitSpending?.(config.budget, state.usage);
     // What earlier processes of this run spent and took (resume), plus what this one has.
     const usageBefore = options.resume ? { ...state.usage } : emptyUsage();
     const elapsedBefore = options.resume ? state.elapsedMs : 0;
@@ -145,6 +151,7 @@ class Trainer {
 
     for (let t = state.iteration + 1; t <= config.iterations && !state.stopped; t++) {
       this.checkAborted();
+      const before = spending && (structuredClone(state) as Checkpoint);
       const iterRng = new Rng(rng.int(2 ** 32));
       const batch = await this.forwardBatch(t, iterRng.fork("batch"), state.prompts);
       const steps = await lastValueFrom(
@@ -154,6 +161,16 @@ class Trainer {
 
       let dev: number | null = null;
       if (t % config.valEvery === 0 || t === config.iterations) dev = await this.validateAndRemember(t, state);
+      const refused = spending?.refused();
+      if (refused && before) {
+        // The iteration that met the cap is abandoned: back to the last one finished, checkpointed.
+        await spending!.idle();
+        Object.assign(state, before, { usage: trainUsage(), elapsedMs: elapsed(), stopped: "budget" });
+        stop = { reason: "budget", detail: `stopped before crossing the ${refused}` };
+        if (options.runDir) this.emit({ type: "checkpoint", iteration: state.iteration, path: saveCheckpoint(options.runDir, state) });
+        this.emit({ type: "stop", iteration: state.iteration, reason: "budget", detail: stop.detail });
+        break;
+      }
       state.iteration = t;
       state.usage = trainUsage();
       state.elapsedMs = elapsed();
@@ -173,6 +190,7 @@ class Trainer {
       if (state.stopped) this.emit({ type: "stop", iteration: t, reason: "budget", detail: exceeded });
     }
     if (stop.reason === "completed") this.emit({ type: "stop", iteration: state.iteration, reason: "completed" });
+    spending?.release(); // the final test is reported apart (usage.test), outside the training budget
 
     // The best prompts on test.
     const best = state.best.devAccuracy >= 0 ? state.best.prompts : state.prompts;
@@ -208,6 +226,12 @@ class Trainer {
     }
     this.emit({ type: "done", devAccuracy: result.devAccuracy, testAccuracy: result.testAccuracy, bestPrompts: best });
     return result;
+  }
+
+  /** Picks every trainable layer's scoring mode (capability probes only), throwing when one is impossible. */
+  private async checkScoring(): Promise<void> {
+    const layers = this.graph.units.filter((u) => u.trainable).flatMap((u) => u.layers);
+    await Promise.all(layers.map(async (layer) => this.services.scorer(layer, await this.services.clients.get(layer.model))));
   }
 
   // ── state ───────────────────────────────────────────────────────────────────────────────────

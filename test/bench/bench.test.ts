@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { benchCompile } from "../../bench/compile.js";
+import { benchCost } from "../../bench/cost.js";
 import { benchExecutor, executorBoundMs } from "../../bench/executor.js";
 import { checkGoal, describeMachine, formatTable, median, type BenchReport, type BenchRow } from "../../bench/harness.js";
 import { benchLlamaScoring } from "../../bench/llama-scoring.js";
@@ -14,7 +15,7 @@ import { benchTraining, originalStepRequests, stepBoundRounds } from "../../benc
 function expectRowShape(r: BenchRow): void {
   expect(typeof r.id).toBe("string");
   expect(r.item).toBeGreaterThanOrEqual(1);
-  expect(r.item).toBeLessThanOrEqual(7);
+  expect(r.item).toBeLessThanOrEqual(8);
   expect(typeof r.name).toBe("string");
   expect(typeof r.unit).toBe("string");
   expect(r.measured === null || Number.isFinite(r.measured)).toBe(true);
@@ -68,6 +69,12 @@ describe("the benchmark harness", () => {
     const warm = rows.find((r) => r.id === "train.requests.warm")!;
     expect(warm.measured).toBe(0); // a warm cache answers the same step without the server
     const llama = rows.find((r) => r.id === "llama.tokens")!;
+    // Item 8 (issue 12): one request per layer call at most, nothing to legacy completions from api: "chat".
+    const cost = await benchCost({ samples: 6, concurrency: 4 });
+    for (const r of cost) expectRowShape(r);
+    expect(cost.find((r) => r.id === "cost.run.two-layer.chat")!.measured).toBeLessThanOrEqual(2);
+    expect(cost.find((r) => r.id === "cost.run.two-layer.chat.legacy")!.measured).toBe(0);
+    expect(cost.find((r) => r.id === "cost.run.one-class.completions")!.measured).toBeLessThanOrEqual(1);
     if (llama.measured !== null) expect(llama.ratio!).toBeLessThan(1); // reuse evaluates fewer tokens
 
     const report: BenchReport = { version: 1, env: describeMachine(true), startedAt: new Date(0).toISOString(), durationMs: 1, rows };

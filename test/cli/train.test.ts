@@ -75,4 +75,14 @@ describe("dln train", () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/checkpoint/);
   });
+
+  it("refuses --budget-cost before spending anything when a model in use has no price (issue 15)", async () => {
+    writeFileSync(join(dir, "priced.json5"), network.replace('models: { sim: { provider: "sim", model: "tasks" } }',
+      'models: { sim: { provider: "sim", model: "tasks" }, remote: { provider: "openai", model: "my-own-model", baseURL: "http://127.0.0.1:9/v1" } }')
+      .replace('prompt: "Answer the question.",', 'prompt: "Answer the question.", model: "remote",'));
+    const r = await dln("priced.json5", "--data", "data.jsonl", "--run-dir", "run-priced", "--cache", "off", "--budget-cost", "0.5");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--budget-cost needs a price.*remote \(my-own-model\).*price: \{ prompt/s);
+    expect(existsSync(join(dir, "run-priced"))).toBe(false);
+  });
 });

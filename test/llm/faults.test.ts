@@ -129,7 +129,7 @@ describe("faults", () => {
     server = await startOpenAIServer({ latencyMs: 20 });
     const { client } = await primed();
     const same = { prompt: "same", maxTokens: 2, temperature: 0 };
-    const results = await Promise.all([client.generate(same), client.generate(same), client.generate(same), client.generate({ ...same, sampleKey: 1 })]);
+    const results = await Promise.all([client.generate(same), client.generate(same), client.generate(same), client.generate({ ...same, temperature: 0.7, sampleKey: 1 })]);
     expect(server.stats.requests).toBe(2);
     expect(results[1].completions[0].text).toBe(results[0].completions[0].text);
   });
@@ -156,13 +156,19 @@ describe("retry-after and backoff", () => {
     expect(parseRetryAfter(new Headers({}), now)).toBeUndefined();
   });
 
-  it("backs off exponentially with jitter, but never less than the server's hint", () => {
+  it("backs off exponentially with jitter, or waits the server's hint as given plus up to 10% jitter", () => {
     const o = { baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000, random: () => 1 };
     const err = new EndpointUnavailableError("x");
     expect([0, 1, 2, 3, 4].map((a) => backoffDelay(a, err, o))).toEqual([100, 200, 400, 800, 1000]);
     expect(backoffDelay(0, err, { ...o, random: () => 0 })).toBe(50);
-    expect(backoffDelay(0, new RateLimitedError("x", { retryAfterMs: 3000 }), o)).toBe(3000);
-    expect(backoffDelay(0, new RateLimitedError("x", { retryAfterMs: 60_000 }), o)).toBe(5000);
+    expect(backoffDelay(0, new RateLimitedError("x", { retryAfterMs: 3000 }), { ...o, random: () => 0 })).toBe(3000);
+    expect(backoffDelay(0, new RateLimitedError("x", { retryAfterMs: 3000 }), o)).toBeCloseTo(3300, 9);
+    expect(backoffDelay(0, new RateLimitedError("x", { retryAfterMs: 60_000 }), { ...o, random: () => 0 })).toBe(5000);
+    // retry-after: 0 means now (issue 12: it used to wait the exponential backoff anyway).
+    expect(backoffDelay(0, new RateLimitedError("x", { retryAfterMs: 0 }), o)).toBe(0);
+    expect(backoffDelay(3, new EndpointUnavailableError("x", { retryAfterMs: 0 }), o)).toBe(0);
+    // A hint shorter than the backoff is taken as given too.
+    expect(backoffDelay(2, new RateLimitedError("x", { retryAfterMs: 20 }), { ...o, random: () => 0 })).toBe(20);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startOpenAIServer } from "../helpers/openai-server.js";
 import { redactSecrets } from "../../src/llm/errors.js";
-import { Semaphore, SlidingWindow } from "../../src/llm/middleware/limit.js";
+import { AdaptiveLimit, Semaphore, SlidingWindow } from "../../src/llm/middleware/limit.js";
 import { openaiClient } from "./support.js";
 
 describe("limits", () => {
@@ -31,6 +31,55 @@ describe("limits", () => {
     expect(semaphore.inFlight).toBe(1);
     again();
     expect(semaphore.inFlight).toBe(0);
+  });
+});
+
+describe("adaptive concurrency (issue 12)", () => {
+  it("lets a retry (priority) go ahead of requests already waiting", async () => {
+    const semaphore = new Semaphore(1);
+    const release = await semaphore.acquire();
+    const order: string[] = [];
+    const fresh = semaphore.acquire().then((r) => (order.push("new"), r));
+    const retry = semaphore.acquire(undefined, true).then((r) => (order.push("retry"), r));
+    release();
+    (await retry)();
+    (await fresh)();
+    expect(order).toEqual(["retry", "new"]);
+    expect(semaphore.inFlight).toBe(0);
+  });
+
+  it("halves the limit on a 429 once per round and grows it back by one per round of successes", () => {
+    const semaphore = new Semaphore(8);
+    const limit = new AdaptiveLimit(semaphore, 8);
+    const round = limit.started();
+    limit.rateLimited(round);
+    limit.rateLimited(round); // sent in the same round: no second decrease
+    expect(limit.current).toBe(4);
+    expect(semaphore.capacity).toBe(4);
+    limit.rateLimited(limit.started());
+    expect(limit.current).toBe(2);
+    for (let i = 0; i < 2; i++) limit.succeeded();
+    expect(limit.current).toBe(2); // 2 + 1/2 + 1/2.5: one more only after a round of successes
+    limit.succeeded();
+    expect(limit.current).toBe(3);
+    for (let i = 0; i < 100; i++) limit.succeeded();
+    expect(limit.current).toBe(8);
+    expect(semaphore.capacity).toBe(8);
+  });
+
+  it("slows down on 429s through the limits middleware, and every request still completes", async () => {
+    const server = await startOpenAIServer({ latencyMs: 5 });
+    try {
+      server.setFaults({ at: { 2: { kind: "429", retryAfter: "0" }, 3: { kind: "429", retryAfter: "0" } } });
+      const { client } = await openaiClient(server.baseURL, { api: "chat", concurrency: 8, maxRetries: 6 });
+      await client.capabilities();
+      const results = await Promise.all(Array.from({ length: 24 }, (_x, i) => client.generate({ prompt: `q${i}`, maxTokens: 1, temperature: 0 })));
+      expect(results).toHaveLength(24);
+      expect(server.stats.faults["429"]).toBe(2);
+      expect(server.stats.maxConcurrent).toBeLessThanOrEqual(8);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -72,7 +72,7 @@ describe("exact scoring", () => {
     const spellings = (w: string) => [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()].flatMap((v) => [v, " " + v]);
     const yes = spellings("yes").reduce((s, t) => s + p(t), 0);
     const no = spellings("no").reduce((s, t) => s + p(t), 0);
-    const result = await scoreClasses(client, prompt, yesNo);
+    const result = await scoreClasses(client, prompt, yesNo, { mode: "exact" });
     expect(result.mode).toBe("exact");
     expect(result.probs.yes).toBeCloseTo(yes / (yes + no), 12);
     expect(result.probs.no).toBeCloseTo(no / (yes + no), 12);
@@ -113,7 +113,11 @@ describe("meanLogprob and accuracy scoring", () => {
 describe("chooseScoringMode", () => {
   const both = { classes: true, hiddenTargets: false };
   it("picks the best the endpoint has under auto", () => {
-    expect(chooseScoringMode(caps({ exactScoring: true }), "auto", both)).toBe("exact");
+    // Per layer (issue 12): a class layer takes one top-logprobs request where the endpoint has them...
+    expect(chooseScoringMode(caps({ exactScoring: true }), "auto", both)).toBe("classes");
+    expect(chooseScoringMode(caps({ exactScoring: true, topLogprobs: 0 }), "auto", both)).toBe("exact");
+    // ...and free-text targets (hidden layers) are scored exactly.
+    expect(chooseScoringMode(caps({ exactScoring: true }), "auto", { classes: false, hiddenTargets: true })).toBe("exact");
     expect(chooseScoringMode(caps({}), "auto", both)).toBe("classes");
     expect(chooseScoringMode(caps({ topLogprobs: 0 }), "auto", both)).toBe("accuracy");
     expect(chooseScoringMode(caps({}), "auto", { classes: true, hiddenTargets: true })).toBe("accuracy");

@@ -77,14 +77,31 @@ describe("a training run directory", () => {
     );
   }, 60_000);
 
-  it("a budget stops the run cleanly at an iteration boundary", async () => {
+  it("a budget is a cap: the run stops before a request would cross it, at the last finished iteration, checkpointed", async () => {
+    // What the first iterations cost without a budget.
+    const free = await runTraining(dln1(labels), data, { ...TINY, iterations: 3 }).result;
+    const tokens = (u: { promptTokens: number; completionTokens: number }) => u.promptTokens + u.completionTokens;
+    const perIteration = tokens(free.usage.train) / 3;
+    const cap = Math.round(perIteration * 2.5);
     const d = dir("budget");
-    const r = await runTraining(dln1(labels), data, { ...TINY, iterations: 10, budget: { requests: 1 } }, { runDir: d }).result;
+    const r = await runTraining(dln1(labels), data, { ...TINY, iterations: 10, budget: { tokens: cap } }, { runDir: d }).result;
     expect(r.stopReason).toBe("budget");
-    expect(r.iterations).toBe(1);
-    expect(r.stopDetail).toMatch(/request budget/);
-    expect((readJson(join(d, "checkpoint.json")) as { iteration: number; stopped?: string }).stopped).toBe("budget");
+    expect(r.stopDetail).toMatch(/token budget/);
+    expect(tokens(r.usage.train)).toBeLessThanOrEqual(cap); // it used to stop only after crossing it
+    expect(r.iterations).toBeGreaterThanOrEqual(1);
+    expect(r.iterations).toBeLessThan(3);
+    const checkpoint = readJson(join(d, "checkpoint.json")) as { iteration: number; stopped?: string; usage: { promptTokens: number; completionTokens: number } };
+    expect(checkpoint.stopped).toBe("budget");
+    expect(checkpoint.iteration).toBe(r.iterations);
+    expect(tokens(checkpoint.usage)).toBe(tokens(r.usage.train));
     expect(r.testAccuracy).not.toBeNull();
+  }, 60_000);
+
+  it("a request budget caps the requests sent", async () => {
+    const r = await runTraining(dln1(labels), data, { ...TINY, iterations: 10, budget: { requests: 40 } }).result;
+    expect(r.stopReason).toBe("budget");
+    expect(r.stopDetail).toMatch(/request budget/);
+    expect(r.usage.train.requests).toBeLessThanOrEqual(40);
   }, 60_000);
 });
 

@@ -18,6 +18,7 @@ import { loadCheckpoint } from "../../train/checkpoint.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
 import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/graph.js";
+import { costBudgetProblem } from "../../llm/prices.js";
 import { createTrainServices } from "../../train/services.js";
 import { train, type TrainResult } from "../../train/trainer.js";
 import { writeReport } from "../../report/index.js";
@@ -204,6 +205,12 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
   if (splits.train.length === 0) throw new UsageError("the train split is empty");
 
   const registry = createRegistry(network, ctx, flags, "train");
+  if (config.budget.cost !== undefined) {
+    const inUse = new Set([...network.nodes.values()].flatMap((n) => ("model" in n && typeof n.model === "string" ? [n.model] : [])));
+    if (config.backwardModel) inUse.add(config.backwardModel);
+    const problem = costBudgetProblem(Object.fromEntries(registry.names().filter((m) => inUse.has(m)).map((m) => [m, registry.spec(m)])));
+    if (problem) throw new UsageError(problem);
+  }
   // Ctrl-C (ctx.signal, from bin/dln.js) stops at once; the finished iterations are checkpointed.
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // every request in flight listens to it

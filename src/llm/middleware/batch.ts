@@ -5,7 +5,8 @@
  * window (a few ms), so a lone request waits at most that long. Each caller gets its own result
  * (the provider splits a response by choice `index`) and can abort alone; the batch's request is
  * aborted only when every caller has aborted. Only active when the client reports
- * `capabilities().batching > 1`.
+ * `capabilities().batching > 1`. A `scoreBatch` call (a caller's own list, e.g. every class and
+ * spelling of one class layer call) is passed through whole: one request.
  */
 import { raceAbort, SharedAbort } from "../abort.js";
 import { canonicalJSON } from "../canonical.js";
@@ -77,7 +78,7 @@ export function withBatching(inner: ModelClient, options: BatchOptions = {}): Mo
   let generating: Batcher<GenerateRequest, Awaited<ReturnType<ModelClient["generate"]>>> | undefined;
   let scoring: Batcher<ScoreRequest, Awaited<ReturnType<ModelClient["score"]>>> | undefined;
 
-  return perRequestOnly(wrapClient(inner, {
+  const client = perRequestOnly(wrapClient(inner, {
     async generate(r) {
       const n = await size();
       if (n <= 1 || !inner.generateBatch) return inner.generate(r);
@@ -92,4 +93,7 @@ export function withBatching(inner: ModelClient, options: BatchOptions = {}): Mo
       return raceAbort(scoring.add("score", r), r.signal, inner.id);
     },
   }));
+  // A caller's own list of scores (a class layer's classes and spellings) goes out as one request.
+  if (inner.scoreBatch) client.scoreBatch = (rs) => inner.scoreBatch!(rs);
+  return client;
 }

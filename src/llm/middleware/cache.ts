@@ -35,7 +35,7 @@ export function withCache(inner: ModelClient, options: CacheOptions): ModelClien
     return result;
   }
 
-  return perRequestOnly(wrapClient(inner, {
+  const client = perRequestOnly(wrapClient(inner, {
     generate: (r) => cached(canonicalRequest("generate", r), () => inner.generate(r)),
     score: (r) => cached(canonicalRequest("score", r), () => inner.score(r)),
     close: async () => {
@@ -43,4 +43,27 @@ export function withCache(inner: ModelClient, options: CacheOptions): ModelClien
       await inner.close?.();
     },
   }));
+  // A list of scores: each is looked up; the misses go out together, as one request.
+  if (inner.scoreBatch) {
+    client.scoreBatch = async (rs) => {
+      const keyed = rs.map((r) => {
+        const canonical = canonicalRequest("score", r);
+        return { r, canonical, key: requestKey(inner.id, canonical) };
+      });
+      const results: Array<ScoreResult | undefined> = keyed.map(({ key }) => {
+        const hit = store.get<ScoreResult>(key);
+        return hit && { ...hit, usage: hitUsage() };
+      });
+      const missing = keyed.filter((_k, i) => !results[i]);
+      if (missing.length && options.mode === "readonly") throw new CacheMissError(options.path, { where: inner.id });
+      if (missing.length) {
+        const fetched = await inner.scoreBatch!(missing.map((m) => m.r));
+        missing.forEach((m, j) => store.put(m.key, inner.id, canonicalJSON(m.canonical), fetched[j]));
+        let j = 0;
+        for (let i = 0; i < results.length; i++) if (!results[i]) results[i] = fetched[j++];
+      }
+      return results as ScoreResult[];
+    };
+  }
+  return client;
 }

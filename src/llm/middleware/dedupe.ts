@@ -3,19 +3,21 @@
  * `inFlightKey` of src/llm/canonical.ts)
  * made while one is already in flight share its response instead of sending another. Sampled
  * requests that should differ must say so with `sampleKey` or `seed`. Each caller may abort
- * alone; the shared request is aborted only when all of its callers have.
+ * alone; the shared request is aborted only when all of its callers have. The result's usage goes
+ * to the caller that sent the request; those who joined it get empty usage (nothing was spent).
  */
 import { raceAbort, SharedAbort } from "../abort.js";
 import { inFlightKey } from "../canonical.js";
-import type { ModelClient } from "../types.js";
+import { emptyUsage, type ModelClient, type Usage } from "../types.js";
 import { perRequestOnly, wrapClient } from "./wrap.js";
 
 export function withDedupe(inner: ModelClient): ModelClient {
   const inFlight = new Map<string, { promise: Promise<unknown>; shared: SharedAbort }>();
 
-  function shareable<T>(key: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  function shareable<T extends { usage: Usage }>(key: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     let entry = inFlight.get(key);
-    if (!entry || entry.shared.signal.aborted) {
+    const leader = !entry || entry.shared.signal.aborted;
+    if (!entry || leader) {
       const shared = new SharedAbort();
       const promise = run(shared.signal).finally(() => {
         shared.release();
@@ -26,11 +28,16 @@ export function withDedupe(inner: ModelClient): ModelClient {
       inFlight.set(key, entry);
     }
     entry.shared.join(signal);
-    return raceAbort(entry.promise as Promise<T>, signal, inner.id);
+    const shared = raceAbort(entry.promise as Promise<T>, signal, inner.id);
+    // Only the caller that sent the request carries its usage; those who joined it spent nothing.
+    return leader ? shared : shared.then((r) => ({ ...r, usage: emptyUsage() }));
   }
 
-  return perRequestOnly(wrapClient(inner, {
+  const client = perRequestOnly(wrapClient(inner, {
     generate: (r) => shareable(inFlightKey("generate", r), r.signal, (signal) => inner.generate({ ...r, signal })),
     score: (r) => shareable(inFlightKey("score", r), r.signal, (signal) => inner.score({ ...r, signal })),
   }));
+  // A list of scores stays one request (the cache outside has already answered what it knew).
+  if (inner.scoreBatch) client.scoreBatch = (rs) => inner.scoreBatch!(rs);
+  return client;
 }

@@ -1,10 +1,13 @@
 /**
  * Per-endpoint throttles: at most `concurrency` requests in flight, at most `rpm` requests and
  * `tpm` tokens in any sliding minute. This is the only throttle in the system (the executor never
- * needs to know how fast a provider is). Waiting is FIFO and abortable. Tokens are estimated
- * before sending (prompt characters / 4 + maxTokens · n) and corrected with the reported usage.
+ * needs to know how fast a provider is). Waiting is FIFO and abortable, except that retries go
+ * ahead of new requests. The concurrency adapts (AIMD): halved on a 429, grown back by one per
+ * round of successes up to `concurrency`. Tokens are estimated before sending (prompt characters
+ * / 4 + maxTokens · n) and corrected with the reported usage.
  */
-import { AbortedError } from "../errors.js";
+import { AbortedError, RateLimitedError } from "../errors.js";
+import { currentAttempt } from "./retry.js";
 import type { GenerateRequest, ModelClient, ScoreRequest, Usage } from "../types.js";
 import { wrapClient } from "./wrap.js";
 
@@ -19,19 +22,36 @@ export interface LimitOptions {
 
 const WINDOW_MS = 60_000;
 
-/** A FIFO counting semaphore whose waits can be aborted. */
+/**
+ * A FIFO counting semaphore whose waits can be aborted. Its limit can change while it is used
+ * (adaptive concurrency); a waiter marked `priority` (a retry) goes ahead of the queue, so new
+ * requests do not overtake the retries of the ones already admitted.
+ */
 export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
+  constructor(private limit: number) {}
 
   get inFlight(): number {
     return this.active;
   }
 
-  async acquire(signal?: AbortSignal): Promise<() => void> {
+  get capacity(): number {
+    return this.limit;
+  }
+
+  /** Changes the limit: a lower one takes effect as requests finish, a higher one at once. */
+  setLimit(limit: number): void {
+    this.limit = Math.max(1, Math.floor(limit));
+    while (this.active < this.limit && this.waiting.length) {
+      this.active++;
+      this.waiting.shift()!();
+    }
+  }
+
+  async acquire(signal?: AbortSignal, priority = false): Promise<() => void> {
     if (signal?.aborted) throw new AbortedError();
-    if (this.active < this.limit) {
+    if (this.active < this.limit && (priority || this.waiting.length === 0)) {
       this.active++;
       return this.releaser();
     }
@@ -42,10 +62,11 @@ export class Semaphore {
         if (i >= 0) this.waiting.splice(i, 1);
         reject(new AbortedError());
       };
-      this.waiting.push(wake);
+      if (priority) this.waiting.unshift(wake);
+      else this.waiting.push(wake);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
-    // The releaser handed its slot over to us: `active` is unchanged.
+    // Whoever woke us counted us in `active`.
     return this.releaser();
   }
 
@@ -54,10 +75,48 @@ export class Semaphore {
     return () => {
       if (done) return;
       done = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
+      this.active--;
+      while (this.active < this.limit && this.waiting.length) {
+        this.active++;
+        this.waiting.shift()!();
+      }
     };
+  }
+}
+
+/**
+ * Adaptive concurrency (AIMD): the limit starts at the configured concurrency, halves on a 429
+ * (once per round: a 429 of a request sent before the last decrease does not decrease it again),
+ * and grows back by 1/limit per success (one per round of successes), never above the
+ * configured concurrency.
+ */
+export class AdaptiveLimit {
+  private value: number;
+  private epoch = 0;
+  constructor(private readonly semaphore: Semaphore, private readonly max: number) {
+    this.value = max;
+  }
+
+  get current(): number {
+    return Math.floor(this.value);
+  }
+
+  /** The round a request starts in (pass it back to `failed`). */
+  started(): number {
+    return this.epoch;
+  }
+
+  succeeded(): void {
+    if (this.value >= this.max) return;
+    this.value = Math.min(this.max, this.value + 1 / Math.max(1, this.value));
+    this.semaphore.setLimit(this.value);
+  }
+
+  rateLimited(startedIn: number): void {
+    if (startedIn !== this.epoch) return;
+    this.epoch++;
+    this.value = Math.max(1, Math.floor(this.value / 2));
+    this.semaphore.setLimit(this.value);
   }
 }
 
@@ -91,17 +150,23 @@ const estimateTokens = (prompt: string, maxTokens = 256, n = 1) => Math.ceil(pro
 
 export interface Limiter {
   readonly semaphore: Semaphore;
+  readonly adaptive: AdaptiveLimit;
   run<T extends { usage: Usage } | { usage: Usage }[]>(estimate: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T>;
 }
 
 export function createLimiter(options: LimitOptions): Limiter {
-  const semaphore = new Semaphore(Math.max(1, options.concurrency ?? 8));
+  const max = Math.max(1, options.concurrency ?? 8);
+  const semaphore = new Semaphore(max);
+  const adaptive = new AdaptiveLimit(semaphore, max);
   const requests = options.rpm ? new SlidingWindow(options.rpm, options.now) : undefined;
   const tokens = options.tpm ? new SlidingWindow(options.tpm, options.now) : undefined;
   return {
     semaphore,
+    adaptive,
     async run(estimate, signal, fn) {
-      const release = await semaphore.acquire(signal);
+      // A retry (the retry middleware's attempt > 0) goes ahead of requests not yet admitted.
+      const release = await semaphore.acquire(signal, currentAttempt() > 0);
+      const round = adaptive.started();
       try {
         await requests?.take(1, signal);
         const taken = await tokens?.take(estimate, signal);
@@ -110,7 +175,11 @@ export function createLimiter(options: LimitOptions): Limiter {
           const usages = Array.isArray(result) ? result.map((r) => r.usage) : [result.usage];
           taken.amount = usages.reduce((s, u) => s + u.promptTokens + u.completionTokens, 0);
         }
+        adaptive.succeeded();
         return result;
+      } catch (err) {
+        if (err instanceof RateLimitedError) adaptive.rateLimited(round);
+        throw err;
       } finally {
         release();
       }

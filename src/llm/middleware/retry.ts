@@ -1,9 +1,10 @@
 /**
- * Retries with exponential backoff and full jitter, honouring the server's retry-after (carried
- * on the error as `retryAfterMs`). Only errors marked retryable are retried: 429, 5xx, timeouts,
+ * Retries with exponential backoff and jitter, or after exactly the server's retry-after (carried
+ * on the error as `retryAfterMs`; 0 means at once) plus a little jitter. Only errors marked retryable are retried: 429, 5xx, timeouts,
  * dropped connections, malformed bodies; never 400, 401, 403, 404 or a caller's abort. After the
  * last attempt the last error is thrown, its message saying how many attempts were made.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { sleep } from "../abort.js";
 import { LLMError } from "../errors.js";
 import type { ModelClient } from "../types.js";
@@ -25,12 +26,25 @@ export interface RetryOptions {
 
 export const isRetryable = (err: unknown): err is LLMError => err instanceof LLMError && err.retryable;
 
-/** The delay before retry number `attempt` (0-based): max(retry-after, jittered exponential). */
+/**
+ * The delay before retry number `attempt` (0-based). When the server said when to come back
+ * (`retry-after-ms` or `retry-after`), that, as given (0 means now), plus up to 10% jitter so
+ * callers told the same time do not all return at once; otherwise a jittered exponential backoff.
+ */
 export function backoffDelay(attempt: number, err: LLMError, o: Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs" | "random">>): number {
+  if (err.retryAfterMs !== undefined && Number.isFinite(err.retryAfterMs)) {
+    const hinted = Math.min(Math.max(0, err.retryAfterMs), o.maxRetryAfterMs);
+    return hinted * (1 + 0.1 * o.random());
+  }
   const exponential = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** attempt);
-  const jittered = exponential / 2 + o.random() * (exponential / 2);
-  const hinted = err.retryAfterMs === undefined ? 0 : Math.min(err.retryAfterMs, o.maxRetryAfterMs);
-  return Math.max(jittered, hinted);
+  return exponential / 2 + o.random() * (exponential / 2);
+}
+
+const attempts = new AsyncLocalStorage<number>();
+
+/** The attempt the current call belongs to (0: the first; the limiter lets retries go first). */
+export function currentAttempt(): number {
+  return attempts.getStore() ?? 0;
 }
 
 export async function retrying<T>(where: string, options: RetryOptions, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
@@ -43,7 +57,7 @@ export async function retrying<T>(where: string, options: RetryOptions, signal: 
   };
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fn();
+      return await (attempt === 0 ? fn() : attempts.run(attempt, fn));
     } catch (err) {
       if (!isRetryable(err) || signal?.aborted) throw err;
       if (attempt >= maxRetries) {

@@ -10,10 +10,14 @@
  *    means there are no legacy completions (OpenAI's chat models);
  * 4. when generation will use chat: chat with `logprobs`, `top_logprobs: 20`.
  *
+ * A model declared `api: "chat"` skips 1–3: it never sends anything to legacy completions.
+ *
  * Authentication failures and transient errors propagate (nothing is remembered then).
  */
 import type { ModelSpec } from "../../spec/types.js";
+import { requestKey } from "../canonical.js";
 import { BadRequestError, LLMError, TimeoutError } from "../errors.js";
+import type { ProviderMemory } from "../types.js";
 
 export interface EndpointFeatures {
   /** Legacy completions exist for this model. */
@@ -83,7 +87,9 @@ async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
   const model = spec.model;
   const timeoutMs = spec.timeoutMs ?? PROBE_TIMEOUT_MS;
   const features: EndpointFeatures = { completions: false, echo: false, echoMaxTokens: 0, completionsTopLogprobs: 0, chatTopLogprobs: 0 };
-  if (spec.api !== "chat" || spec.scoring === "exact" || spec.scoring === "auto" || spec.scoring === undefined) {
+  // The declared API is the API (issue 12): a model that says `api: "chat"` never touches legacy
+  // completions, not even to probe them; exact scoring on it is refused before anything is spent.
+  if (spec.api !== "chat") {
     const echoBody = { model, prompt: PROBE_PROMPT, echo: true, logprobs: 1, temperature: 0 };
     let outcome = await attempt(post, "completions", { ...echoBody, max_tokens: 0 }, timeoutMs);
     if (!outcome.ok && outcome.status !== 404) {
@@ -111,12 +117,21 @@ async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
   return features;
 }
 
-/** The endpoint's features, probed once per (endpoint, model, api) and remembered. */
-export function discoverCapabilities(baseURL: string, spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
+/**
+ * The endpoint's features, probed once per (endpoint, model, api) and remembered for the process,
+ * and in the cache file when `memory` is given (keyed by the client id, which holds no secret), so
+ * a warm rerun sends no probe.
+ */
+export function discoverCapabilities(baseURL: string, spec: ModelSpec, post: Post, memory?: { id: string; store: ProviderMemory }): Promise<EndpointFeatures> {
   const key = JSON.stringify([baseURL, spec.model, spec.api ?? "auto", spec.azure?.apiVersion ?? ""]);
   let found = remembered.get(key);
   if (!found) {
-    found = probe(spec, post);
+    const storeKey = memory && requestKey(memory.id, { kind: "capabilities", version: 1, api: spec.api ?? "auto", apiVersion: spec.azure?.apiVersion ?? "" });
+    const stored = storeKey ? memory!.store.get<EndpointFeatures>(storeKey) : undefined;
+    found = stored ? Promise.resolve(stored) : probe(spec, post).then((features) => {
+      if (storeKey) memory!.store.put(storeKey, features);
+      return features;
+    });
     remembered.set(key, found);
     found.catch(() => remembered.delete(key));
   }

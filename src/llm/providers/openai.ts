@@ -90,7 +90,8 @@ class OpenAIClient implements ModelClient {
   }
 
   private endpointFeatures(): Promise<EndpointFeatures> {
-    this.features ??= discoverCapabilities(this.baseURL, this.spec, (kind, body, signal) => this.post(kind, body, signal)).catch((err) => {
+    const memory = this.ctx.memory && { id: this.id, store: this.ctx.memory };
+    this.features ??= discoverCapabilities(this.baseURL, this.spec, (kind, body, signal) => this.post(kind, body, signal), memory).catch((err) => {
       this.features = undefined; // transient failures are not remembered
       throw err;
     });
@@ -102,7 +103,8 @@ class OpenAIClient implements ModelClient {
     const api = this.apiFor(f);
     return {
       api,
-      exactScoring: f.echo,
+      // Echo scoring is a legacy-completions request: not for a model declared `api: "chat"`.
+      exactScoring: f.echo && this.spec.api !== "chat",
       topLogprobs: api === "chat" ? f.chatTopLogprobs : f.completionsTopLogprobs,
       batching: api === "completions" ? Math.max(1, this.spec.batchSize ?? 20) : 1,
     };
@@ -192,7 +194,7 @@ class OpenAIClient implements ModelClient {
    */
   async scoreBatch(requests: ScoreRequest[]): Promise<ScoreResult[]> {
     const f = await this.endpointFeatures();
-    if (!f.echo) {
+    if (!f.echo || this.spec.api === "chat") {
       throw new UnsupportedError(
         "This endpoint does not return prompt logprobs (echo), so exact target scoring is not possible",
         "Use scoring: \"classes\" or \"accuracy\", or a vLLM/llama provider for exact scoring",

@@ -7,7 +7,7 @@
  */
 import { catchError, defer, forkJoin, map, of, tap, type Observable } from "rxjs";
 import { aggregateEnsemble } from "./aggregateEnsemble.js";
-import { callLayer } from "./callLayer.js";
+import { callLayer, type SharedScorings } from "./callLayer.js";
 import type { RunContext } from "./context.js";
 import { ExecError, errorCode, errorMessage } from "./errors.js";
 import { fireWhenParentsReady } from "./fireWhenParentsReady.js";
@@ -32,6 +32,7 @@ export function runSample(plan: ExecutionPlan, sample: Sample | InvalidSample, i
     const values: Record<string, unknown> = {};
     const trace: NodeTrace[] | undefined = keepTrace ? [] : undefined;
     const cells = new Map<string, Observable<unknown>>();
+    const shared: SharedScorings = new Map();
     for (const name of plan.network.inputs) cells.set(name, of(sample[name]));
 
     const record = (outcome: NodeOutcome): void => {
@@ -45,7 +46,7 @@ export function runSample(plan: ExecutionPlan, sample: Sample | InvalidSample, i
         if (!planned) throw new ExecError("E_UNKNOWN_NODE", `no node or input named "${nodeId}"`);
         // Recorded inside the shared firing, so once per node however many children read it.
         cell = fireWhenParentsReady(planned.deps.map(cellOf), (deps) =>
-          fireNode(planned, deps, index, ctx).pipe(
+          fireNode(planned, deps, index, ctx, shared).pipe(
             tap(record),
             map((o) => o.value),
           ),
@@ -66,10 +67,10 @@ export function runSample(plan: ExecutionPlan, sample: Sample | InvalidSample, i
   });
 }
 
-function fireNode(planned: PlannedNode, deps: unknown[], index: number, ctx: RunContext): Observable<NodeOutcome> {
+function fireNode(planned: PlannedNode, deps: unknown[], index: number, ctx: RunContext, shared: SharedScorings): Observable<NodeOutcome> {
   switch (planned.kind) {
     case "layer":
-      return callLayer(planned, deps, index, ctx);
+      return callLayer(planned, deps, index, ctx, shared);
     case "combine":
       return defer(() => of(renderCombine(planned, deps)));
     case "ensemble":

@@ -59,7 +59,7 @@ describe("one renderer for the executor and the trainer", () => {
     const kinds = new Set<string>();
     for (const r of results) {
       expect(r.error).toBeUndefined();
-      const values = { ...samples[r.index], ...r.values };
+      const values: Record<string, unknown> = { ...samples[r.index], ...r.values };
       for (const t of r.trace!) {
         const node = net.nodes.get(t.node)!;
         if (node.kind === "layer") {

@@ -4,13 +4,14 @@
  * free-text members generate with their own seeds; `scoring: "accuracy"` keeps unmatched answers.
  */
 import { describe, expect, it } from "vitest";
-import { compileNetwork } from "../../src/compile/index.js";
+import { compileNetwork, loadNetworkFile } from "../../src/compile/index.js";
 import type { CompiledNetwork, LayerNode } from "../../src/compile/types.js";
 import { runAll } from "../../src/exec/run.js";
 import type { ClientSource, RunResult } from "../../src/exec/types.js";
 import type { Capabilities, GenerateRequest, GenerateResult, ModelClient } from "../../src/llm/types.js";
 import { ModelRegistry } from "../../src/llm/registry.js";
-import { generateTask } from "../../src/sim/tasks.js";
+import { isCorrect } from "../../src/metrics/index.js";
+import { generateTask, TASKS } from "../../src/sim/tasks.js";
 import type { NetworkSpec } from "../../src/spec/types.js";
 import { buildTrainGraph, layerInputText, renderLayer, withOverrides } from "../../src/train/graph.js";
 import { hashString, Rng } from "../../src/util/random.js";
@@ -196,6 +197,36 @@ describe("sampled replicas", () => {
       const differing = results.filter((r) => new Set(replicaValues(r, 5)).size > 1).length;
       expect(differing).toBeGreaterThanOrEqual(data.length / 2);
       expect(registry.usage().total.requests).toBe(data.length);
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
+describe("an ensemble of three different prompts (networks/ensemble.json5, on the simulator)", () => {
+  it("has members that disagree on some inputs, and its vote beats each member alone", async () => {
+    const loaded = await loadNetworkFile("networks/ensemble.json5");
+    if (!loaded.ok) throw new Error("networks/ensemble.json5 does not compile");
+    const net: CompiledNetwork = { ...loaded.network, models: { default: SIM.default, bwd: SIM.default } };
+    // Each member's prompt states three of the five rules (and the answer format).
+    const rules = TASKS.animals.rules;
+    const format = rules[rules.length - 1];
+    const prompts = {
+      terse: `${rules[0]} ${rules[2]} ${rules[3]} ${format}`,
+      careful: `${rules[1]} ${rules[2]} ${rules[4]} ${format}`,
+      brief: `${rules[0]} ${rules[3]} ${rules[4]} ${format}`,
+    };
+    const data = animals(11, 60);
+    const registry = simClients(net);
+    try {
+      const results = await runAll(net, data.map((s) => ({ x: s.x })), { clients: registry, prompts });
+      const members = ["terse", "careful", "brief"];
+      const disagree = results.filter((r) => new Set(members.map((m) => r.values[m])).size > 1).length;
+      expect(disagree).toBeGreaterThan(0);
+      const acc = (pick: (r: RunResult) => unknown) => results.filter((r) => isCorrect(pick(r), data[r.index].y, net.loss)).length;
+      const voted = acc((r) => r.output);
+      for (const m of members) expect(voted, m).toBeGreaterThan(acc((r) => r.values[m]));
+      expect(registry.usage().total.requests).toBe(3 * data.length);
     } finally {
       await registry.close();
     }

@@ -275,6 +275,47 @@ describe("self-consistency beats a greedy answer when the model's mass is split 
   });
 });
 
+describe("aggregate: mean", () => {
+  it("takes the class with the highest mean probability, where a vote of the same members takes the majority", async () => {
+    // Two members lean "yes" (0.55), one is sure of "no" (0.95): vote says yes, mean says no.
+    const pYes = (prompt: string) => (prompt.startsWith("sure") ? 0.05 : 0.55);
+    const spec = (aggregate: "vote" | "mean"): NetworkSpec => ({
+      name: "mean",
+      models: { default: { provider: "sim", model: "tasks", scoring: "classes" } },
+      inputs: ["x"],
+      nodes: {
+        a: { type: "layer", from: ["x"], prompt: "lean a", classes: ["yes", "no"] },
+        b: { type: "layer", from: ["x"], prompt: "lean b", classes: ["yes", "no"] },
+        c: { type: "layer", from: ["x"], prompt: "sure", classes: ["yes", "no"] },
+        e: { type: "ensemble", members: ["a", "b", "c"], aggregate },
+      },
+      output: "e",
+    });
+    const [voted] = await runAll(compile(spec("vote")), [{ x: "q" }], { clients: unsureModel(pYes).clients });
+    const [meaned] = await runAll(compile(spec("mean")), [{ x: "q" }], { clients: unsureModel(pYes).clients, trace: true });
+    expect(voted.output).toBe("yes");
+    expect(meaned.output).toBe("no");
+    expect(meaned.trace!.find((t) => t.node === "e")!.members!.map((m) => m.value)).toEqual(["yes", "yes", "no"]);
+  });
+
+  it("without class probabilities counts each member's value once, like a vote", async () => {
+    const net = compile({
+      name: "mean-text",
+      models: SIM,
+      inputs: ["x"],
+      nodes: {
+        a: { type: "layer", from: ["x"], prompt: "A" },
+        b: { type: "layer", from: ["x"], prompt: "B" },
+        c: { type: "layer", from: ["x"], prompt: "C" },
+        e: { type: "ensemble", members: ["a", "b", "c"], aggregate: "mean" },
+      },
+      output: "e",
+    });
+    const [r] = await runAll(net, [{ x: "q" }], { clients: clientsOf(fakeClient((p) => (p.startsWith("A") ? "red" : "Blue"))) });
+    expect(r.output).toBe("Blue");
+  });
+});
+
 describe("scoring: accuracy", () => {
   it("keeps an answer that matches no class as the parsed text, not the first class", async () => {
     const net = compile({

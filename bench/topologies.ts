@@ -37,7 +37,7 @@ async function file(path: string): Promise<CompiledNetwork> {
   return r.network;
 }
 
-const sim: ModelSpec = { provider: "sim", model: "tasks" };
+const sim: ModelSpec = { provider: "sim", model: "tasks", scoring: "exact" };
 const simClasses: ModelSpec = { provider: "sim", model: "tasks", scoring: "classes" };
 const single = (node: NetworkSpec["nodes"][string]): CompiledNetwork =>
   compileOrThrow({ name: "single", models: { default: sim }, inputs: ["x"], nodes: { y: node }, output: "y", loss: { type: "exact_match", normalize: "first_word" } });

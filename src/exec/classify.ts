@@ -1,13 +1,16 @@
 /**
  * Layers with `classes` answer with one of the labels. The best way is to let the client score
  * the classes (src/llm/scoring.ts: exact target logprobs or the first token's top logprobs) and
- * take the most probable; when the client cannot score, the layer generates text and
- * `matchClass` maps it onto a label.
+ * take the most probable; when the client cannot score, or the model's `scoring` is
+ * `"accuracy"`, the layer generates text and `matchClass` maps it onto a label (an answer that
+ * matches no class stays the parsed text). A sampled ensemble member draws its class from the
+ * scored distribution instead (`drawClass`).
  */
 import type { ClassDef } from "../compile/types.js";
 import type { ScoringMode } from "../spec/types.js";
 import type { Capabilities, ModelClient, Usage } from "../llm/types.js";
 import { scoreClasses } from "../llm/scoring.js";
+import type { Rng } from "../util/random.js";
 
 /** The shape of `scoreClasses` in src/llm/scoring.ts. */
 export type ScoreClassesFn = (
@@ -48,6 +51,9 @@ export async function scoreLayerClasses(
   scorer?: ScoreClassesFn,
 ): Promise<ScoredClasses | undefined> {
   const score = scorer ?? scoreClasses;
+  // Accuracy scoring generates and compares; the layer does that itself, with its own settings,
+  // and keeps an answer that matches no class as the parsed text instead of the first class.
+  if (mode === "accuracy") return undefined;
   if (!(await canScoreClasses(client))) return undefined;
   let result: Awaited<ReturnType<ScoreClassesFn>>;
   try {
@@ -58,9 +64,7 @@ export async function scoreLayerClasses(
   }
   const probs = toRecord(result.probs, classes);
   // Ties go to the earlier class, so the answer is deterministic.
-  let best = classes[0].label;
-  for (const c of classes) if ((probs[c.label] ?? 0) > (probs[best] ?? 0)) best = c.label;
-  return { label: best, probs, usage: result.usage };
+  return { label: argmaxClass(probs, classes), probs, usage: result.usage };
 }
 
 function toRecord(probs: Record<string, number> | number[], classes: ClassDef[]): Record<string, number> {
@@ -71,51 +75,30 @@ function toRecord(probs: Record<string, number> | number[], classes: ClassDef[])
 }
 
 /**
- * The label a generated answer means, matching labels and verbalizers case-insensitively: the
- * whole answer, then its first word, then the verbalizer that appears earliest in it (longest
- * first on a tie, so "not sure" beats "not"). `undefined` when nothing matches.
+ * A class drawn from `probs` at `temperature`: each class weighs p^(1/T), renormalised, and `rng`
+ * picks by those weights. Temperature 0 (or less) is the argmax, ties to the earlier class.
  */
-export function matchClass(text: string, classes: ClassDef[]): string | undefined {
-  const answer = text.trim().toLowerCase();
-  const word = (/^[^\p{L}\p{N}]*([\p{L}\p{N}_'-]+)/u.exec(answer) ?? [])[1];
-  for (const c of classes) {
-    for (const v of verbalizersOf(c)) if (v === answer) return c.label;
+export function drawClass(probs: Readonly<Record<string, number>>, classes: readonly ClassDef[], temperature: number, rng: Rng): string {
+  if (!(temperature > 0)) return argmaxClass(probs, classes);
+  const p = classes.map((c) => Math.max(0, probs[c.label] ?? 0));
+  const top = Math.max(...p);
+  if (!(top > 0)) return argmaxClass(probs, classes);
+  // Relative to the largest, so p^(1/T) cannot underflow to all zeros at small T.
+  const weights = p.map((x) => (x > 0 ? Math.pow(x / top, 1 / temperature) : 0));
+  const total = weights.reduce((s, w) => s + w, 0);
+  let u = rng.next() * total;
+  for (let i = 0; i < classes.length; i++) {
+    u -= weights[i];
+    if (u < 0 && weights[i] > 0) return classes[i].label;
   }
-  if (word !== undefined) {
-    for (const c of classes) {
-      for (const v of verbalizersOf(c)) if (v === word) return c.label;
-    }
-  }
-  let best: { label: string; at: number; len: number } | undefined;
-  for (const c of classes) {
-    for (const v of verbalizersOf(c)) {
-      const at = indexOfWord(answer, v);
-      if (at >= 0 && (!best || at < best.at || (at === best.at && v.length > best.len))) best = { label: c.label, at, len: v.length };
-    }
-  }
-  return best?.label;
+  for (let i = classes.length - 1; i >= 0; i--) if (weights[i] > 0) return classes[i].label;
+  return classes[0].label;
 }
 
-const lowered = new WeakMap<ClassDef, string[]>();
-
-function verbalizersOf(c: ClassDef): string[] {
-  let v = lowered.get(c);
-  if (!v) {
-    v = [...new Set([c.label, ...c.verbalizers].map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))];
-    lowered.set(c, v);
-  }
-  return v;
+function argmaxClass(probs: Readonly<Record<string, number>>, classes: readonly ClassDef[]): string {
+  let best = classes[0].label;
+  for (const c of classes) if ((probs[c.label] ?? 0) > (probs[best] ?? 0)) best = c.label;
+  return best;
 }
 
-/** Index of `needle` in `hay` as a whole word (not inside a longer word), or -1. */
-function indexOfWord(hay: string, needle: string): number {
-  let from = 0;
-  for (;;) {
-    const at = hay.indexOf(needle, from);
-    if (at < 0) return -1;
-    const before = at === 0 ? "" : hay[at - 1];
-    const after = hay[at + needle.length] ?? "";
-    if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) return at;
-    from = at + 1;
-  }
-}
+export { matchClass } from "../text/answers.js";

@@ -13,9 +13,11 @@ export interface RunContext {
   sampleKey?: string | number;
   /** Class scorer override (tests); default: scoreClasses of src/llm/scoring.ts. */
   scoreClasses?: ScoreClassesFn;
+  /** RunOptions.seed (default 0): seeds the draws and request seeds of sampled ensemble members. */
+  seed: number;
 }
 
-export function createRunContext(clients: ClientSource, sampleKey?: string | number, scoreClasses?: ScoreClassesFn): RunContext {
+export function createRunContext(clients: ClientSource, sampleKey?: string | number, scoreClasses?: ScoreClassesFn, seed = 0): RunContext {
   const resolved = new Map<string, Promise<ModelClient>>();
   return {
     client(model) {
@@ -31,5 +33,6 @@ export function createRunContext(clients: ClientSource, sampleKey?: string | num
     usage: emptyUsage(),
     sampleKey,
     scoreClasses,
+    seed,
   };
 }

@@ -3,10 +3,8 @@
  * calls: `parseValue(raw, spec)` returns the value or throws an `E_PARSE` ExecError.
  */
 import type { ParseSpec } from "../spec/types.js";
+import { firstLine, firstWord } from "../text/answers.js";
 import { ExecError } from "./errors.js";
-
-/** Punctuation a first word may carry that is not part of the answer ("Yes." → "Yes"). */
-const EDGE_PUNCTUATION = /^[\s"'`*([{<«“‘]+|[\s"'`*)\]}>»”’.,;:!?]+$/g;
 
 /** Compiled regular expressions by spec object: compiled once per layer, not once per call. */
 const compiled = new WeakMap<object, RegExp>();
@@ -28,20 +26,7 @@ export function parseValue(raw: string, spec: ParseSpec, node?: string): unknown
   }
 }
 
-/** The first line that is not blank, trimmed. */
-export function firstLine(raw: string): string {
-  for (const line of raw.split("\n")) {
-    const t = line.trim();
-    if (t !== "") return t;
-  }
-  return "";
-}
-
-/** The first whitespace-separated word, without surrounding quotes or punctuation. */
-export function firstWord(raw: string): string {
-  const m = /\S+/.exec(raw);
-  return m ? m[0].replace(EDGE_PUNCTUATION, "") : "";
-}
+export { firstLine, firstWord };
 
 /**
  * JSON from the text: the whole text, else inside a ``` fence, else the first `{…}` or `[…]`

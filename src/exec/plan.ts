@@ -5,6 +5,7 @@
  */
 import type { ClassDef, CompiledNetwork, CombineNode, EnsembleNode, LayerNode } from "../compile/types.js";
 import type { AggregateSpec, ScoringMode } from "../spec/types.js";
+import { layerInputs, type LayerInputs } from "./render.js";
 import type { RunOptions } from "./types.js";
 
 interface PlannedBase {
@@ -26,6 +27,8 @@ export interface PlannedLayer extends PlannedBase {
   scoring?: ScoringMode;
   /** Judge layers: indexes in `deps` of the ensemble's member values, in member order. */
   memberIdx?: number[];
+  /** What the template reads (src/exec/render.ts: the same for the executor and the trainer). */
+  inputs: LayerInputs;
   /** Members of an ensemble get a sample key so sampled replicas are distinct cache entries. */
   isMember: boolean;
 }
@@ -57,25 +60,23 @@ export interface ExecutionPlan {
 
 export function planRun(network: CompiledNetwork, options: Pick<RunOptions, "prompts" | "temperature">): ExecutionPlan {
   const prompts = options.prompts ?? {};
-  const judgeOf = new Map<string, EnsembleNode>();
   const memberOf = new Set<string>();
   for (const node of network.nodes.values()) {
     if (node.kind !== "ensemble") continue;
     for (const m of node.members) memberOf.add(m);
-    if (typeof node.aggregate === "object") judgeOf.set(node.aggregate.judge, node);
   }
 
   const nodes = new Map<string, PlannedNode>();
   for (const node of network.nodes.values()) {
     const parents = [...node.parents];
     if (node.kind === "layer") {
-      const ensemble = (node.judgeOf && network.nodes.get(node.judgeOf)) || judgeOf.get(node.id);
-      const from = [...(node.from ?? parents)];
+      const inputs = layerInputs(node, network);
+      const from = [...inputs.from];
       const deps = [...from];
       for (const p of parents) if (!deps.includes(p)) deps.push(p);
       let memberIdx: number[] | undefined;
-      if (ensemble && ensemble.kind === "ensemble") {
-        memberIdx = ensemble.members.map((m) => {
+      if (inputs.members) {
+        memberIdx = inputs.members.map((m) => {
           const at = deps.indexOf(m);
           return at >= 0 ? at : deps.push(m) - 1;
         });
@@ -91,6 +92,7 @@ export function planRun(network: CompiledNetwork, options: Pick<RunOptions, "pro
         temperature: options.temperature ?? node.temperature,
         scoring: network.models[node.model]?.scoring,
         memberIdx,
+        inputs,
         isMember: memberOf.has(node.id),
       });
     } else if (node.kind === "combine") {

@@ -32,7 +32,7 @@ export interface InternalRunOptions extends RunOptions {
 export function runNetwork(network: CompiledNetwork, samples: SampleSource, options: RunOptions): Observable<RunResult> {
   return defer(() => {
     const plan = planRun(network, options);
-    const ctx = createRunContext(options.clients, options.sampleKey, (options as InternalRunOptions).scoreClasses);
+    const ctx = createRunContext(options.clients, options.sampleKey, (options as InternalRunOptions).scoreClasses, options.seed);
     const keepTrace = options.trace ?? false;
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
     const stats = { done: 0, failed: 0, inFlight: 0 };

@@ -7,7 +7,7 @@
  */
 import { catchError, defer, forkJoin, map, of, tap, type Observable } from "rxjs";
 import { aggregateEnsemble } from "./aggregateEnsemble.js";
-import { callLayer } from "./callLayer.js";
+import { callLayer, type SharedScorings } from "./callLayer.js";
 import type { RunContext } from "./context.js";
 import { ExecError, errorCode, errorMessage } from "./errors.js";
 import { fireWhenParentsReady } from "./fireWhenParentsReady.js";
@@ -32,10 +32,13 @@ export function runSample(plan: ExecutionPlan, sample: Sample | InvalidSample, i
     const values: Record<string, unknown> = {};
     const trace: NodeTrace[] | undefined = keepTrace ? [] : undefined;
     const cells = new Map<string, Observable<unknown>>();
+    const shared: SharedScorings = new Map();
+    const classProbs = new Map<string, Record<string, number>>();
     for (const name of plan.network.inputs) cells.set(name, of(sample[name]));
 
     const record = (outcome: NodeOutcome): void => {
       values[outcome.trace.node] = outcome.value;
+      if (outcome.trace.classProbs) classProbs.set(outcome.trace.node, outcome.trace.classProbs);
       trace?.push(outcome.trace);
     };
     const cellOf = (nodeId: string): Observable<unknown> => {
@@ -45,7 +48,7 @@ export function runSample(plan: ExecutionPlan, sample: Sample | InvalidSample, i
         if (!planned) throw new ExecError("E_UNKNOWN_NODE", `no node or input named "${nodeId}"`);
         // Recorded inside the shared firing, so once per node however many children read it.
         cell = fireWhenParentsReady(planned.deps.map(cellOf), (deps) =>
-          fireNode(planned, deps, index, ctx).pipe(
+          fireNode(planned, deps, index, ctx, shared, (id) => classProbs.get(id)).pipe(
             tap(record),
             map((o) => o.value),
           ),
@@ -66,14 +69,17 @@ export function runSample(plan: ExecutionPlan, sample: Sample | InvalidSample, i
   });
 }
 
-function fireNode(planned: PlannedNode, deps: unknown[], index: number, ctx: RunContext): Observable<NodeOutcome> {
+function fireNode(
+  planned: PlannedNode, deps: unknown[], index: number, ctx: RunContext, shared: SharedScorings,
+  classProbsOf: (node: string) => Record<string, number> | undefined,
+): Observable<NodeOutcome> {
   switch (planned.kind) {
     case "layer":
-      return callLayer(planned, deps, index, ctx);
+      return callLayer(planned, deps, index, ctx, shared);
     case "combine":
       return defer(() => of(renderCombine(planned, deps)));
     case "ensemble":
-      return defer(() => of(aggregateEnsemble(planned, deps)));
+      return defer(() => of(aggregateEnsemble(planned, deps, classProbsOf)));
   }
 }
 

@@ -35,6 +35,13 @@ export interface RunOptions {
    * `${sampleKey}/${index}/${nodeId}`, so each sample and node is its own cache entry, the same across reruns.
    */
   sampleKey?: string | number;
+  /**
+   * Seeds what sampled ensemble members draw (default 0): a member at temperature > 0 draws its
+   * class from the scored distribution with a PRNG seeded by (seed, sampleKey, member id, its
+   * rendered prompt), and a free-text member generates with a request `seed` derived from
+   * (seed, sampleKey, member id). The same seed gives the same draws on every rerun.
+   */
+  seed?: number;
   /** Stop at the first failed sample: emit its result, abort the rest, complete. */
   failFast?: boolean;
 }
@@ -85,4 +92,10 @@ export interface NodeTrace {
   members?: Array<{ node: string; value: unknown }>;
   /** Layers with classes, when the client scored them: class label → probability. */
   classProbs?: Record<string, number>;
+  /**
+   * Sampled ensemble members (temperature > 0): the temperature of the draw. With `classProbs`,
+   * `value` is the class drawn from them at this temperature; otherwise `seed` is the request seed
+   * the member generated with.
+   */
+  sampled?: { temperature: number; seed?: number };
 }

@@ -11,6 +11,7 @@
  */
 import type { ClassDef } from "../compile/types.js";
 import type { ScoringMode } from "../spec/types.js";
+import { classesForToken as sharedClassesForToken, firstWord as sharedFirstWord } from "../text/answers.js";
 import { UnsupportedError } from "./errors.js";
 import { addUsage, emptyUsage, type Capabilities, type ModelClient, type TopLogprob, type Usage } from "./types.js";
 
@@ -108,33 +109,13 @@ async function exactClassScores(client: ModelClient, prompt: string, classes: Cl
   return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
 }
 
-const variantsByClass = new WeakMap<ClassDef, { verbalizers: readonly string[]; variants: string[] }>();
-
 /**
- * Every case variant of a class's verbalizers, computed once per class definition: class scoring
- * asks this for every top token of every scored prompt (thousands per training step).
+ * Which classes a top-logprob token stands for: those with a label or verbalizer equal to the
+ * token without its leading whitespace (case-insensitively); failing that, those with one the
+ * token begins (a multi-token verbalizer's first piece, e.g. "pos" for "positive").
+ * The one class matcher of src/text/answers.ts.
  */
-function verbalizerVariants(c: ClassDef): string[] {
-  const known = variantsByClass.get(c);
-  if (known && known.verbalizers === c.verbalizers) return known.variants;
-  const variants = c.verbalizers.flatMap((v) => caseVariants(v.trim()));
-  variantsByClass.set(c, { verbalizers: c.verbalizers, variants });
-  return variants;
-}
-
-/**
- * Which classes a top-logprob token stands for: those with a verbalizer whose case variant equals
- * the token without its leading whitespace; failing that, those with a variant the token begins
- * (a multi-token verbalizer's first piece, e.g. "pos" for "positive").
- */
-export function classesForToken(token: string, classes: ClassDef[]): string[] {
-  const text = token.trimStart();
-  if (!text) return [];
-  const variants = verbalizerVariants;
-  const exact = classes.filter((c) => variants(c).includes(text)).map((c) => c.label);
-  if (exact.length) return exact;
-  return classes.filter((c) => variants(c).some((v) => v.startsWith(text))).map((c) => c.label);
-}
+export const classesForToken = sharedClassesForToken;
 
 /**
  * From the top logprobs of one generated token: each class gets the summed (or max) probability
@@ -164,10 +145,9 @@ async function topLogprobClassScores(client: ModelClient, prompt: string, classe
   return { probs: classProbsFromTop(top, classes, combine), usage: result.usage };
 }
 
-/** The first word of an answer, lower-cased, without surrounding punctuation. */
+/** The first word of an answer, lower-cased, without surrounding punctuation (src/text/answers.ts `firstWord`). */
 export function firstWord(text: string): string {
-  const word = text.trim().split(/\s+/)[0] ?? "";
-  return word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "").toLowerCase();
+  return sharedFirstWord(text).toLowerCase();
 }
 
 /**

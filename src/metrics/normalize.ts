@@ -2,6 +2,8 @@
  * How a model's raw answer is cut down before it is compared with the gold. The modes match the
  * network file's `loss.normalize`.
  */
+import { firstLine, firstWord } from "../text/answers.js";
+
 export type NormalizeMode = "none" | "trim" | "lower" | "first_word" | "first_line";
 
 export function normalizeAnswer(text: string, mode: NormalizeMode): string {
@@ -13,9 +15,9 @@ export function normalizeAnswer(text: string, mode: NormalizeMode): string {
     case "lower":
       return text.trim().toLowerCase();
     case "first_word":
-      return text.trim().split(/\s+/)[0] ?? "";
+      return firstWord(text);
     case "first_line":
-      return text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "";
+      return firstLine(text);
   }
 }
 

@@ -123,7 +123,7 @@ export interface CombineSpec {
   template: string;
 }
 
-export type AggregateSpec = "vote" | "concat" | { judge: string };
+export type AggregateSpec = "vote" | "mean" | "concat" | { judge: string };
 
 /** Several layers side by side, aggregated. */
 export interface EnsembleSpec {

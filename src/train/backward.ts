@@ -16,7 +16,7 @@
  */
 import { defer, finalize, mergeMap, Observable, Subject } from "rxjs";
 import type { Rng } from "../util/random.js";
-import { GOLD, type TrainGraph } from "./graph.js";
+import { ensembleReceivers, GOLD, type TrainGraph } from "./graph.js";
 import { mergeTargetSets } from "./math.js";
 import type { Optimizer, StepOutput } from "./optimizer.js";
 import type { BatchTrace, ParamUnit, TargetSets } from "./types.js";
@@ -114,7 +114,7 @@ export function backward(input: BackwardInput): Observable<UnitStepped> {
         if (work.kind === "ensemble") {
           const node = network.nodes.get(work.id)!;
           const targets = targetsOf(work.id);
-          if (node.kind === "ensemble") for (const m of node.members) send(m, work.id, targets);
+          if (node.kind === "ensemble") for (const m of ensembleReceivers(node)) send(m, work.id, targets);
           done.add(work.id);
           return null;
         }

@@ -5,7 +5,7 @@
  * to re-render a layer's input with a different value substituted for one of its ancestors.
  */
 import type { CompiledNetwork, CompiledNode, EnsembleNode, LayerNode } from "../compile/types.js";
-import { addJudgeVariables, asText, renderNodeTemplate, templateVariables } from "../exec/variables.js";
+import { layerInputs, layerInputText as inputText, renderCombineText, renderLayerText } from "../exec/render.js";
 import type { ParamUnit } from "./types.js";
 
 /** The pseudo-sender of the gold answer (the loss). */
@@ -17,7 +17,7 @@ export interface TrainGraph {
   stochasticParents: Map<string, string[]>;
   /** Per stochastic node: who sends it targets (layer ids, ensemble ids, or GOLD), in topological order. */
   senders: Map<string, string[]>;
-  /** Layers whose targets are the gold answer (the output layer, an output ensemble's members). */
+  /** Layers whose targets are the gold answer (the output layer, an output ensemble's members and judge). */
   outputLayers: Set<string>;
   /** Parameters (layers sharing a prompt), in topological order of their first layer. */
   units: ParamUnit[];
@@ -63,11 +63,12 @@ export function buildTrainGraph(network: CompiledNetwork): TrainGraph {
       // A judge's members are its inputs as much as its declared parents.
       const ensemble = node.judgeOf ? network.nodes.get(node.judgeOf) : undefined;
       if (ensemble?.kind === "ensemble") judgeMembers.set(id, ensemble.members);
-      const sp = stochasticAncestors(network, node.parents);
+      // A judge reads its members, but they learn from the ensemble's targets, not from the judge's posterior.
+      const sp = stochasticAncestors(network, ensemble?.kind === "ensemble" ? (node.from ?? node.parents) : node.parents);
       stochasticParents.set(id, sp);
       for (const m of sp) addSender(m, id);
     } else if (node.kind === "ensemble") {
-      for (const m of node.members) addSender(m, id);
+      for (const m of ensembleReceivers(node)) addSender(m, id);
     }
   }
   // The gold answer goes to the output, or through an output combine to what it reads.
@@ -80,7 +81,7 @@ export function buildTrainGraph(network: CompiledNetwork): TrainGraph {
   for (const r of goldReceivers) {
     const node = network.nodes.get(r);
     if (node?.kind === "layer") outputLayers.add(r);
-    if (node?.kind === "ensemble") for (const m of node.members) outputLayers.add(m);
+    if (node?.kind === "ensemble") for (const m of ensembleReceivers(node)) outputLayers.add(m);
   }
 
   const units: ParamUnit[] = [];
@@ -98,6 +99,11 @@ export function buildTrainGraph(network: CompiledNetwork): TrainGraph {
     unit.trainable ||= node.trainable;
   }
   return { network, stochasticParents, senders, outputLayers, units, judgeMembers };
+}
+
+/** Who an ensemble passes its targets to: every member, and its judge (the judge's answer is the ensemble's). */
+export function ensembleReceivers(node: EnsembleNode): string[] {
+  return typeof node.aggregate === "object" ? [...node.members, node.aggregate.judge] : node.members;
 }
 
 /** Whether the network has a trainable layer that is not an output layer (DLN-2 defaults then apply). */
@@ -122,23 +128,20 @@ export function withOverrides(
     const node = network.nodes.get(id)!;
     if (node.kind !== "combine" || changed.has(id)) continue;
     if (!node.parents.some((p) => changed.has(p))) continue;
-    out[id] = renderNodeTemplate(node.template, templateVariables(node.parents, node.parents.map((p) => out[p])), id);
+    out[id] = renderCombineText(node, (p) => out[p]);
     changed.add(id);
   }
   return out;
 }
 
-/** F_n(prompt, parents): the text layer `layer` sends its model for these values. */
+/** F_n(prompt, parents): the text layer `layer` sends its model for these values, rendered as the executor renders it (src/exec/render.ts). */
 export function renderLayer(graph: TrainGraph, layer: LayerNode, prompt: string, values: Readonly<Record<string, unknown>>): string {
-  const vars = templateVariables(layer.parents, layer.parents.map((p) => values[p]), prompt);
-  const members = graph.judgeMembers.get(layer.id);
-  if (members) addJudgeVariables(vars, members.map((m) => values[m]));
-  return renderNodeTemplate(layer.template, vars, layer.id);
+  return renderLayerText(layer, layerInputs(layer, graph.network), prompt, (name) => values[name]);
 }
 
-/** The layer's input as one text (its parents' values), for the examples of a backward prompt. */
+/** The layer's input as one text (what its template reads), for the examples of a backward prompt. */
 export function layerInputText(layer: LayerNode, values: Readonly<Record<string, unknown>>): string {
-  return layer.parents.map((p) => asText(values[p])).join("\n\n");
+  return inputText(layerInputs(layer), (name) => values[name]);
 }
 
 /** For posterior sampling of a stochastic node: the layer whose prompt and input describe it. */

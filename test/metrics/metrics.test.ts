@@ -7,7 +7,7 @@ describe("normalizeAnswer", () => {
     ["none", text],
     ["trim", "Yes, it does.\nBecause of the steps."],
     ["lower", "yes, it does.\nbecause of the steps."],
-    ["first_word", "Yes,"],
+    ["first_word", "Yes"], // one first-word normaliser for parse and loss (src/text/answers.ts)
     ["first_line", "Yes, it does."],
   ] as const)("%s", (mode, expected) => {
     expect(normalizeAnswer(text, mode)).toBe(expected);

@@ -49,7 +49,8 @@ export function readCsv(text: string, file: string): ReadResult {
       });
       continue;
     }
-    const fields: Record<string, unknown> = {};
+    // No prototype: a column named "__proto__" or "constructor" is a field like any other.
+    const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     header.forEach((name, i) => (fields[name] = row.record[i]));
     records.push({ fields, line });
   }

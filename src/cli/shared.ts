@@ -7,6 +7,7 @@ import { Option, type Command } from "commander";
 import { formatDiagnostic, loadNetworkFile } from "../compile/index.js";
 import type { CompiledNetwork } from "../compile/types.js";
 import { loadSplits, parsePaperDataRef, type SplitOptions, type Splits } from "../data/index.js";
+import { unreachableGoldLabels } from "../data/labels.js";
 import { loadPromptOverrides } from "../exec/prompts.js";
 import { DEFAULT_CACHE_FILE } from "../llm/factory.js";
 import { ModelRegistry } from "../llm/registry.js";
@@ -154,6 +155,13 @@ export async function loadSplitsForCommand(
     ctx.stderr.write(`dln ${options.command}: ${problems.length} malformed record${problems.length > 1 ? "s" : ""} left out:\n`);
     for (const p of problems.slice(0, shown)) ctx.stderr.write(`  ${p.file}:${p.line}: ${p.message}\n`);
     if (problems.length > shown) ctx.stderr.write(`  … and ${problems.length - shown} more\n`);
+  }
+  const unreachable = unreachableGoldLabels([...splits.train, ...splits.dev, ...splits.test], network);
+  if (unreachable.length > 0) {
+    const shown = 5;
+    ctx.stderr.write(`dln ${options.command}: warning: ${unreachable.length} example${unreachable.length > 1 ? "s have a gold answer" : " has a gold answer"} no output class can give:\n`);
+    for (const p of unreachable.slice(0, shown)) ctx.stderr.write(`  ${p.file}:${p.line}: ${p.message}\n`);
+    if (unreachable.length > shown) ctx.stderr.write(`  … and ${unreachable.length - shown} more\n`);
   }
   return splits;
 }

@@ -15,6 +15,7 @@ import { SourceMap } from "../spec/source-map.js";
 import { validateAgainstSchema } from "../spec/validate.js";
 import { formatPath, type PathSegment } from "../spec/path.js";
 import { nearestName } from "../spec/suggest.js";
+import { isUnsafeName, UNSAFE_NAMES_HELP } from "../spec/names.js";
 import { byPosition, DiagnosticSink } from "./diagnostics.js";
 import { ModelResolver } from "./models.js";
 import { checkTemplateVariables, TemplateResolver } from "./templates.js";
@@ -81,6 +82,8 @@ class Compiler {
   }
 
   run(): CompileResult {
+    // An inherited name (toString, __proto__, …) would confuse every lookup after this one: stop here.
+    if (!this.checkUnsafeNames()) return { ok: false, diagnostics: [...this.sink.errors].sort(byPosition) };
     this.checkNames();
     this.findPrototypesAndJudges();
     // Layers first, so an ensemble finds its replicated layer built whatever the order in the file.
@@ -121,6 +124,19 @@ class Compiler {
   }
 
   // ── names ────────────────────────────────────────────────────────────────────────────────
+
+  /** Refuses the names every JavaScript object inherits (E_UNSAFE_NAME); true when there are none. */
+  private checkUnsafeNames(): boolean {
+    const refuse = (what: string, name: string, at: PathSegment[], key: boolean) => {
+      if (isUnsafeName(name)) this.sink.error("E_UNSAFE_NAME", `${what} "${name}" cannot be used: ${UNSAFE_NAMES_HELP}`, at, { key });
+    };
+    this.spec.inputs.forEach((name, i) => refuse("input", name, ["inputs", i], false));
+    for (const id of Object.keys(this.spec.nodes)) refuse("node id", id, ["nodes", id], true);
+    for (const name of Object.keys(this.spec.models ?? {})) refuse("model name", name, ["models", name], true);
+    for (const name of Object.keys(this.spec.templates ?? {})) refuse("template name", name, ["templates", name], true);
+    if (this.spec.loss?.target !== undefined) refuse("the gold answer field (loss.target)", this.spec.loss.target, ["loss", "target"], false);
+    return this.sink.errors.length === 0;
+  }
 
   private checkNames(): void {
     this.spec.inputs.forEach((name, i) => {

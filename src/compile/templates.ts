@@ -5,7 +5,7 @@
  * name fails at compile time instead of rendering as an empty string in the middle of a run.
  */
 import { FORWARD_TEMPLATES } from "../templates/builtin.js";
-import { checkTemplate, templateVariables } from "../templates/render.js";
+import { checkTemplate, templateVariables, TemplateError, trialRender } from "../templates/render.js";
 import type { PathSegment } from "../spec/path.js";
 import { formatPath } from "../spec/path.js";
 import { nearestName } from "../spec/suggest.js";
@@ -84,14 +84,10 @@ export class TemplateResolver {
       checkTemplate(source);
       return true;
     } catch (err) {
-      const raw = (err as Error).message;
-      const position = /line:(\d+), col:(\d+)/.exec(raw);
-      const message = raw.replace(/,\s*line:\d+, col:\d+.*$/s, "");
-      this.sink.error(
-        "E_TEMPLATE_SYNTAX",
-        `${what} is not valid LiquidJS: ${message}${position ? ` (template line ${position[1]}, column ${position[2]})` : ""}`,
-        at,
-      );
+      const e = err instanceof TemplateError ? err : new TemplateError("E_TEMPLATE_SYNTAX", String(err));
+      // include/render/layout read other templates: refused with their own code (no file is ever read).
+      const code = e.code === "E_TEMPLATE_TAG" || e.code === "E_TEMPLATE_LIMIT" ? e.code : "E_TEMPLATE_SYNTAX";
+      this.sink.error(code, code === "E_TEMPLATE_SYNTAX" ? `${what} is not valid LiquidJS: ${e.message}` : `${what}: ${e.message}`, at);
       return false;
     }
   }
@@ -126,6 +122,8 @@ export function checkTemplateVariables(use: TemplateUse, sink: DiagnosticSink): 
       suggestion: nearestName(v, provided),
     });
   }
+  const tooBig = trialRender(use.template.source, [...provided].filter((v) => v !== "from"));
+  if (tooBig) sink.error("E_TEMPLATE_LIMIT", `${where}: ${described} exceeds the template limits: ${tooBig.message}`, use.template.sourceAt);
   const reads = new Set(vars);
   if (!reads.has("from")) {
     use.from.forEach((name, i) => {

@@ -10,3 +10,5 @@ export { toSample } from "./sample.js";
 export { detectFormat } from "./formats/detect.js";
 export { PAPER_TASKS, loadPaperTask, parsePaperDataRef, type PaperTask, type PaperTaskKind, type PaperTaskOptions } from "./tasks.js";
 export { formatShots, outputLayers, promptsWithShots } from "./shots.js";
+export { DataLineSplitter, readDataLines, decodeDataFile, type DataLine } from "./lines.js";
+export { outputLabels, unreachableGoldLabels } from "./labels.js";

@@ -4,7 +4,8 @@
  * `DataError`; a bad record never does.
  */
 import { readFile } from "node:fs/promises";
-import type { DataFormat, DataProblem, Example, ReadResult } from "./types.js";
+import type { DataFormat, DataProblem, Example, RawRecord, ReadResult } from "./types.js";
+import { decodeDataFile } from "./lines.js";
 import { DataError } from "./errors.js";
 import { detectFormat } from "./formats/detect.js";
 import { readJsonl } from "./formats/jsonl.js";
@@ -34,18 +35,24 @@ const READERS: Record<DataFormat, (text: string, file: string) => ReadResult> = 
 };
 
 export async function loadExamples(path: string, opts: LoadOptions): Promise<LoadResult> {
-  const text = await readDataFile(path);
-  return parseExamples(text, path, opts);
+  return parseExamples(await readDataFile(path), path, opts);
 }
 
-/** The same as `loadExamples` for text already in memory (`path` names it in messages). */
-export function parseExamples(text: string, path: string, opts: LoadOptions): LoadResult {
+/**
+ * The same as `loadExamples` for a file already in memory (`path` names it in messages). The
+ * bytes go through the one reader every command uses (src/data/lines.ts): a byte-order mark is
+ * dropped, and a record on a line that is not UTF-8 is left out and named.
+ */
+export function parseExamples(content: string | Uint8Array, path: string, opts: LoadOptions): LoadResult {
+  const { text, badLines } = decodeDataFile(typeof content === "string" ? Buffer.from(content, "utf8") : content);
   if (opts.inputs.length === 0) throw new DataError("E_DATA_OPTIONS", "the network declares no inputs to map the data to", path);
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 0)) {
     throw new DataError("E_DATA_OPTIONS", `limit must be a whole number ≥ 0, got ${opts.limit}`, path);
   }
   const format = !opts.format || opts.format === "auto" ? detectFormat(path, text) : opts.format;
-  const { records, problems: readProblems } = READERS[format](text, path);
+  const read = READERS[format](text, path);
+  const readProblems = [...read.problems, ...[...badLines].map(([line, message]) => ({ file: path, line, message: `${message}; the record on this line is left out` }))];
+  const records = badLines.size === 0 ? read.records : read.records.filter((r) => !spansBadLine(r, badLines));
   if (records.length === 0) {
     const why = readProblems.length > 0
       ? `none of its records could be read (${describeFirst(readProblems)})`
@@ -67,9 +74,15 @@ export function parseExamples(text: string, path: string, opts: LoadOptions): Lo
   return { examples, problems, format, mapping };
 }
 
-async function readDataFile(path: string): Promise<string> {
+/** Whether any line of the record is not UTF-8. */
+function spansBadLine(record: RawRecord, badLines: ReadonlyMap<number, string>): boolean {
+  for (let line = record.line; line <= (record.endLine ?? record.line); line++) if (badLines.has(line)) return true;
+  return false;
+}
+
+async function readDataFile(path: string): Promise<Uint8Array> {
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new DataError("E_DATA_NOT_FOUND", "no such file", path);

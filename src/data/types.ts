@@ -36,6 +36,8 @@ export interface RawRecord {
   fields: Record<string, unknown>;
   /** 1-based line where the record starts. */
   line: number;
+  /** 1-based line where it ends, when it spans several (a quoted CSV field, a JSON object). */
+  endLine?: number;
 }
 
 /** What a format reader returns: the records it could read and the ones it could not. */

@@ -3,7 +3,7 @@
  * parent by name, and `from` (the parents as `{ name, value }` in declared order); a judge layer
  * also reads `members` (its ensemble's member values) and `candidates` (them as a numbered list).
  */
-import { renderTemplate } from "../templates/render.js";
+import { renderTemplate, TemplateError } from "../templates/render.js";
 import { ExecError } from "./errors.js";
 
 export interface NamedValue {
@@ -17,7 +17,8 @@ export function templateVariables(
   parentValues: readonly unknown[],
   prompt?: string,
 ): Record<string, unknown> {
-  const vars: Record<string, unknown> = {};
+  // No prototype: a parent named like an inherited property must not find Object.prototype's.
+  const vars: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const from: NamedValue[] = new Array(parentNames.length);
   for (let i = 0; i < parentNames.length; i++) {
     vars[parentNames[i]] = parentValues[i];
@@ -40,7 +41,9 @@ export function renderNodeTemplate(source: string, vars: Record<string, unknown>
   try {
     return renderTemplate(source, vars);
   } catch (err) {
-    throw new ExecError("E_TEMPLATE", `rendering the template failed: ${(err as Error).message}`, node, { cause: err });
+    // A template bomb is E_TEMPLATE_LIMIT: an error of this node and this sample only.
+    const code = err instanceof TemplateError && err.code === "E_TEMPLATE_LIMIT" ? err.code : "E_TEMPLATE";
+    throw new ExecError(code, `rendering the template of node "${node}" failed: ${(err as Error).message}`, node, { cause: err });
   }
 }
 

@@ -6,6 +6,7 @@ import { evaluate, parse as parseJson5, type DocumentNode, type ObjectNode, type
 import type { Diagnostic } from "../compile/types.js";
 import { formatPath, type PathSegment } from "./path.js";
 import { SourceMap } from "./source-map.js";
+import { UNSAFE_NAMES_HELP } from "./names.js";
 
 export type ParseResult =
   | { ok: true; value: unknown; sourceMap: SourceMap; diagnostics: Diagnostic[] }
@@ -70,6 +71,20 @@ function checkObject(
   for (const member of object.members) {
     const key = SourceMap.keyOf(member);
     const first = seen.get(key);
+    if (key === "__proto__") {
+      // Evaluated into a plain object, this key would replace the object's prototype instead of
+      // adding a field: no later check could see it. Refused here, before anything evaluates it.
+      out.push({
+        severity: "error",
+        code: "E_UNSAFE_NAME",
+        message: `"__proto__" cannot be used as a name in ${formatPath(path) || "the document"}: ${UNSAFE_NAMES_HELP}`,
+        file,
+        line: member.name.loc.start.line,
+        column: member.name.loc.start.column,
+        path: formatPath([...path, key]),
+      });
+      continue;
+    }
     if (first !== undefined) {
       out.push({
         severity: "error",

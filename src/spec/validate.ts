@@ -138,6 +138,14 @@ function toDiagnostic(e: ErrorObject, root: unknown, sourceMap: SourceMap): Diag
         e.keyword === "enum" ? (e.params as { allowedValues: unknown[] }).allowedValues : [(e.params as { allowedValue: unknown }).allowedValue];
       const suggestion =
         typeof e.data === "string" ? nearestName(e.data, allowed.filter((a): a is string => typeof a === "string")) : undefined;
+      if (typeof e.data === "string" && /\$\{[A-Za-z_]/.test(e.data)) {
+        // `api: "${DLN_API}"`: fixed words are checked when the file is compiled, before any environment is read.
+        return make(
+          "E_BAD_VALUE",
+          `${where} is ${JSON.stringify(e.data)}, but this field cannot use \${VAR}: it is one of fixed words checked when the network is compiled (${allowed.map((a) => JSON.stringify(a)).join(", ")}); only free-text model fields (model, baseURL, apiKey, headers, azure, endpoints, stop) may use \${VAR}`,
+          { segments },
+        );
+      }
       return make(
         "E_BAD_VALUE",
         `${where} is ${JSON.stringify(e.data)}; expected ${allowed.length === 1 ? "" : "one of "}${allowed.map((a) => JSON.stringify(a)).join(", ")}`,

@@ -10,7 +10,6 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
@@ -21,6 +20,7 @@ import { InvalidSample } from "../../exec/invalidSample.js";
 import { createReorderBuffer } from "../../exec/reorder.js";
 import type { RunResult, Sample } from "../../exec/types.js";
 import { createProgressBar, formatCount } from "../progress.js";
+import { readDataLines } from "../../data/lines.js";
 
 interface RunFlags {
   input: string;
@@ -115,23 +115,20 @@ async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext)
 
   async function* samples(): AsyncGenerator<Sample | InvalidSample> {
     const input = inputPath ? createReadStream(inputPath) : ctx.stdin;
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    let lineNo = 0;
     let index = 0;
     try {
-      for await (const text of lines) {
-        lineNo++;
-        if (text.trim() === "") continue;
+      // The data reader every command shares (src/data/lines.ts): byte-order mark, CRLF, non-UTF-8 lines.
+      for await (const { line: lineNo, text, problem } of readDataLines(input as AsyncIterable<Uint8Array | string>)) {
+        if (problem === undefined && text.trim() === "") continue;
         // Backpressure: read no further while the output is full or the reorder window is.
         if (drained) await drained;
         if (ordered) await reorder.waitForRoom(index);
-        const sample = readSample(text, lineNo, network.inputs);
+        const sample = problem !== undefined ? new InvalidSample("E_INVALID_TEXT", `line ${lineNo}: ${problem}`) : readSample(text, lineNo, network.inputs);
         meta.set(index, { line: lineNo, extras: sample instanceof InvalidSample ? undefined : extrasOf(sample, network.inputs) });
         index++;
         yield sample;
       }
     } finally {
-      lines.close();
       if (inputPath) (input as ReturnType<typeof createReadStream>).destroy();
     }
   }

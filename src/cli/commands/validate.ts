@@ -5,14 +5,14 @@
  */
 import type { Command } from "commander";
 import pc from "picocolors";
-import { formatDiagnostic, loadNetworkFile, type Diagnostic } from "../../compile/index.js";
+import { compileNetwork, formatDiagnostic, loadNetworkFile, type CompileResult, type Diagnostic } from "../../compile/index.js";
 import { useColor, type CliContext } from "../context.js";
 
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command("validate")
     .description("Check network files: JSON5 syntax, the schema, names, templates and cycles.")
-    .argument("<files...>", "network files (JSON5)")
+    .argument("<files...>", "network files (JSON5); - reads one from standard input (named <stdin>)")
     .option("--json", "print the results as JSON")
     .addHelpText(
       "after",
@@ -20,6 +20,7 @@ export function registerValidate(program: Command, ctx: CliContext): void {
 Examples:
   $ dln validate networks/*.json5
   $ dln validate my-net.json5 --json
+  $ cat my-net.json5 | dln validate -
 
 Exit status: 0 all valid, 1 some file is invalid, 2 a file cannot be read.`,
     )
@@ -28,10 +29,10 @@ Exit status: 0 all valid, 1 some file is invalid, 2 a file cannot be read.`,
       const results: Array<{ file: string; valid: boolean; diagnostics: Diagnostic[] }> = [];
       let unreadable = false;
       for (const file of files) {
-        const result = await loadNetworkFile(file, { cwd: ctx.cwd });
+        const result = await checkOne(file, ctx);
         const diagnostics = result.ok ? result.warnings : result.diagnostics;
         if (!result.ok && diagnostics.some((d) => d.code === "E_READ")) unreadable = true;
-        results.push({ file, valid: result.ok, diagnostics });
+        results.push({ file: file === "-" ? STDIN_NAME : file, valid: result.ok, diagnostics });
       }
       if (opts.json) {
         ctx.stdout.write(`${JSON.stringify({ valid: results.every((r) => r.valid), files: results }, null, 2)}\n`);
@@ -47,4 +48,28 @@ Exit status: 0 all valid, 1 some file is invalid, 2 a file cannot be read.`,
       }
       ctx.exitCode = unreadable ? 2 : results.every((r) => r.valid) ? 0 : 1;
     });
+}
+
+/**
+ * One file's result. Nothing a file contains may stop the other files from being checked: an
+ * unexpected failure becomes that file's E_INTERNAL diagnostic.
+ */
+async function checkOne(file: string, ctx: CliContext): Promise<CompileResult> {
+  const name = file === "-" ? STDIN_NAME : file;
+  try {
+    if (file !== "-") return await loadNetworkFile(file, { cwd: ctx.cwd });
+    return compileNetwork(await readAll(ctx.stdin), { file: name, baseDir: ctx.cwd, cwd: ctx.cwd });
+  } catch (err) {
+    const message = `checking the network failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
+    return { ok: false, diagnostics: [{ severity: "error", code: "E_INTERNAL", message, file: name, line: 0, column: 0, path: "" }] };
+  }
+}
+
+/** What `dln validate -` calls standard input in its diagnostics. */
+const STDIN_NAME = "<stdin>";
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -26,7 +26,7 @@ export function readJsonDocument(text: string, file: string): ReadResult {
       problems.push({ file, line, message: `an example must be a JSON object, got ${describeJsonType(evaluate(element.value))}` });
       continue;
     }
-    records.push({ fields: evaluate(element.value) as Record<string, unknown>, line });
+    records.push({ fields: evaluate(element.value) as Record<string, unknown>, line, endLine: element.loc.end.line });
   }
   return { records, problems };
 }

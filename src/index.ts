@@ -47,7 +47,7 @@ export { createSimClient, generateTask, TASKS, registerWorld, createWorld, world
 
 // Sweeps: grids of training runs (docs/sweeps.md).
 export {
-  runSweep, loadSweepFile, parseSweep, expandGrid, SweepError,
+  runSweep, loadSweepFile, parseSweep, expandGrid, SweepError, buildCompare, writeCompare, CompareError,
   type Sweep, type SweepSpec, type SweepPoint, type SweepEvent, type SweepSummary, type RunSweepOptions,
 } from "./sweep/index.js";
 

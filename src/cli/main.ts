@@ -16,6 +16,7 @@ import { registerEval } from "./commands/eval.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerReport } from "./commands/report.js";
 import { registerSweep } from "./commands/sweep.js";
+import { registerCompare } from "./commands/compare.js";
 
 export const VERSION = "0.1.0";
 
@@ -43,7 +44,7 @@ Environment:
   OPENAI_API_KEY, OPENAI_BASE_URL   used by models with provider "openai"
   NO_COLOR                          disables colours`,
     );
-  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport, registerSweep]) {
+  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport, registerSweep, registerCompare]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());

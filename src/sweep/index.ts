@@ -5,3 +5,4 @@ export {
   runSweep, resolveSweep, trainPoint, sweepPoints, loadSweepNetworks, writeManifest, SWEEP_FILE, POINT_FILE,
   type RunSweepOptions, type SweepSummary, type SweepEvent, type SweepManifest, type PointRecord,
 } from "./run.js";
+export { buildCompare, writeCompare, buildCompareModel, readRun, findRuns, renderCompare, CompareError, type CompareModel, type ComparedRun, type CompareGroup } from "./compare.js";

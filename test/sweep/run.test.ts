@@ -90,6 +90,20 @@ describe("dln sweep", () => {
     expect(r.out).toMatch(/0 trained, 4 finished earlier, 0 failed/);
   }, 60_000);
 
+  it("dln compare writes one page with all four points of the sweep", async () => {
+    const out = capture();
+    const err = capture();
+    const code = await runCli(["node", "dln", "compare", "out", "-o", "compare.html"], { stdout: out.stream, stderr: err.stream, cwd: dir, env: {} });
+    expect(err.text()).toMatch(/wrote .*compare\.html/);
+    expect(code).toBe(0);
+    const html = readFileSync(join(dir, "compare.html"), "utf8");
+    expect(html.match(/<tr class="run"/g)).toHaveLength(4);
+    for (const n of NAMES) expect(html).toContain(`data-run="${n}"`);
+    expect(html).toContain("<th>seed</th><th>train.promptSamples</th>");
+    const missing = await runCli(["node", "dln", "compare", "nowhere"], { stdout: capture().stream, stderr: capture().stream, cwd: dir, env: {} });
+    expect(missing).toBe(2);
+  });
+
   it("exits 2 with located diagnostics for an invalid sweep file", async () => {
     const r = await dln(join("..", dir.split("/").at(-1)!, "net.json5"));
     expect(r.code).toBe(2);

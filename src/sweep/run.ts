@@ -21,6 +21,7 @@ import { CHECKPOINT_FILE, writeJsonAtomic } from "../train/checkpoint.js";
 import { resolveTrainConfig, type TrainOverrides } from "../train/config.js";
 import { buildTrainGraph, hasHiddenTrainableLayers } from "../train/graph.js";
 import { RESULT_FILE, type TrainResult } from "../train/trainer.js";
+import type { TrainEvent } from "../train/events.js";
 import { expandGrid, type SettingValue, type SweepPoint } from "./grid.js";
 import { loadSweepFile, parseSweep, SweepError, type Sweep, type SweepSpec } from "./spec.js";
 
@@ -153,7 +154,7 @@ export async function trainPoint(
   point: SweepPoint,
   network: CompiledNetwork,
   dir: string,
-  options: { cache?: CacheSettings; env?: NodeJS.ProcessEnv; signal?: AbortSignal; onEvent?: (e: SweepEvent) => void },
+  options: { cache?: CacheSettings; env?: NodeJS.ProcessEnv; signal?: AbortSignal; onEvent?: (e: SweepEvent) => void; onTrainEvent?: (e: TrainEvent) => void },
 ): Promise<{ result: TrainResult; usage: Usage }> {
   const emit = (body: SweepEventBody): void => options.onEvent?.(stamp(body));
   mkdirSync(dir, { recursive: true });
@@ -175,6 +176,7 @@ export async function trainPoint(
     const run = graph.train(splits, { config: overrides, runDir: dir, resume, signal: options.signal });
     const sub = run.events$.subscribe({
       next: (e) => {
+        options.onTrainEvent?.(e);
         if (e.type === "start") emit({ type: "point-start", point: point.name, dir, settings: point.settings, resumedFrom: e.resumedFrom ?? null, iterations: e.iterations });
         else if (e.type === "iteration") emit({ type: "point-iteration", point: point.name, iteration: e.iteration, iterations: e.iterations, devAccuracy: e.devAccuracy, bestDevAccuracy: e.bestDevAccuracy });
       },

@@ -5,6 +5,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { runSweep, type SweepEvent } from "../../src/sweep/index.js";
+import { redactUrl } from "../../src/cli/commands/sweep.js";
 import { writeFixture } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dln-sweep-"));
@@ -111,4 +112,17 @@ describe("dln sweep", () => {
     expect((await dln("nope.json5")).err).toMatch(/nope\.json5: error E_READ cannot read the sweep file: no such file/);
     expect((await dln("sweep.json5", "--parallel", "0")).code).toBe(2);
   });
+
+  it("queue usage errors exit 2, and connection URLs never show their password", async () => {
+    const pull = await dln("pull", "sweep.json5");
+    expect(pull.code).toBe(2);
+    expect(pull.err).toMatch(/--queue/);
+    expect((await dln("sweep.json5", "--queue", "postgres://u:pw@localhost:1/x", "--lease", "0")).code).toBe(2);
+    const bad = await dln("sweep.json5", "--queue", "postgres://dln:s3cret@127.0.0.1:1/x");
+    expect(bad.code).toBe(1);
+    expect(bad.err + bad.out).not.toContain("s3cret");
+    expect(redactUrl("postgres://dln:s3cret@db:5432/x")).toBe("postgres://dln:***@db:5432/x");
+    const w = capture();
+    expect(await runCli(["node", "dln", "worker", "--queue", "postgres://a:b@h/x", "--parallel", "0"], { stdout: capture().stream, stderr: w.stream, cwd: dir, env: {} })).toBe(2);
+  }, 60_000);
 });

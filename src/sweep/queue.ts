@@ -21,6 +21,7 @@ import { basename, dirname, join } from "node:path";
 import PgBoss from "pg-boss";
 import pg from "pg";
 import type { CacheSettings } from "../llm/factory.js";
+import { addUsage, emptyUsage, type Usage } from "../llm/types.js";
 import { CHECKPOINT_FILE } from "../train/checkpoint.js";
 import { BEST_FILE, EVENTS_FILE, NETWORK_FILE, RESULT_FILE, type TrainResult } from "../train/trainer.js";
 import type { TrainEvent } from "../train/events.js";
@@ -161,9 +162,10 @@ export class SweepQueue {
    * Waits until every point of the sweep is finished, pulling finished points into `<out>` as
    * they come and reporting each once through `onEvent`.
    */
-  async wait(sweep: Sweep, id: string, options: { onEvent?: (e: SweepEvent) => void; signal?: AbortSignal; pollMs?: number } = {}): Promise<string[]> {
+  async wait(sweep: Sweep, id: string, options: { onEvent?: (e: SweepEvent) => void; signal?: AbortSignal; pollMs?: number; usage?: Usage } = {}): Promise<string[]> {
     const total = expandGrid(sweep).length;
     const reported = new Set<string>();
+    const usage = options.usage ?? emptyUsage();
     for (;;) {
       const { finished } = await this.pull(sweep, id);
       for (const name of finished) {
@@ -171,6 +173,7 @@ export class SweepQueue {
         reported.add(name);
         const r = JSON.parse(readFileSync(join(sweep.out, name, RESULT_FILE), "utf8")) as TrainResult;
         const t = r.usage.train;
+        addUsage(addUsage(usage, t), r.usage.test);
         options.onEvent?.({
           time: new Date().toISOString(), type: "point-done", point: name, dir: join(sweep.out, name), devAccuracy: r.devAccuracy, testAccuracy: r.testAccuracy,
           requests: t.requests + r.usage.test.requests, tokens: t.promptTokens + t.completionTokens + r.usage.test.promptTokens + r.usage.test.completionTokens,

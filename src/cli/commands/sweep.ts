@@ -163,8 +163,10 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
     const onInterrupt = (): void => abort.abort();
     ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
     try {
-      const done = await queue.wait(sweep, id, { onEvent: view.event, signal: abort.signal });
-      view.event({ time: new Date().toISOString(), type: "sweep-done", points: total, trained: done.length, skipped: 0, failed: 0, usage: { requests: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, cost: 0 }, wallTimeMs: performance.now() - started });
+      // The usage is what the points' runs spent (on the workers), finished earlier or not.
+      const usage = { requests: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, cost: 0 };
+      const done = await queue.wait(sweep, id, { onEvent: view.event, signal: abort.signal, usage });
+      view.event({ time: new Date().toISOString(), type: "sweep-done", points: total, trained: done.length, skipped: 0, failed: 0, usage, wallTimeMs: performance.now() - started });
       return abort.signal.aborted ? 1 : 0;
     } finally {
       ctx.signal?.removeEventListener("abort", onInterrupt);
@@ -205,7 +207,7 @@ function terminalView(ctx: CliContext): View {
       switch (e.type) {
         case "sweep-start":
           total = e.points;
-          ctx.stdout.write(`${c.bold(`sweep ${e.sweep}`)}: ${e.points} points (${e.finished} finished earlier), ${e.parallel} at once\n  folder: ${e.out}\n`);
+          ctx.stdout.write(`${c.bold(`sweep ${e.sweep}`)}: ${e.points} points (${e.finished} finished earlier), ${e.parallel > 0 ? `${e.parallel} at once` : "trained by workers"}\n  folder: ${e.out}\n`);
           break;
         case "point-skip":
           done++;

@@ -4,6 +4,7 @@
  *
  * Exit status: 0 stopped (Ctrl-C, or idle for --idle-exit seconds), 1 the worker failed, 2 usage error.
  */
+import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { DEFAULT_CACHE_FILE } from "../../llm/factory.js";
@@ -39,6 +40,11 @@ Examples:
         ctx.exitCode = 2;
         return;
       }
+      // Ctrl-C (ctx.signal) stops the worker; every request in flight listens to the signal.
+      const abort = new AbortController();
+      setMaxListeners(0, abort.signal);
+      const onInterrupt = (): void => abort.abort(new Error("interrupted"));
+      ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
       try {
         const url = flags.queue === "embedded" ? (await embeddedQueue(ctx.cwd, { start: false })).url : flags.queue;
         if (!flags.json) ctx.stderr.write(`dln worker: taking points from ${redactUrl(url)}\n`);
@@ -46,7 +52,7 @@ Examples:
           parallel,
           cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, DEFAULT_CACHE_FILE) },
           env: ctx.env,
-          signal: ctx.signal,
+          signal: abort.signal,
           idleExitSeconds: idle,
           onEvent: (e) => {
             if (flags.json) ctx.stdout.write(JSON.stringify(e) + "\n");
@@ -58,6 +64,8 @@ Examples:
       } catch (err) {
         ctx.stderr.write(`dln worker: ${redactUrl((err as Error).message)}\n`);
         ctx.exitCode = 1;
+      } finally {
+        ctx.signal?.removeEventListener("abort", onInterrupt);
       }
     });
 }

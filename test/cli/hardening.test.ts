@@ -164,6 +164,22 @@ describe("configuration errors are found before the first sample (items 7, 9, 10
     expect(existsSync(join(dir, "out-dead.jsonl"))).toBe(false);
   }, 60_000);
 
+  it("when every sample of the initial validation fails, dln train prints no accuracy but the first error", async () => {
+    forgetCapabilities();
+    const server = await startOpenAIServer({
+      faults: { decide: (r) => (JSON.stringify(r.body).includes("Answer the question") ? { kind: "400", message: "Unsupported prompt." } : undefined) },
+    });
+    try {
+      const net = httpNetwork("k400.json5", server.baseURL, "sk-test-not-a-secret-0000");
+      const tr = await dln(["train", net, "--data", "data.jsonl", "--run-dir", "r400", "--cache", "off"]);
+      expect(tr.code).toBe(1);
+      expect(tr.out).not.toMatch(/initial dev accuracy/);
+      expect(tr.err).toMatch(/every sample of the initial validation failed.*E_BAD_REQUEST at y: .*Unsupported prompt/);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
   it("a password in baseURL is never printed", async () => {
     const net = httpNetwork("pw.json5", "http://user:hunter2-secret@127.0.0.1:1/v1", "sk-test-not-a-secret-0000");
     const r = await dln(["run", net, "-i", "in.jsonl", "-o", "out-pw.jsonl", "--cache", "off"]);

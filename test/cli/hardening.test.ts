@@ -164,7 +164,7 @@ describe("configuration errors are found before the first sample (items 7, 9, 10
     expect(existsSync(join(dir, "out-dead.jsonl"))).toBe(false);
   }, 60_000);
 
-  it("when every sample of the initial validation fails, dln train prints no accuracy but the first error", async () => {
+  it("when every sample fails, dln train and dln eval print no accuracy but the first error", async () => {
     forgetCapabilities();
     const server = await startOpenAIServer({
       faults: { decide: (r) => (JSON.stringify(r.body).includes("Answer the question") ? { kind: "400", message: "Unsupported prompt." } : undefined) },
@@ -175,6 +175,10 @@ describe("configuration errors are found before the first sample (items 7, 9, 10
       expect(tr.code).toBe(1);
       expect(tr.out).not.toMatch(/initial dev accuracy/);
       expect(tr.err).toMatch(/every sample of the initial validation failed.*E_BAD_REQUEST at y: .*Unsupported prompt/);
+      const ev = await dln(["eval", net, "--data", "data.jsonl", "--cache", "off"]);
+      expect(ev.code).toBe(1);
+      expect(ev.out).not.toMatch(/accuracy/);
+      expect(ev.err).toMatch(/every one of the \d+ samples failed.*E_BAD_REQUEST at y: .*Unsupported prompt/);
     } finally {
       await server.close();
     }

@@ -168,6 +168,12 @@ async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContex
     dataProblems: splits.problems.length,
     wallMs: performance.now() - started,
   });
+  if (!flags.json && report.failed === report.examples && report.examples > 0) {
+    // Nothing answered: an accuracy of 0% would hide the cause.
+    const f = report.failures[0];
+    ctx.stderr.write(`dln eval: every one of the ${report.examples} samples failed, so there is no accuracy to report; the first: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}\n`);
+    return 1;
+  }
   ctx.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
   return report.failed > 0 ? 1 : 0;
 }

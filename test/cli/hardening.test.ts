@@ -105,6 +105,17 @@ describe("Ctrl-C (item 6)", () => {
   }, 60_000);
 });
 
+describe("Ctrl-C before the first checkpoint (item 6)", () => {
+  it("says there is nothing to resume instead of printing a --resume that would fail", async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const r = await dln(["train", "net.json5", "--data", "data.jsonl", "--run-dir", "early", "--cache", "off", "--json"], { signal: abort.signal });
+    expect(r.code).toBe(130);
+    expect(r.err).toMatch(/interrupted before the first checkpoint; nothing to resume/);
+    expect(r.err).not.toMatch(/cancelled/);
+  }, 60_000);
+});
+
 describe("numeric flags (item 8)", () => {
   it("every number is range-checked before anything runs, by one parser", async () => {
     const cases: Array<[string[], RegExp]> = [

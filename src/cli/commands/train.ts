@@ -6,7 +6,8 @@
  * Exit status: 0 trained (also when a budget stopped it early), 1 training failed, 2 usage error.
  */
 import { setMaxListeners } from "node:events";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../context.js";
@@ -18,7 +19,7 @@ import {
   type CacheFlag, type DataFlags,
 } from "../shared.js";
 import { parsePaperDataRef, type Splits } from "../../data/index.js";
-import { loadCheckpoint } from "../../train/checkpoint.js";
+import { CHECKPOINT_FILE, loadCheckpoint } from "../../train/checkpoint.js";
 import { readManifest, resolveResume } from "../../train/resume.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
@@ -128,7 +129,9 @@ Examples:
         ctx.exitCode = await trainCommand(networkPath, flags, ctx);
       } catch (err) {
         if (err instanceof Interrupted) {
-          ctx.stderr.write(`dln train: interrupted; continue with: dln train ${shellWord(networkPath)} --resume ${shellWord(err.runDir)}\n`);
+          ctx.stderr.write(existsSync(join(err.runDir, CHECKPOINT_FILE))
+            ? `dln train: interrupted; continue with: dln train ${shellWord(networkPath)} --resume ${shellWord(err.runDir)}\n`
+            : `dln train: interrupted before the first checkpoint; nothing to resume in ${err.runDir} (start again)\n`);
           ctx.exitCode = 130;
           return;
         }

@@ -4,7 +4,7 @@
  * it, and the Graph runs it. It holds no hidden global state: the models it talks to come from a
  * `ModelRegistry` you can pass in, or one it creates from the network's `models` on first use.
  */
-import { lastValueFrom, type Observable, toArray } from "rxjs";
+import { lastValueFrom, type Observable, throwError, toArray } from "rxjs";
 import { compileNetwork, type CompileOptions } from "./compile/compile.js";
 import { NetworkError } from "./compile/diagnostics.js";
 import { loadNetworkFile } from "./compile/load.js";
@@ -18,6 +18,7 @@ import type { Optimizer } from "./train/optimizer.js";
 import { resolveTrainConfig, type TrainOverrides } from "./train/config.js";
 import { buildTrainGraph, hasHiddenTrainableLayers } from "./train/graph.js";
 import { createTrainServices, type RegistryLike } from "./train/services.js";
+import { resolveResume, ResumeError } from "./train/resume.js";
 import { train, type TrainRun } from "./train/trainer.js";
 
 /** How a Graph builds its model clients when a run does not bring its own `clients`. */
@@ -36,8 +37,16 @@ export interface GraphTrainOptions {
   config?: TrainOverrides;
   /** Where checkpoints, events.jsonl and result.json go (none: nothing is written). */
   runDir?: string;
-  /** Continue the run in `runDir` from its last checkpoint. */
+  /**
+   * Continue the run in `runDir` from its last checkpoint, with the run's own settings (as
+   * `dln train --resume`): only `config.iterations` and `config.budget` may change; another value
+   * of a setting, or other data, is refused with an error naming each difference, unless `force`.
+   */
   resume?: boolean;
+  /** Resume despite differences in settings or data (they are recorded in the run's run.json). */
+  force?: boolean;
+  /** Where the data came from, recorded in run.json (for your own bookkeeping; the CLI records its flags). */
+  dataSources?: unknown;
   signal?: AbortSignal;
   /** Model clients to use instead of the graph's own registry (they must count usage). */
   clients?: RegistryLike;
@@ -105,11 +114,26 @@ export class Graph {
    */
   train(data: Pick<Splits, "train" | "dev" | "test">, options: GraphTrainOptions = {}): TrainRun {
     const hidden = hasHiddenTrainableLayers(buildTrainGraph(this.network));
-    const config = resolveTrainConfig(this.network.train, options.config ?? {}, hidden);
+    let config = resolveTrainConfig(this.network.train, options.config ?? {}, hidden);
+    let forced: string[] | undefined;
+    if (options.resume) {
+      // The same policy as `dln train --resume`: the run's settings, its data, differences refused unless forced.
+      try {
+        if (!options.runDir) throw new ResumeError("cannot resume: no runDir given");
+        const plan = resolveResume({ runDir: options.runDir, network: this.network.name, overrides: options.config, splits: data, force: options.force });
+        config = plan.config;
+        forced = plan.differences;
+      } catch (err) {
+        const result = Promise.reject(err);
+        result.catch(() => undefined); // the caller handles it
+        return { events$: throwError(() => err), result };
+      }
+    }
     const clients = options.clients ?? this.models;
     const services = createTrainServices(this.network, clients, { scoring: config.scoring, burnIn: config.burnIn });
     return train(this.network, data, {
       config, services, runDir: options.runDir, resume: options.resume, signal: options.signal, optimizer: options.optimizer,
+      forced, dataSources: options.dataSources,
     });
   }
 

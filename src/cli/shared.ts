@@ -11,11 +11,69 @@ import { unreachableGoldLabels } from "../data/labels.js";
 import { loadPromptOverrides } from "../exec/prompts.js";
 import { DEFAULT_CACHE_FILE } from "../llm/factory.js";
 import { ModelRegistry } from "../llm/registry.js";
+import { AuthenticationError, EndpointDeadError, MissingEnvVarError, UnsupportedError } from "../llm/errors.js";
+import { describeLimit, LIMITS, type LimitName, type NumberLimit } from "../spec/limits.js";
 import type { ModelSpec, ProviderName } from "../spec/types.js";
 import type { CliContext } from "./context.js";
 
 /** A mistake in how the command was called: reported on stderr, exit status 2. */
 export class UsageError extends Error {}
+
+/**
+ * A model that cannot be used as configured (a missing `${VAR}`, a refused key, an unreachable
+ * endpoint), found before the first sample: reported once, exit status 2.
+ */
+export class ConfigError extends UsageError {}
+
+/**
+ * The one parser of numeric flags: `--prompt-samples 12` → 12, checked against its range in
+ * src/spec/limits.ts (the same range as the network file's field) before anything is read or
+ * sent. Undefined when the flag was not given.
+ */
+export function numberFlag(text: string | undefined, flag: string, limit: LimitName | NumberLimit): number | undefined {
+  if (text === undefined) return undefined;
+  const range: NumberLimit = typeof limit === "string" ? LIMITS[limit] : limit;
+  const n = text.trim() === "" ? Number.NaN : Number(text);
+  const ok = Number.isFinite(n) && (!range.integer || Number.isInteger(n)) && (range.exclusiveMinimum ? n > range.min : n >= range.min) && n <= range.max;
+  if (!ok) throw new UsageError(`${flag} must be ${describeLimit(range)} (got "${text}")`);
+  return n;
+}
+
+/** The models a network's layers use, plus `extra` (e.g. the backward model), without repeats. */
+export function modelsInUse(network: CompiledNetwork, extra: readonly (string | undefined)[] = []): string[] {
+  const names = new Set<string>();
+  for (const n of network.nodes.values()) if (n.kind === "layer") names.add(n.model);
+  for (const e of extra) if (e !== undefined) names.add(e);
+  return [...names];
+}
+
+/** Errors that say the configuration is wrong, not that a request was unlucky. */
+const isConfigProblem = (err: unknown): boolean =>
+  err instanceof MissingEnvVarError || err instanceof AuthenticationError || err instanceof EndpointDeadError || err instanceof UnsupportedError ||
+  ((err as { status?: number }).status === 404);
+
+/**
+ * Checks, before the first sample, that every model in use can be built (its `${VAR}`s are set,
+ * its settings make sense) and answers (the capability probe: a refused key, a dead endpoint or an
+ * unknown model shows here). A problem is reported once, naming the model, instead of failing
+ * every sample. With a read-only cache (a replay, maybe offline) the endpoints are not asked.
+ */
+export async function checkModels(registry: ModelRegistry, names: readonly string[], options: { probe: boolean }): Promise<void> {
+  const problems = await Promise.all(names.map(async (name) => {
+    try {
+      const client = await registry.get(name);
+      if (options.probe) await client.capabilities();
+      return undefined;
+    } catch (err) {
+      return { name, err };
+    }
+  }));
+  const found = problems.filter((p): p is { name: string; err: unknown } => p !== undefined);
+  if (found.length === 0) return;
+  const message = found.map((p) => `model "${p.name}" cannot be used: ${(p.err as Error)?.message ?? String(p.err)}`).join("\n");
+  if (found.some((p) => isConfigProblem(p.err))) throw new ConfigError(message);
+  throw new Error(message);
+}
 
 export type CacheFlag = "readwrite" | "readonly" | "off";
 

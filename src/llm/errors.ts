@@ -11,6 +11,8 @@ export interface LLMErrorOptions {
   retryAfterMs?: number;
   status?: number;
   cause?: unknown;
+  /** The system error code of a failed connection (ECONNREFUSED, ENOTFOUND, …), when there was one. */
+  connectionCode?: string;
 }
 
 export abstract class LLMError extends Error {
@@ -19,6 +21,7 @@ export abstract class LLMError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
+  readonly connectionCode: string | undefined;
 
   constructor(what: string, todo: string, opts: LLMErrorOptions = {}) {
     super(redactSecrets([what + (opts.where ? ` (on ${opts.where})` : ""), todo].filter(Boolean).join(". ")));
@@ -27,6 +30,7 @@ export abstract class LLMError extends Error {
     this.retryable = opts.retryable ?? false;
     this.retryAfterMs = opts.retryAfterMs;
     this.status = opts.status;
+    this.connectionCode = opts.connectionCode;
     // The cause may hold request details from the HTTP library; keep only its message, redacted.
     if (opts.cause !== undefined) this.cause = redactSecrets(String((opts.cause as Error)?.message ?? opts.cause));
   }
@@ -90,6 +94,18 @@ export class EndpointUnavailableError extends LLMError {
   }
 }
 
+/**
+ * The circuit breaker (middleware/breaker.ts) gave up on an endpoint after consecutive connection
+ * failures: every further request fails at once instead of being retried sample by sample.
+ */
+export class EndpointDeadError extends LLMError {
+  readonly code = "E_ENDPOINT_DEAD";
+  constructor(failures: number, detail: string, opts: LLMErrorOptions = {}) {
+    super(`The endpoint cannot be reached: ${failures} connections in a row failed (${detail})`,
+      "Check that the server is running and that baseURL (host and port) is right", { ...opts, retryable: false });
+  }
+}
+
 export class MalformedResponseError extends LLMError {
   readonly code = "E_MALFORMED_RESPONSE";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
@@ -137,10 +153,12 @@ export const isLLMError = (e: unknown): e is LLMError => e instanceof LLMError;
 
 /**
  * Removes anything that looks like a credential from a message: bearer tokens, `sk-…` keys,
- * `api-key`/`authorization` header values and `key=` query parameters.
+ * `api-key`/`authorization` header values, `key=` query parameters and the user-info of URLs
+ * (`http://user:password@host` → `http://[redacted]@host`).
  */
 export function redactSecrets(text: string): string {
   return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, "$1[redacted]@")
     .replace(/(bearer\s+)[^\s"',;]+/gi, "$1[redacted]")
     .replace(/\bsk-[A-Za-z0-9_\-]{6,}/g, "sk-[redacted]")
     // (not `${OPENAI_API_KEY:-default}`: a placeholder in advice is no secret)

@@ -2,8 +2,8 @@
  * Builds the client for one model: the provider (one per endpoint) wrapped in the middleware,
  * innermost first:
  *
- *   provider → timeout → limits (per endpoint) → routing (several endpoints) → retry → batching
- *   → usage (spent) → budget guard → de-duplication → cache → usage (hits) → defaults
+ *   provider → timeout → circuit breaker → limits (per endpoint) → routing (several endpoints) → retry
+ *   → batching → usage (spent) → budget guard → de-duplication → cache → usage (hits) → defaults
  *
  * Timeouts are per attempt, limits count what each endpoint really receives, retries re-route,
  * batching groups what the cache and de-duplication did not answer, usage meters a request that
@@ -16,6 +16,7 @@ import type { ModelSpec } from "../spec/types.js";
 import { UnsupportedError } from "./errors.js";
 import { withBatching } from "./middleware/batch.js";
 import { withBudgetGuard } from "./middleware/budget.js";
+import { withBreaker } from "./middleware/breaker.js";
 import { withCache, type CacheMode } from "./middleware/cache.js";
 import { withDedupe } from "./middleware/dedupe.js";
 import { requestDefaults, withDefaults } from "./middleware/defaults.js";
@@ -110,6 +111,7 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   const perEndpoint = await Promise.all(endpoints.map(async (endpointSpec) => {
     let client = await factory(endpointSpec, ctx);
     if (timeoutMs !== undefined) client = withTimeout(client, { timeoutMs });
+    client = withBreaker(client); // a dead endpoint fails at once instead of being retried per sample
     return withLimits(client, { concurrency: spec.concurrency ?? defaults.concurrency, rpm: spec.rpm, tpm: spec.tpm });
   }));
   let client: ModelClient = perEndpoint.length === 1

@@ -6,6 +6,7 @@ export { createDlnVi } from "./dln-vi/index.js";
 export { backward, type BackwardInput, type UnitStepped } from "./backward.js";
 export { buildTrainGraph, hasHiddenTrainableLayers, type TrainGraph } from "./graph.js";
 export { loadCheckpoint, saveCheckpoint, CHECKPOINT_FILE, type Checkpoint } from "./checkpoint.js";
+export { resolveResume, lockRunDir, splitFingerprint, ResumeError, RUN_FILE, type ResumePlan, type ResumeRequest, type RunManifest } from "./resume.js";
 export type { Optimizer, StepInput, StepOutput } from "./optimizer.js";
 export type { TrainEvent, TrainEventType } from "./events.js";
 export type { Target, TargetSets, BatchTrace, ParamUnit, ScoredCandidate, ScoreMode } from "./types.js";

@@ -24,6 +24,7 @@ import { addUsage, emptyUsage, type Usage } from "../llm/types.js";
 import { Rng } from "../util/random.js";
 import { backward, type UnitStepped } from "./backward.js";
 import { budgetExceeded, subtractUsage } from "./budget.js";
+import { lockRunDir, newManifest, readManifest, truncateEvents, writeManifest } from "./resume.js";
 import { loadCheckpoint, saveCheckpoint, writeJsonAtomic, type Checkpoint, type HistoryEntry, type PromptSet } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { createDlnVi } from "./dln-vi/index.js";
@@ -46,8 +47,12 @@ export interface TrainOptions {
   services: TrainServices;
   /** Where checkpoints, events.jsonl and result.json go (none: nothing is written). */
   runDir?: string;
-  /** Continue the run in `runDir` from its checkpoint. */
+  /** Continue the run in `runDir` from its checkpoint (see resolveResume in resume.ts for the policy). */
   resume?: boolean;
+  /** Where the data came from, recorded in run.json so a resume can reload it (the CLI's data flags). */
+  dataSources?: unknown;
+  /** Differences from the run that a forced resume accepted (recorded in run.json). */
+  forced?: string[];
   signal?: AbortSignal;
   /** Another optimizer than dln-vi (e.g. a textual-feedback one). */
   optimizer?: Optimizer;
@@ -133,6 +138,17 @@ class Trainer {
     const { config, splits, options } = this;
     if (splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
     if (options.runDir) mkdirSync(options.runDir, { recursive: true });
+    // One process per run directory (a killed one's lock is taken over).
+    const unlock = options.runDir ? lockRunDir(options.runDir) : undefined;
+    try {
+      return await this.runLocked();
+    } finally {
+      unlock?.();
+    }
+  }
+
+  private async runLocked(): Promise<TrainResult> {
+    const { config, splits, options } = this;
     // Scoring modes are decided before anything is spent: an impossible one fails here (issue 12).
     await this.checkScoring();
     const usageAtStart = this.services.usage();
@@ -238,9 +254,12 @@ class Trainer {
 
   private async freshState(): Promise<Checkpoint> {
     const prompts = initialPrompts(this.graph);
-    if (this.options.runDir) writeNetworkCopy(this.options.runDir, this.network);
+    if (this.options.runDir) {
+      writeNetworkCopy(this.options.runDir, this.network);
+      writeManifest(this.options.runDir, newManifest(this.network.name, this.splits, this.options.dataSources));
+    }
     this.emit({ type: "start", network: this.network.name, runDir: this.options.runDir, seed: this.config.seed, iterations: this.config.iterations, config: this.config });
-    const initial = this.splits.dev.length ? await this.accuracy(this.splits.dev, prompts) : null;
+    const initial = this.splits.dev.length ? await this.accuracy(this.splits.dev, prompts, "the initial validation") : null;
     if (initial !== null) this.emit({ type: "validation", iteration: 0, split: "dev", accuracy: initial, n: this.splits.dev.length, best: initial, improved: true });
     const best: PromptSet = { prompts, devAccuracy: initial ?? -1, iteration: 0 };
     return {
@@ -255,6 +274,16 @@ class Trainer {
     if (!dir || !existsSync(dir)) throw new TrainError("E_TRAIN_RESUME", `cannot resume: run directory ${dir ?? "(none)"} does not exist`);
     const cp = loadCheckpoint(dir);
     if (cp.network !== this.network.name) throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`);
+    // The events of the iteration a kill cut short are done again: drop them, so the log reads each iteration once.
+    truncateEvents(dir, cp.iteration);
+    let manifest = readManifest(dir) ?? newManifest(this.network.name, this.splits, this.options.dataSources);
+    if (this.options.forced?.length) {
+      // A forced resume trains on the data given now: later resumes compare with it.
+      const now = newManifest(this.network.name, this.splits, this.options.dataSources ?? manifest.data.sources);
+      manifest = { ...manifest, data: now.data };
+    }
+    manifest.resumes.push({ time: new Date().toISOString(), fromIteration: cp.iteration, ...(this.options.forced?.length ? { forced: this.options.forced } : {}) });
+    writeManifest(dir, manifest);
     this.emit({ type: "start", network: this.network.name, runDir: dir, seed: this.config.seed, iterations: this.config.iterations, resumedFrom: cp.iteration, config: this.config });
     return cp;
   }
@@ -286,9 +315,15 @@ class Trainer {
   }
 
   /** Accuracy of the network with these prompts at temperature 0 (failed samples count as wrong). */
-  private async accuracy(examples: readonly Example[], prompts: Record<string, string>): Promise<number> {
+  private async accuracy(examples: readonly Example[], prompts: Record<string, string>, what?: string): Promise<number> {
     const results = await this.services.forward(examples.map(toSample), { prompts, temperature: 0, signal: this.options.signal });
     this.checkAborted();
+    const failed = results.filter((r) => r.error);
+    if (what && failed.length === results.length && results.length > 0) {
+      // Nothing answered: a number (0%) would hide a configuration problem.
+      const first = failed[0].error!;
+      throw new TrainError("E_TRAIN_ALL_FAILED", `every sample of ${what} failed, so there is no accuracy to report; the first: ${first.code}${first.node ? ` at ${first.node}` : ""}: ${first.message}`);
+    }
     return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, examples[k].target) ? 1 : 0)));
   }
 

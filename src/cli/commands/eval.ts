@@ -11,7 +11,10 @@ import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
 import { createProgressBar } from "../progress.js";
 import type { CompiledNetwork } from "../../compile/types.js";
-import { addModelOptions, collect, createRegistry, loadNetworkForCommand, loadPromptsForCommand, loadSplitsForCommand, parseFieldMappings, UsageError, type CacheFlag } from "../shared.js";
+import {
+  addModelOptions, checkModels, collect, createRegistry, loadNetworkForCommand, loadPromptsForCommand, loadSplitsForCommand, modelsInUse, numberFlag,
+  parseFieldMappings, UsageError, type CacheFlag,
+} from "../shared.js";
 export { parseFieldMappings };
 import type { Usage } from "../../llm/types.js";
 import { runAll } from "../../exec/run.js";
@@ -40,6 +43,8 @@ interface EvalFlags {
 
 /** The same default as the trainer's, so `dln eval --data f` scores the split `dln train --data f` held out. */
 const DEFAULT_SEED = 42;
+/** Solved examples shown in a k-shot prompt, at most. */
+const SHOTS = { min: 0, max: 1000, integer: true } as const;
 /** Data problems and failed samples printed, at most. */
 const SHOWN = 10;
 
@@ -102,15 +107,16 @@ Examples:
 }
 
 async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContext): Promise<number> {
-  const shots = wholeNumber(flags.shots, "--shots", 0);
-  const limit = flags.limit === undefined ? undefined : wholeNumber(flags.limit, "--limit", 1);
-  const concurrency = wholeNumber(flags.concurrency, "--concurrency", 1);
+  const shots = numberFlag(flags.shots, "--shots", SHOTS)!;
+  const limit = numberFlag(flags.limit, "--limit", "cli.cap");
+  const concurrency = numberFlag(flags.concurrency, "--concurrency", "cli.concurrency")!;
+  const seedFlag = numberFlag(flags.seed, "--seed", "train.seed");
   parseFieldMappings(flags.field); // a malformed --field is a usage error before anything is read
   if (!flags.data && !flags[flags.split]) {
     throw new UsageError(`no ${flags.split} data: give --data <file>, or --${flags.split} <file>`);
   }
   const network = await loadNetworkForCommand(networkPath, ctx);
-  const seed = flags.seed === undefined ? network.train.seed ?? DEFAULT_SEED : wholeNumber(flags.seed, "--seed", 0);
+  const seed = seedFlag ?? network.train.seed ?? DEFAULT_SEED;
 
   const splits = await loadSplitsForCommand(flags, network, ctx, {
     seed,
@@ -129,6 +135,11 @@ async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContex
   }
 
   const registry = createRegistry(network, ctx, flags, "eval");
+  // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, not as "accuracy: 0.0%".
+  await checkModels(registry, modelsInUse(network), { probe: flags.cache !== "readonly" }).catch(async (err: unknown) => {
+    await registry.close();
+    throw err;
+  });
   const progress = createProgressBar(ctx, { label: `eval ${flags.split}` });
   const started = performance.now();
   let results: RunResult[];
@@ -157,6 +168,12 @@ async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContex
     dataProblems: splits.problems.length,
     wallMs: performance.now() - started,
   });
+  if (!flags.json && report.failed === report.examples && report.examples > 0) {
+    // Nothing answered: an accuracy of 0% would hide the cause.
+    const f = report.failures[0];
+    ctx.stderr.write(`dln eval: every one of the ${report.examples} samples failed, so there is no accuracy to report; the first: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}\n`);
+    return 1;
+  }
   ctx.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
   return report.failed > 0 ? 1 : 0;
 }
@@ -244,10 +261,4 @@ export function formatReport(r: EvalReport): string {
 function clip(text: string, width: number): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
-}
-
-function wholeNumber(text: string, flag: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${text}"`);
-  return n;
 }

@@ -14,7 +14,7 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { addModelOptions, createRegistry, loadNetworkForCommand, loadPromptsForCommand, UsageError } from "../shared.js";
+import { addModelOptions, checkModels, createRegistry, loadNetworkForCommand, loadPromptsForCommand, modelsInUse, numberFlag, UsageError } from "../shared.js";
 import { runNetwork } from "../../exec/run.js";
 import { InvalidSample } from "../../exec/invalidSample.js";
 import { createReorderBuffer } from "../../exec/reorder.js";
@@ -80,14 +80,19 @@ Examples:
 }
 
 async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext): Promise<number> {
-  const concurrency = positiveInt(flags.concurrency ?? "64", "--concurrency");
-  const temperature = flags.temperature === undefined ? undefined : nonNegative(flags.temperature, "--temperature");
+  const concurrency = numberFlag(flags.concurrency ?? "64", "--concurrency", "cli.concurrency")!;
+  const temperature = numberFlag(flags.temperature, "--temperature", "layer.temperature");
   const network = await loadNetworkForCommand(networkPath, ctx);
   const prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, network, ctx, "run");
   const inputPath = flags.input === "-" ? undefined : resolve(ctx.cwd, flags.input);
   if (inputPath && !(await stat(inputPath).then((s) => s.isFile(), () => false))) throw new UsageError(`no such input file: ${flags.input}`);
 
   const registry = createRegistry(network, ctx, flags, "run");
+  // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, not as an error row per sample.
+  await checkModels(registry, modelsInUse(network), { probe: flags.cache !== "readonly" }).catch(async (err: unknown) => {
+    await registry.close();
+    throw err;
+  });
   const out: Writable = flags.output === "-" ? ctx.stdout : createWriteStream(resolve(ctx.cwd, flags.output));
   const total = inputPath && ctx.stderr.isTTY ? await countLines(inputPath) : undefined;
   const progress = createProgressBar(ctx, { label: "run" });
@@ -208,18 +213,6 @@ function outputRecord(r: RunResult, m: { line: number; extras?: Record<string, u
     record.trace = r.trace;
   }
   return record;
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
-  return n;
-}
-
-function nonNegative(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number ≥ 0, got "${text}"`);
-  return n;
 }
 
 async function countLines(path: string): Promise<number> {

@@ -6,15 +6,21 @@
  * Exit status: 0 trained (also when a budget stopped it early), 1 training failed, 2 usage error.
  */
 import { setMaxListeners } from "node:events";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../context.js";
 import { useColor } from "../context.js";
 import { createProgressBar, formatCount, formatDuration } from "../progress.js";
 import { DataError } from "../../data/index.js";
-import { addModelOptions, collect, createRegistry, loadNetworkForCommand, loadSplitsForCommand, UsageError, type CacheFlag } from "../shared.js";
-import { loadCheckpoint } from "../../train/checkpoint.js";
+import {
+  addModelOptions, checkModels, collect, createRegistry, loadNetworkForCommand, loadSplitsForCommand, modelsInUse, numberFlag, UsageError,
+  type CacheFlag, type DataFlags,
+} from "../shared.js";
+import { parsePaperDataRef, type Splits } from "../../data/index.js";
+import { CHECKPOINT_FILE, loadCheckpoint } from "../../train/checkpoint.js";
+import { readManifest, resolveResume } from "../../train/resume.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
 import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/graph.js";
@@ -30,6 +36,7 @@ interface TrainFlags {
   test?: string;
   runDir?: string;
   resume?: string;
+  force?: boolean;
   json?: boolean;
   cache: CacheFlag;
   model: string[];
@@ -80,7 +87,8 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option("--dev-cap <n>", "use at most n dev examples")
     .option("--test-cap <n>", "use at most n test examples")
     .option("--run-dir <dir>", "where checkpoints, events.jsonl and result.json go (default runs/<network>-<time>)")
-    .option("--resume <run-dir>", "continue a run from its last checkpoint")
+    .option("--resume <run-dir>", "continue a run from its last checkpoint, with its own data and settings")
+    .option("--force", "with --resume: continue even when the data or settings given differ from the run's (recorded in run.json)")
     .option("--iterations <n>", "training iterations (20)")
     .option("--batch-size <n>", "examples per minibatch (DLN-1 20, DLN-2 10)")
     .option("--prompt-samples <n>", "prompt candidates per step, the current one included (DLN-1 20, DLN-2 10)")
@@ -114,14 +122,22 @@ Exit status: 0 trained (also when a budget stopped it), 1 training failed, 2 usa
 Examples:
   $ dln train networks/dln-1.json5 --data data.jsonl
   $ dln train networks/dln-2.json5 --data data.jsonl --iterations 10 --budget-tokens 2000000
-  $ dln train networks/dln-2.json5 --data data.jsonl --resume runs/dln-2-20240101-120000
+  $ dln train networks/dln-2.json5 --resume runs/dln-2-20240101-120000
   $ dln train networks/dln-1.json5 --train train.jsonl --dev dev.jsonl --test test.jsonl --json > events.jsonl`,
     )
     .action(async (networkPath: string, flags: TrainFlags) => {
       try {
         ctx.exitCode = await trainCommand(networkPath, flags, ctx);
       } catch (err) {
-        if (err instanceof UsageError || err instanceof DataError || err instanceof TrainConfigError || (err as { code?: string }).code === "E_CHECKPOINT") {
+        if (err instanceof Interrupted) {
+          ctx.stderr.write(existsSync(join(err.runDir, CHECKPOINT_FILE))
+            ? `dln train: interrupted; continue with: dln train ${shellWord(networkPath)} --resume ${shellWord(err.runDir)}\n`
+            : `dln train: interrupted before the first checkpoint; nothing to resume in ${err.runDir} (start again)\n`);
+          ctx.exitCode = 130;
+          return;
+        }
+        const code = (err as { code?: string }).code;
+        if (err instanceof UsageError || err instanceof DataError || err instanceof TrainConfigError || code === "E_CHECKPOINT" || code === "E_TRAIN_RESUME") {
           ctx.stderr.write(`dln train: ${(err as Error).message}\n`);
           ctx.exitCode = 2;
           return;
@@ -132,45 +148,49 @@ Examples:
     });
 }
 
-function num(text: string | undefined, flag: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    throw new UsageError(`${flag} must be ${opts.int ? "a whole number" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""} (got "${text}")`);
+/** Ctrl-C stopped the run: the CLI prints how to continue it. */
+class Interrupted extends Error {
+  constructor(readonly runDir: string) {
+    super(`interrupted; continue with --resume ${runDir}`);
   }
-  return n;
 }
+
+/** A path as one shell word (quoted when it has to be). */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+const num = numberFlag;
 
 /** The knobs given on the command line (undefined where not given, so the network's `train` and the defaults apply). */
 export function overridesFromFlags(f: TrainFlags): TrainOverrides {
-  const int = { int: true, min: 0 };
   const budget = {
-    tokens: num(f.budgetTokens, "--budget-tokens", { min: 0 }),
-    requests: num(f.budgetRequests, "--budget-requests", { min: 0 }),
-    cost: num(f.budgetCost, "--budget-cost", { min: 0 }),
+    tokens: num(f.budgetTokens, "--budget-tokens", "train.budget.tokens"),
+    requests: num(f.budgetRequests, "--budget-requests", "train.budget.requests"),
+    cost: num(f.budgetCost, "--budget-cost", "train.budget.cost"),
   };
   return {
-    iterations: num(f.iterations, "--iterations", int),
-    batchSize: num(f.batchSize, "--batch-size", int),
-    promptSamples: num(f.promptSamples, "--prompt-samples", int),
-    hiddenSamples: num(f.hiddenSamples, "--hidden-samples", int),
-    backwardTemperature: num(f.backwardTemperature, "--backward-temperature", { min: 0 }),
-    posteriorTemperature: num(f.posteriorTemperature, "--posterior-temperature", { min: 0 }),
-    trustFactor: num(f.trustFactor, "--trust-factor", { min: 0 }),
-    explorationPenalty: num(f.explorationPenalty, "--exploration-penalty", { min: 0 }),
+    iterations: num(f.iterations, "--iterations", "train.iterations"),
+    batchSize: num(f.batchSize, "--batch-size", "train.batchSize"),
+    promptSamples: num(f.promptSamples, "--prompt-samples", "train.promptSamples"),
+    hiddenSamples: num(f.hiddenSamples, "--hidden-samples", "train.hiddenSamples"),
+    backwardTemperature: num(f.backwardTemperature, "--backward-temperature", "train.backwardTemperature"),
+    posteriorTemperature: num(f.posteriorTemperature, "--posterior-temperature", "train.posteriorTemperature"),
+    trustFactor: num(f.trustFactor, "--trust-factor", "train.trustFactor"),
+    explorationPenalty: num(f.explorationPenalty, "--exploration-penalty", "train.explorationPenalty"),
     decayPenalty: f.decayPenalty === false ? false : undefined,
-    memory: num(f.memory, "--memory", int),
-    patience: num(f.patience, "--patience", int),
-    valEvery: num(f.valEvery, "--val-every", int),
+    memory: num(f.memory, "--memory", "train.memory"),
+    patience: num(f.patience, "--patience", "train.patience"),
+    valEvery: num(f.valEvery, "--val-every", "train.valEvery"),
     heldOut: f.heldOut === false ? false : undefined,
     priorTerm: f.priorTerm === false ? false : undefined,
     rewriteOnlyWrong: f.rewriteOnlyWrong ? true : undefined,
     keepForward: f.keepForward === false ? false : undefined,
     balanced: f.balanced ? true : undefined,
-    burnIn: num(f.burnIn, "--burn-in", { min: 0 }),
+    burnIn: num(f.burnIn, "--burn-in", "train.burnIn"),
     scoring: f.scoring,
     backwardModel: f.backwardModel,
-    seed: num(f.seed, "--seed", int),
+    seed: num(f.seed, "--seed", "train.seed"),
     budget: Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)),
   };
 }
@@ -180,28 +200,64 @@ function timestamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** The data flags of a run, paths made absolute: recorded in run.json, so `--resume <dir>` alone reloads the same data. */
+interface DataSources {
+  flags: DataFlags;
+  caps: { train?: number; dev?: number; test?: number };
+}
+
+function dataSources(flags: TrainFlags, cwd: string): DataSources {
+  const at = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(cwd, p));
+  const paper = flags.data !== undefined ? parsePaperDataRef(flags.data) : undefined;
+  return {
+    flags: {
+      data: paper ? `paper:${paper.task}:${resolve(cwd, paper.dir)}` : at(flags.data),
+      train: at(flags.train), dev: at(flags.dev), test: at(flags.test), field: flags.field, target: flags.target,
+    },
+    caps: {
+      train: num(flags.trainCap, "--train-cap", "cli.cap"),
+      dev: num(flags.devCap, "--dev-cap", "cli.cap"),
+      test: num(flags.testCap, "--test-cap", "cli.cap"),
+    },
+  };
+}
+
+const givesData = (f: TrainFlags): boolean => Boolean(f.data || f.train || f.dev || f.test);
+
 async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliContext): Promise<number> {
   const network = await loadNetworkForCommand(networkPath, ctx);
+  // Every number is checked before anything is read or sent.
   const overrides = overridesFromFlags(flags);
+  let sources = dataSources(flags, ctx.cwd);
   if (flags.backwardModel && !network.models[flags.backwardModel]) {
     throw new UsageError(`--backward-model: no model "${flags.backwardModel}" in the network (models: ${Object.keys(network.models).join(", ")})`);
   }
+  if (flags.force && !flags.resume) throw new UsageError("--force only goes with --resume <run-dir>");
   const hidden = hasHiddenTrainableLayers(buildTrainGraph(network));
   let config = resolveTrainConfig(network.train, overrides, hidden);
   const runDir = resolve(ctx.cwd, flags.resume ?? flags.runDir ?? `runs/${network.name}-${timestamp()}`);
+  let splits: Splits;
+  let forced: string[] = [];
   if (flags.resume) {
-    // Continue with the run's own settings; only the length and the budgets may change.
+    // The library's resume policy (src/train/resume.ts): the run's own data and settings; differences refused unless --force.
     const cp = loadCheckpoint(runDir);
-    config = { ...cp.config, iterations: overrides.iterations ?? cp.config.iterations, budget: { ...cp.config.budget, ...overrides.budget } };
+    if (!givesData(flags)) {
+      if (flags.field.length || flags.target || flags.trainCap || flags.devCap || flags.testCap) {
+        throw new UsageError("--field, --target and the caps describe data: give them with --data/--train, or resume with the run's own data (no data flags)");
+      }
+      const recorded = readManifest(runDir)?.data.sources as DataSources | undefined;
+      if (!recorded?.flags) throw new UsageError(`${runDir} does not record its data (made by an older dln): give --data or --train again`);
+      sources = recorded;
+    }
+    splits = await loadSplitsForCommand(sources.flags, network, ctx, { seed: cp.config.seed, caps: sources.caps, command: "train" });
+    const plan = resolveResume({ runDir, network: network.name, overrides, splits, force: flags.force });
+    config = plan.config;
+    forced = plan.differences;
+    for (const d of forced) ctx.stderr.write(`dln train: warning: --force: ${d}\n`);
+  } else {
+    if (!givesData(flags)) throw new UsageError("no training data: give --data <file>, or --train <file> (with --dev and --test)");
+    splits = await loadSplitsForCommand(sources.flags, network, ctx, { seed: config.seed, caps: sources.caps, command: "train" });
   }
-  if (!flags.data && !flags.train) throw new UsageError("no training data: give --data <file>, or --train <file> (with --dev and --test)");
-
-  const caps = {
-    train: num(flags.trainCap, "--train-cap", { int: true, min: 1 }),
-    dev: num(flags.devCap, "--dev-cap", { int: true, min: 1 }),
-    test: num(flags.testCap, "--test-cap", { int: true, min: 1 }),
-  };
-  const splits = await loadSplitsForCommand(flags, network, ctx, { seed: config.seed, caps, command: "train" });
   if (splits.train.length === 0) throw new UsageError("the train split is empty");
 
   const registry = createRegistry(network, ctx, flags, "train");
@@ -214,16 +270,24 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
   // Ctrl-C (ctx.signal, from bin/dln.js) stops at once; the finished iterations are checkpointed.
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // every request in flight listens to it
-  const onInterrupt = (): void => abort.abort(new Error("interrupted; continue with --resume " + runDir));
+  const onInterrupt = (): void => abort.abort(new Interrupted(runDir));
   ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
+  if (ctx.signal?.aborted) onInterrupt();
   try {
+    // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, before the first sample.
+    await checkModels(registry, modelsInUse(network, [config.backwardModel]), { probe: flags.cache !== "readonly" });
     const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
-    const run = train(network, splits, { config, services, runDir, resume: Boolean(flags.resume), signal: abort.signal });
+    const run = train(network, splits, {
+      config, services, runDir, resume: Boolean(flags.resume), signal: abort.signal, dataSources: sources, forced,
+    });
     const view = flags.json ? jsonView(ctx) : terminalView(ctx, config);
     const sub = run.events$.subscribe({ next: view.event, error: () => undefined });
     let result: TrainResult;
     try {
       result = await run.result;
+    } catch (err) {
+      if (abort.signal.aborted) throw new Interrupted(runDir);
+      throw err;
     } finally {
       sub.unsubscribe();
       view.stop();

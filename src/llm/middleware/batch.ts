@@ -4,12 +4,15 @@
  * original DLN did with 20 prompts per request. A batch is sent when it is full or after a short
  * window (a few ms), so a lone request waits at most that long. Each caller gets its own result
  * (the provider splits a response by choice `index`) and can abort alone; the batch's request is
- * aborted only when every caller has aborted. Only active when the client reports
- * `capabilities().batching > 1`. A `scoreBatch` call (a caller's own list, e.g. every class and
- * spelling of one class layer call) is passed through whole: one request.
+ * aborted only when every caller has aborted. When the endpoint refuses a batch with a 4xx that
+ * may be one prompt's fault (a prompt beyond the context window, a body too large), the batch is
+ * bisected and resent, so only the guilty prompt's caller gets the error. Only active when the
+ * client reports `capabilities().batching > 1`. A `scoreBatch` call (a caller's own list, e.g. every
+ * class and spelling of one class layer call) is passed through whole: one request.
  */
 import { raceAbort, SharedAbort } from "../abort.js";
 import { canonicalJSON } from "../canonical.js";
+import { LLMError } from "../errors.js";
 import type { GenerateRequest, ModelClient, ScoreRequest } from "../types.js";
 import { perRequestOnly, wrapClient } from "./wrap.js";
 
@@ -58,9 +61,44 @@ export class Batcher<Req extends { signal?: AbortSignal }, Res> {
     const requests = group.map((p) => ({ ...p.request, signal: shared.signal }));
     this.send(requests).finally(() => shared.release()).then(
       (results) => group.forEach((p, i) => p.resolve(results[i])),
-      (error) => group.forEach((p) => p.reject(error)),
+      (error) => {
+        if (group.length > 1 && isSplittable(error)) this.bisect(group, error);
+        else group.forEach((p) => p.reject(error));
+      },
     );
   }
+
+  /**
+   * One prompt of a batch was refused (4xx): sends each half again on its own, and so on down to
+   * single prompts, so only the guilty request fails (about 2·log2(n) requests for one guilty
+   * prompt among n). Each part listens to its own callers' signals.
+   */
+  private bisect(group: Pending<Req, Res>[], error: unknown): void {
+    if (group.length === 1) {
+      group[0].reject(error);
+      return;
+    }
+    const mid = Math.ceil(group.length / 2);
+    for (const part of [group.slice(0, mid), group.slice(mid)]) {
+      const shared = new SharedAbort();
+      for (const p of part) shared.join(p.request.signal);
+      shared.seal();
+      this.send(part.map((p) => ({ ...p.request, signal: shared.signal }))).finally(() => shared.release()).then(
+        (results) => part.forEach((p, i) => p.resolve(results[i])),
+        (err) => (part.length > 1 && isSplittable(err) ? this.bisect(part, err) : part.forEach((p) => p.reject(err))),
+      );
+    }
+  }
+}
+
+/**
+ * A refusal that may be one prompt's fault (400 bad request, context length, 413 too large, 422),
+ * not the endpoint's or the key's (401, 403, 404: the same for every prompt), nor transient.
+ */
+function isSplittable(error: unknown): boolean {
+  if (!(error instanceof LLMError) || error.retryable || error.code === "E_ABORTED") return false;
+  const status = error.status;
+  return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404;
 }
 
 const generateGroup = (r: GenerateRequest) => {

@@ -6,6 +6,7 @@
  * retry middleware outside, which backs off and routes again. Non-retryable errors (bad request,
  * authentication, context length) are the same on every endpoint and are thrown at once.
  */
+import { isEndpointDead } from "./breaker.js";
 import { isRetryable } from "./retry.js";
 import type { Capabilities, ModelClient } from "../types.js";
 
@@ -53,7 +54,7 @@ export function withRouting(endpoints: ModelClient[], options: RouterOptions): M
         state.avoidUntil = 0;
         return result;
       } catch (err) {
-        if (!isRetryable(err)) throw err;
+        if (!isRetryable(err) && !isEndpointDead(err)) throw err; // a dead endpoint fails over
         state.avoidUntil = now() + Math.max(options.cooldownMs ?? 2000, err.retryAfterMs ?? 0);
         if (tried.size >= states.length) throw err;
       } finally {

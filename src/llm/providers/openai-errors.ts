@@ -37,7 +37,9 @@ export function toLLMError(err: unknown, where: string, secrets: string[] = []):
   const hide = (s: string) => secrets.reduce((t, secret) => (secret ? t.split(secret).join("[redacted]") : t), redactSecrets(s));
   if (err instanceof APIUserAbortError) return new AbortedError({ where });
   if (err instanceof APIConnectionError) {
-    return new EndpointUnavailableError(hide(`connection failed: ${(err.cause as Error | undefined)?.message ?? err.message}`), { where, cause: hide(err.message) });
+    const cause = err.cause as (Error & { code?: string; cause?: { code?: string } }) | undefined;
+    const connectionCode = cause?.cause?.code ?? cause?.code;
+    return new EndpointUnavailableError(hide(`connection failed: ${cause?.message ?? err.message}${connectionCode ? ` (${connectionCode})` : ""}`), { where, cause: hide(err.message), connectionCode });
   }
   if (err instanceof APIError && typeof err.status === "number") {
     const status = err.status;

@@ -76,6 +76,11 @@ class OpenAIClient implements ModelClient {
   constructor(private readonly spec: ModelSpec, private readonly ctx: ProviderContext) {
     this.baseURL = spec.baseURL ?? ctx.env.OPENAI_BASE_URL ?? (spec.azure ? "" : "https://api.openai.com/v1");
     if (!this.baseURL) throw new UnsupportedError(`Azure OpenAI needs baseURL (the resource endpoint) for model "${spec.model}"`, "Set baseURL: \"https://<resource>.openai.azure.com\"");
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(this.baseURL)) {
+      // fetch refuses such URLs (and would print them); say so before any request, without the credentials.
+      throw new UnsupportedError(`The baseURL of model "${spec.model}" contains a user name or password (${describeEndpoint(this.baseURL)})`,
+        "Remove the user-info from baseURL; give credentials with apiKey or a header under headers");
+    }
     const apiKey = spec.apiKey ?? (spec.azure ? ctx.env.AZURE_OPENAI_API_KEY : undefined) ?? ctx.env.OPENAI_API_KEY ?? "";
     this.secrets = [apiKey, ...Object.values(spec.headers ?? {})].filter((s) => s.length >= 4);
     this.id = `openai:${spec.model}@${describeEndpoint(this.baseURL)}`;

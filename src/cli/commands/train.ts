@@ -14,6 +14,7 @@ import { useColor } from "../context.js";
 import { createProgressBar, formatCount, formatDuration } from "../progress.js";
 import { DataError } from "../../data/index.js";
 import { addModelOptions, collect, createRegistry, loadNetworkForCommand, loadSplitsForCommand, UsageError, type CacheFlag } from "../shared.js";
+import { updateLastRunLink } from "../last-run.js";
 import { loadCheckpoint } from "../../train/checkpoint.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
@@ -210,6 +211,8 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
   const onInterrupt = (): void => abort.abort(new Error("interrupted; continue with --resume " + runDir));
   ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
   try {
+    const last = updateLastRunLink(ctx.cwd, runDir);
+    if (last.problem) ctx.stderr.write(`dln train: warning: ${last.problem}\n`);
     const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
     const run = train(network, splits, { config, services, runDir, resume: Boolean(flags.resume), signal: abort.signal });
     const view = flags.json ? jsonView(ctx) : terminalView(ctx, config);

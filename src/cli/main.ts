@@ -15,6 +15,7 @@ import { registerTrain } from "./commands/train.js";
 import { registerEval } from "./commands/eval.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerReport } from "./commands/report.js";
+import { registerExport } from "./commands/export.js";
 
 export const VERSION = "0.1.0";
 
@@ -36,13 +37,14 @@ Examples:
   $ dln plan networks/dln-2.json5          show the execution order
   $ dln run networks/dln-2.json5 --input samples.jsonl
   $ dln train networks/dln-2.json5 --data data.jsonl
+  $ dln export runs/last -o trained.json5  the trained network as one file
   $ dln demo                               train a 2-layer network offline, no API key needed
 
 Environment:
   OPENAI_API_KEY, OPENAI_BASE_URL   used by models with provider "openai"
   NO_COLOR                          disables colours`,
     );
-  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport]) {
+  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport, registerExport]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());

@@ -3,7 +3,7 @@
  * innermost first:
  *
  *   provider → timeout → limits (per endpoint) → routing (several endpoints) → retry → batching
- *   → de-duplication → cache → usage → defaults
+ *   → de-duplication → cache → usage → telemetry → defaults
  *
  * Timeouts are per attempt, limits count what each endpoint really receives, retries re-route,
  * batching groups what the cache and de-duplication did not answer, usage sees cache hits, and
@@ -21,6 +21,7 @@ import { withRetry, type RetryOptions } from "./middleware/retry.js";
 import { withRouting } from "./middleware/router.js";
 import { withTimeout } from "./middleware/timeout.js";
 import { withUsage } from "./middleware/usage.js";
+import { telemetryProvider, withTelemetry } from "./middleware/telemetry.js";
 import { createOpenAIProvider, describeEndpoint } from "./providers/openai.js";
 import { createSimProvider } from "./providers/sim.js";
 import type { ModelClient, ProviderContext, ProviderFactory } from "./types.js";
@@ -111,5 +112,6 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   const cache = opts.cache ?? { mode: "readwrite" };
   client = withCache(client, { mode: cache.mode, path: resolve(process.cwd(), cache.path ?? DEFAULT_CACHE_FILE) });
   client = withUsage(client, { meter: opts.usage ?? new UsageMeter(), model: opts.name ?? spec.model, price: spec.price });
+  client = withTelemetry(client, { provider: telemetryProvider(spec.provider), model: spec.model, operation: spec.provider === "openai" && spec.api !== "completions" ? "chat" : "text_completion", name: opts.name });
   return withDefaults(client, requestDefaults(spec));
 }

@@ -21,7 +21,7 @@ export const VERSION = "0.1.0";
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("dln")
-    .description("Deep Language Networks: declare stacks of LLM calls in JSON5, run them, train their prompts.")
+    .description("Deep Language Networks: declare stacks of LLM calls in JSON5, run them, train their prompts")
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()

@@ -13,7 +13,7 @@ import { ExportError, exportRun } from "../../export.js";
 export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command("export")
-    .description("Write the network file of a training run with its best prompts written in, comments and formatting kept.")
+    .description("write the network file of a training run with its best prompts written in, comments and formatting kept")
     .argument("<run-dir>", "run directory of `dln train` (holds best.json or result.json, and network.json5)")
     .option("-o, --output <file>", "write the network to this file instead of standard output")
     .option("--network <file>", "the network file to write the prompts into (default: the run's copy, network.json5)")

@@ -28,6 +28,7 @@ Examples:
     .action(async (runDir: string, opts: { output?: string; network?: string }) => {
       try {
         const path = await writeReport(resolve(ctx.cwd, runDir), {
+          cwd: ctx.cwd,
           ...(opts.output !== undefined ? { output: resolve(ctx.cwd, opts.output) } : {}),
           ...(opts.network !== undefined ? { network: resolve(ctx.cwd, opts.network) } : {}),
         });

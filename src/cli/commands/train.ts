@@ -224,7 +224,7 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
       sub.unsubscribe();
       view.stop();
     }
-    const report = await writeReport(runDir, { network }).catch((err: Error) => {
+    const report = await writeReport(runDir, { network, cwd: ctx.cwd }).catch((err: Error) => {
       ctx.stderr.write(`dln train: the report could not be written: ${err.message}\n`);
       return undefined;
     });

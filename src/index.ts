@@ -33,6 +33,7 @@ export {
 // Seeing networks and runs: SVG drawings and the HTML run report.
 export { drawSvg } from "./report/svg.js";
 export { writeReport, buildReport } from "./report/index.js";
+export { exportRun, writePrompts, ExportError, type ExportOptions, type ExportResult } from "./export.js";
 
 // Data and metrics.
 export {

@@ -18,12 +18,13 @@ import { registerReport } from "./commands/report.js";
 import { registerSweep } from "./commands/sweep.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerWorker } from "./commands/worker.js";
+import { registerExport } from "./commands/export.js";
 
 export const VERSION = "0.1.0";
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("dln")
-    .description("Deep Language Networks: declare stacks of LLM calls in JSON5, run them, train their prompts.")
+    .description("Deep Language Networks: declare stacks of LLM calls in JSON5, run them, train their prompts")
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -39,13 +40,14 @@ Examples:
   $ dln plan networks/dln-2.json5          show the execution order
   $ dln run networks/dln-2.json5 --input samples.jsonl
   $ dln train networks/dln-2.json5 --data data.jsonl
+  $ dln export runs/last -o trained.json5  the trained network as one file
   $ dln demo                               train a 2-layer network offline, no API key needed
 
 Environment:
   OPENAI_API_KEY, OPENAI_BASE_URL   used by models with provider "openai"
   NO_COLOR                          disables colours`,
     );
-  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport, registerSweep, registerCompare, registerWorker]) {
+  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport, registerSweep, registerCompare, registerWorker, registerExport]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());

@@ -2,7 +2,7 @@
  * What several commands share: usage errors (exit 2), the `--model` and `--cache` flags, and the
  * model registry built from them. One place, so `run`, `train`, `eval` and `demo` behave alike.
  */
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { formatDiagnostic, loadNetworkFile } from "../compile/index.js";
 import type { CompiledNetwork } from "../compile/types.js";
@@ -98,8 +98,10 @@ const PROVIDERS: ProviderName[] = ["openai", "llama", "sim"];
  * The rest of the model's settings (temperature, maxTokens, …) are kept; ModelRegistry drops its
  * endpoint settings when the provider changes (a sim model replaced by `openai:…` reads
  * OPENAI_API_KEY / OPENAI_BASE_URL).
+ * A llama model's file path typed here resolves against `cwd` (the working directory), not against
+ * the network file's directory as a path written in the file does.
  */
-export function parseModelOverrides(values: readonly string[], network: CompiledNetwork): Record<string, Partial<ModelSpec>> {
+export function parseModelOverrides(values: readonly string[], network: CompiledNetwork, cwd: string = process.cwd()): Record<string, Partial<ModelSpec>> {
   const overrides: Record<string, Partial<ModelSpec>> = {};
   for (const value of values) {
     const m = /^([^=]+)=([a-z]+):(.+)$/.exec(value);
@@ -109,7 +111,8 @@ export function parseModelOverrides(values: readonly string[], network: Compiled
     if (name !== "*" && !(name in network.models)) {
       throw new UsageError(`--model ${value}: the network has no model "${name}" (its models: ${Object.keys(network.models).join(", ") || "none"})`);
     }
-    overrides[name] = { provider: provider as ProviderName, model };
+    const typedPath = provider === "llama" && !/^(hf:|https?:)/i.test(model) && !model.includes("${") && !isAbsolute(model);
+    overrides[name] = { provider: provider as ProviderName, model: typedPath ? resolve(cwd, model) : model };
   }
   return overrides;
 }
@@ -126,7 +129,7 @@ export function createRegistry(
     baseDir: network.baseDir,
     env: ctx.env,
     cache: mode === "off" ? { mode: "off" } : { mode, path: resolve(ctx.cwd, DEFAULT_CACHE_FILE) },
-    overrides: parseModelOverrides(flags.model ?? [], network),
+    overrides: parseModelOverrides(flags.model ?? [], network, resolve(ctx.cwd)),
     warn: (m) => ctx.stderr.write(`dln ${command}: ${m}\n`),
   });
 }

@@ -6,6 +6,7 @@
 import { setMaxListeners } from "node:events";
 import { Observable } from "rxjs";
 import { addUsage } from "../llm/types.js";
+import { endSpan, startSpan, withSpan } from "../telemetry.js";
 import type { Usage } from "../llm/types.js";
 import { ExecError, errorCode, errorMessage } from "./errors.js";
 import type { ClassDef } from "../compile/types.js";
@@ -31,19 +32,30 @@ export function callLayer(layer: PlannedLayer, depValues: unknown[], index: numb
     const abort = new AbortController();
     setMaxListeners(0, abort.signal); // one listener per request of the call (e.g. every class scored)
     let settled = false;
-    fireLayer(layer, depValues, index, ctx, abort.signal, shared).then(
+    const span = startSpan(`dln.layer ${layer.id}`, { "dln.layer": layer.id, "dln.model": layer.node.model, "dln.sample.index": index });
+    let open = true;
+    const close = (err?: unknown): void => {
+      if (open) endSpan(span, err);
+      open = false;
+    };
+    withSpan(span, () => fireLayer(layer, depValues, index, ctx, abort.signal, shared)).then(
       (outcome) => {
         settled = true;
+        close();
         subscriber.next(outcome);
         subscriber.complete();
       },
       (err) => {
         settled = true;
+        close(err);
         subscriber.error(err);
       },
     );
     return () => {
-      if (!settled) abort.abort();
+      if (!settled) {
+        abort.abort();
+        close(new Error("cancelled"));
+      }
     };
   });
 }

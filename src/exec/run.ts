@@ -5,7 +5,8 @@
  *   samples ──pullSamples(concurrency)──▶ runSample (a dataflow of fireWhenParentsReady nodes)
  *           ──▶ results in completion order ──abortWith(signal)──▶ subscriber
  */
-import { defer, isObservable, lastValueFrom, mergeMap, Observable, takeWhile, tap, toArray } from "rxjs";
+import { defer, finalize, isObservable, lastValueFrom, mergeMap, Observable, takeWhile, tap, toArray } from "rxjs";
+import { endSpan, startSpan, withSpan } from "../telemetry.js";
 import type { CompiledNetwork } from "../compile/types.js";
 import { abortWith } from "./abortWith.js";
 import type { ScoreClassesFn } from "./classify.js";
@@ -40,9 +41,13 @@ export function runNetwork(network: CompiledNetwork, samples: SampleSource, opti
       ? (): void => options.onProgress!({ ...stats, usage: { ...ctx.usage } })
       : undefined;
 
+    // A span for the run (src/telemetry.ts); every sample is subscribed under it, so layer and model spans are its children.
+    let failure: unknown;
+    const span = startSpan(`dln.run ${network.name}`, { "dln.network": network.name, "dln.run.concurrency": concurrency });
     const project = (sample: Sample | InvalidSample, index: number): Observable<RunResult> => {
       stats.inFlight++;
-      return runSample(plan, sample, index, ctx, keepTrace);
+      const sample$ = runSample(plan, sample, index, ctx, keepTrace);
+      return new Observable<RunResult>((subscriber) => withSpan(span, () => sample$.subscribe(subscriber)));
     };
     const results$ = isObservable(samples)
       ? samples.pipe(mergeMap(project, concurrency))
@@ -58,6 +63,11 @@ export function runNetwork(network: CompiledNetwork, samples: SampleSource, opti
       }),
       options.failFast ? takeWhile((r: RunResult) => !r.error, true) : (s: Observable<RunResult>) => s,
       abortWith<RunResult>(options.signal),
+      tap({ error: (err: unknown) => (failure = err) }),
+      finalize(() => {
+        span.setAttributes({ "dln.run.samples": stats.done, "dln.run.failed": stats.failed, "dln.usage.input_tokens": ctx.usage.promptTokens, "dln.usage.output_tokens": ctx.usage.completionTokens });
+        endSpan(span, failure ?? (stats.failed > 0 ? new Error(`${stats.failed} of ${stats.done} samples failed`) : undefined));
+      }),
     );
   });
 }

@@ -3,7 +3,8 @@
  * innermost first:
  *
  *   provider → timeout → circuit breaker → limits (per endpoint) → routing (several endpoints) → retry
- *   → batching → usage (spent) → budget guard → de-duplication → cache → usage (hits) → defaults
+ *   → batching → usage (spent) → budget guard → de-duplication → cache → usage (hits) → telemetry
+ *   → defaults
  *
  * Timeouts are per attempt, limits count what each endpoint really receives, retries re-route,
  * batching groups what the cache and de-duplication did not answer, usage meters a request that
@@ -25,6 +26,7 @@ import { withRetry, type RetryOptions } from "./middleware/retry.js";
 import { withRouting } from "./middleware/router.js";
 import { withTimeout } from "./middleware/timeout.js";
 import { withUsage } from "./middleware/usage.js";
+import { telemetryProvider, withTelemetry } from "./middleware/telemetry.js";
 import { createOpenAIProvider, describeEndpoint } from "./providers/openai.js";
 import { createSimProvider } from "./providers/sim.js";
 import { priceOf } from "./prices.js";
@@ -130,6 +132,7 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   client = withDedupe(client);
   client = withCache(client, { mode: cache.mode, path: cachePath });
   client = withUsage(client, { meter, model, price, count: "hits" });
+  client = withTelemetry(client, { provider: telemetryProvider(spec.provider), model: spec.model, operation: spec.provider === "openai" && spec.api !== "completions" ? "chat" : "text_completion", name: opts.name });
   client = withDefaults(client, requestDefaults(spec));
   if (!opened) return client;
   const inner = client;

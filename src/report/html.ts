@@ -132,9 +132,9 @@ function charts(m: ReportModel): string {
       markers: bestIteration !== null && bestIteration > 0 ? [{ x: bestIteration, label: "best dev" }] : [],
     })}</div>`,
     `<div class="chart-box">${lineChart({
-      id: "chart-score", title: "Optimization score of the chosen prompt (higher is better)", xLabel: "iteration", yLabel: "score", series: scoreSeries,
+      id: "chart-score", title: "Optimization score of the chosen prompt, each point on a different batch", xLabel: "iteration", yLabel: "score", series: scoreSeries,
       xDomain: [0, xMax], formatY: (y) => score(y, Math.abs(y) < 10 ? 2 : 0),
-    })}<p class="note">Score of the candidate each optimizer step kept, per layer (scoring: ${esc(modes)}; ${esc(modeText)}). Hover a point for its value.</p></div>`,
+    })}<p class="note">Score of the candidate each optimizer step kept, per layer (scoring: ${esc(modes)}; ${esc(modeText)}; higher is better). <strong>Each point is scored on that iteration's own minibatch</strong>, so points are not comparable across iterations: the score can fall while the prompt stays the same. The dev accuracy above is measured on the same examples every time. Hover a point for its value.</p></div>`,
   ].join("");
 }
 

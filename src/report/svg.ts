@@ -98,12 +98,56 @@ function layout(boxes: Box[], edges: Array<[string, string]>): Laid {
   for (const [from, to] of edges) g.setEdge(from, to);
   dagre.layout(g);
   const size = g.graph() as { width?: number; height?: number };
+  const placed = inDeclaredOrder(boxes, edges, (key) => ({ x: g.node(key).x ?? 0, y: g.node(key).y ?? 0 }), (from, to) => g.edge(from, to)?.points ?? []);
   return {
-    boxes: boxes.map((b) => ({ ...b, x: g.node(b.key).x ?? 0, y: g.node(b.key).y ?? 0 })),
-    edges: edges.map(([from, to]) => ({ from, to, points: g.edge(from, to)?.points ?? [] })),
+    boxes: boxes.map((b) => ({ ...b, ...placed.at(b.key) })),
+    edges: edges.map(([from, to]) => ({ from, to, points: placed.points(from, to) })),
     width: size.width ?? 0,
     height: size.height ?? 0,
   };
+}
+
+/**
+ * dagre orders interchangeable siblings as it likes (an ensemble's members came out `sc#5 … sc#1`).
+ * Boxes on one rank with the same size, the same parents and the same children can trade places
+ * without changing a crossing: they are put left to right in the order the network declares
+ * them, each taking over the position and the edge routes of the box whose place it takes.
+ */
+function inDeclaredOrder(
+  boxes: Box[],
+  edges: Array<[string, string]>,
+  position: (key: string) => { x: number; y: number },
+  route: (from: string, to: string) => Array<{ x: number; y: number }>,
+): { at(key: string): { x: number; y: number }; points(from: string, to: string): Array<{ x: number; y: number }> } {
+  const parents = new Map<string, string[]>();
+  const children = new Map<string, string[]>();
+  for (const [from, to] of edges) {
+    parents.set(to, [...(parents.get(to) ?? []), from]);
+    children.set(from, [...(children.get(from) ?? []), to]);
+  }
+  const at = new Map(boxes.map((b) => [b.key, position(b.key)]));
+  const points = new Map(edges.map(([from, to]) => [`${from}\u0000${to}`, route(from, to)]));
+  const groups = new Map<string, Box[]>();
+  for (const b of boxes) {
+    const key = JSON.stringify([at.get(b.key)!.y, b.width, b.height, [...(parents.get(b.key) ?? [])].sort(), [...(children.get(b.key) ?? [])].sort()]);
+    groups.set(key, [...(groups.get(key) ?? []), b]);
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const slots = group
+      .map((b) => ({
+        pos: at.get(b.key)!,
+        in: new Map((parents.get(b.key) ?? []).map((p) => [p, route(p, b.key)])),
+        out: new Map((children.get(b.key) ?? []).map((c) => [c, route(b.key, c)])),
+      }))
+      .sort((a, b) => a.pos.x - b.pos.x);
+    group.forEach((b, i) => {
+      at.set(b.key, slots[i].pos);
+      for (const [p, r] of slots[i].in) points.set(`${p}\u0000${b.key}`, r);
+      for (const [c, r] of slots[i].out) points.set(`${b.key}\u0000${c}`, r);
+    });
+  }
+  return { at: (key) => at.get(key)!, points: (from, to) => points.get(`${from}\u0000${to}`) ?? [] };
 }
 
 /** The network as a standalone SVG document (also valid inline in HTML). */

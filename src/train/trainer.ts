@@ -34,6 +34,8 @@ import { mean } from "./math.js";
 import type { Optimizer } from "./optimizer.js";
 import type { TrainServices } from "./services.js";
 import type { BatchTrace } from "./types.js";
+import type { Span } from "@opentelemetry/api";
+import { endSpan, startSpan, withSpan } from "../telemetry.js";
 
 export const RESULT_FILE = "result.json";
 export const EVENTS_FILE = "events.jsonl";
@@ -90,12 +92,19 @@ export interface TrainRun {
 /** Trains the network's prompts on `splits` (Graph.train calls this). */
 export function train(network: CompiledNetwork, splits: Pick<Splits, "train" | "dev" | "test">, options: TrainOptions): TrainRun {
   const events = new ReplaySubject<TrainEvent>();
-  const result = new Trainer(network, splits, options, events).run().then(
+  // The run as an OpenTelemetry span (src/telemetry.ts), each iteration a `dln.train.step` inside it.
+  const span = startSpan(`dln.train ${network.name}`, { "dln.network": network.name });
+  const trainer = new Trainer(network, splits, options, events);
+  const result = withSpan(span, () => trainer.run()).then(
     (r) => {
+      span.setAttributes({ "dln.train.iterations": r.iterations, "dln.train.best_iteration": r.bestIteration, "dln.train.stop_reason": r.stopReason });
+      endSpan(span);
       events.complete();
       return r;
     },
     (err: unknown) => {
+      if (trainer.step) endSpan(trainer.step, err);
+      endSpan(span, err);
       events.error(err);
       throw err;
     },
@@ -115,6 +124,8 @@ class Trainer {
   private readonly services: TrainServices;
   private readonly optimizer: Optimizer;
   private readonly started = Date.now();
+  /** The span of the iteration in progress (ended by `train` when the run fails inside it). */
+  step?: Span;
 
   constructor(
     private readonly network: CompiledNetwork,
@@ -169,14 +180,15 @@ class Trainer {
       this.checkAborted();
       const before = spending && (structuredClone(state) as Checkpoint);
       const iterRng = new Rng(rng.int(2 ** 32));
-      const batch = await this.forwardBatch(t, iterRng.fork("batch"), state.prompts);
-      const steps = await lastValueFrom(
+      const step = (this.step = startSpan("dln.train.step", { "dln.train.iteration": t }));
+      const batch = await withSpan(step, () => this.forwardBatch(t, iterRng.fork("batch"), state.prompts));
+      const steps = await withSpan(step, () => lastValueFrom(
         backward({ graph: this.graph, optimizer: this.optimizer, iteration: t - 1, prompts: state.prompts, memory: memoryByParam(state.memory), batch, rng: iterRng.fork("backward"), signal: options.signal }).pipe(toArray()),
-      );
+      ));
       state.prompts = this.applySteps(t, state.prompts, steps);
 
       let dev: number | null = null;
-      if (t % config.valEvery === 0 || t === config.iterations) dev = await this.validateAndRemember(t, state);
+      if (t % config.valEvery === 0 || t === config.iterations) dev = await withSpan(step, () => this.validateAndRemember(t, state));
       const refused = spending?.refused();
       if (refused && before) {
         // The iteration that met the cap is abandoned: back to the last one finished, checkpointed.
@@ -202,6 +214,9 @@ class Trainer {
         bestDevAccuracy: state.best.devAccuracy, usage: state.usage, elapsedMs: state.elapsedMs,
         failures: steps.reduce((n, s) => n + s.output.failures, 0),
       });
+      step.setAttributes({ "dln.train.train_accuracy": mean(batch.correct.map(Number)), ...(dev !== null ? { "dln.train.dev_accuracy": dev } : {}), "dln.train.prompts_changed": steps.filter((s) => s.output.prompt !== s.previous).length });
+      endSpan(step);
+      this.step = undefined;
       if (options.runDir) this.emit({ type: "checkpoint", iteration: t, path: saveCheckpoint(options.runDir, state) });
       if (state.stopped) this.emit({ type: "stop", iteration: t, reason: "budget", detail: exceeded });
     }

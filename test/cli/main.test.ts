@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
-import { runCli } from "../../src/cli/main.js";
+import { buildProgram, runCli } from "../../src/cli/main.js";
 
 function capture() {
   const out = new PassThrough();
@@ -22,5 +22,22 @@ describe("dln", () => {
     const code = await runCli(["node", "dln", "frobnicate"], { stderr: err.stream });
     expect(code).toBe(2);
     expect(err.text()).toMatch(/unknown command/);
+  });
+});
+
+describe("help texts", () => {
+  it("use one style: lower-case phrases without a final period, for commands, arguments and options", () => {
+    const program = buildProgram({ stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), cwd: ".", env: {}, exitCode: 0 });
+    const texts: string[] = [];
+    for (const cmd of program.commands) {
+      texts.push(`${cmd.name()}: ${cmd.description()}`);
+      for (const arg of cmd.registeredArguments) texts.push(`${cmd.name()} <${arg.name()}>: ${arg.description}`);
+      for (const opt of cmd.options) texts.push(`${cmd.name()} ${opt.long}: ${opt.description}`);
+    }
+    expect(texts.length).toBeGreaterThan(60);
+    // A capital is fine for an acronym or a name (JSONL, JSON5, DLN, BIG-Bench …), not for an ordinary first word.
+    const capitalised = texts.filter((t) => /^[A-Z][a-z]/.test(t.split(": ").slice(1).join(": ")) && !/^(BIG-Bench)/.test(t.split(": ")[1]));
+    expect(capitalised).toEqual([]);
+    expect(texts.filter((t) => /\.$/.test(t))).toEqual([]);
   });
 });

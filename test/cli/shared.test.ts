@@ -28,6 +28,29 @@ describe("--model overrides", () => {
     expect(() => parseModelOverrides(["fwd=gpt"], r.network)).toThrow(/name=provider:model/);
   });
 
+  it("resolves a llama model path typed on the command line against the working directory", async () => {
+    const r = await loadNetworkFile(resolve("networks/dln-2.json5"));
+    if (!r.ok) throw new Error("dln-2 should compile");
+    const cwd = mkdtempSync(join(tmpdir(), "dln-model-path-"));
+    const registry = createRegistry(r.network, { cwd, env: {} } as never, { model: ["*=llama:./models/x.gguf"], cache: "off" }, "test");
+    expect(registry.spec("fwd").model).toBe(join(cwd, "models", "x.gguf"));
+    // URIs and absolute paths are kept as typed.
+    expect(parseModelOverrides(["*=llama:hf:user/repo/x.gguf"], r.network, cwd)["*"].model).toBe("hf:user/repo/x.gguf");
+    expect(parseModelOverrides(["*=llama:/abs/x.gguf"], r.network, cwd)["*"].model).toBe("/abs/x.gguf");
+    // The command looks for the file where the user typed it from, not beside the network file.
+    const out = capture();
+    writeFileSync(join(cwd, "in.jsonl"), JSON.stringify({ x: "Moves: 1 north. Do you end where you started?" }) + "\n");
+    const code = await runCli(
+      ["node", "dln", "run", resolve("networks/dln-2.json5"), "--input", "in.jsonl", "--model", "*=llama:./models/x.gguf", "--cache", "off"],
+      { stdout: out.stream, stderr: capture().stream, cwd, env: {} },
+    );
+    expect(code).not.toBe(0);
+    const error = (JSON.parse(out.text().trim()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe("E_LLAMA_MODEL_NOT_FOUND");
+    expect(error.message).toContain(`${join(cwd, "models", "x.gguf")} does not exist`);
+    expect(error.message).not.toContain(join(resolve("networks"), "models", "x.gguf"));
+  });
+
   it("lets an OpenAI network run on the simulator without any API key", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "dln-model-"));
     writeFileSync(join(cwd, "in.jsonl"), JSON.stringify({ x: "Moves: 2 north, 2 south. Do you end where you started?" }) + "\n");

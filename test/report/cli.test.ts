@@ -32,6 +32,13 @@ describe("dln report", () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('class="dln-drawing"');
     expect(html).not.toMatch(/<(link|iframe)\b|src="http|href="http/);
+    // The run is named as typed relative to the working directory: no absolute path in the header or the footer.
+    expect(html).toMatch(/<p class="meta">run<br>/);
+    expect(html).toContain(" from run. This file is self-contained");
+    expect(html).not.toContain(tmp);
+    // The score chart says its points are not comparable (each is scored on another minibatch).
+    expect(html).toContain('aria-label="Optimization score of the chosen prompt, each point on a different batch"');
+    expect(html).toContain("so points are not comparable across iterations");
   });
 
   it("writes where --output says, and draws the network given with --network", async () => {

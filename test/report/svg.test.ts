@@ -124,4 +124,23 @@ describe("drawSvg", () => {
     expect(svg).not.toContain('class="dln-legend"');
     expect(svg).not.toMatch(/id="dln-/);
   });
+
+  it("draws ensemble members left to right in declared order, each edge ending at its own member", async () => {
+    const loaded = await loadNetworkFile("networks/self-consistency.json5");
+    if (!loaded.ok) throw new Error("self-consistency should compile");
+    const svg = drawSvg(loaded.network);
+    const x = new Map([...svg.matchAll(/data-node="([^"]+)" data-kind="[^"]+" transform="translate\(([\d.]+) ([\d.]+)\)"/g)].map((m) => [m[1], Number(m[2])]));
+    const members = ["sc#1", "sc#2", "sc#3", "sc#4", "sc#5"];
+    const xs = members.map((m) => x.get(m)!);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    expect(new Set(xs).size).toBe(5);
+    // Every edge into and out of a member starts or ends under that member's box.
+    for (const m of members) {
+      const path = (from: string, to: string) => new RegExp(`data-from="${from}" data-to="${to}"><title>[^<]*</title><path d="M([\\d.]+),[\\d.]+[^"]*?([\\d.]+),[\\d.]+"`).exec(svg);
+      const into = path("x", m);
+      const out = path(m, "sc");
+      expect(Math.abs(Number(into![2]) - x.get(m)!), m).toBeLessThan(1);
+      expect(Math.abs(Number(out![1]) - x.get(m)!), m).toBeLessThan(1);
+    }
+  });
 });

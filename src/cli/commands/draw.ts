@@ -12,7 +12,7 @@ import type { CliContext } from "../context.js";
 export function registerDraw(program: Command, ctx: CliContext): void {
   program
     .command("draw")
-    .description("Draw a network's graph (Mermaid, Graphviz DOT, or SVG).")
+    .description("draw a network's graph (Mermaid, Graphviz DOT, or SVG)")
     .argument("<file>", "network file (JSON5)")
     .option("-f, --format <format>", `drawing format: ${Object.keys(DRAWERS).join(", ")}`, "mermaid")
     .option("-o, --output <file>", "write the drawing to this file instead of standard output")

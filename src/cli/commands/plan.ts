@@ -11,7 +11,7 @@ import { useColor, type CliContext } from "../context.js";
 export function registerPlan(program: Command, ctx: CliContext): void {
   program
     .command("plan")
-    .description("Show the execution plan of a network: generations in order, and each node's parents, children, model, trainability.")
+    .description("show the execution plan of a network: generations in order, and each node's parents, children, model, trainability")
     .argument("<file>", "network file (JSON5)")
     .option("--json", "print the plan as JSON (shape documented in docs/network-files.md)")
     .addHelpText(

@@ -12,7 +12,7 @@ import { ReportError, writeReport } from "../../report/index.js";
 export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command("report")
-    .description("Write the HTML report of a training run: network drawing, curves, prompt diffs, candidates, usage, results.")
+    .description("write the HTML report of a training run: network drawing, curves, prompt diffs, candidates, usage, results")
     .argument("<run-dir>", "run directory of `dln train` (holds events.jsonl and result.json)")
     .option("-o, --output <file>", "where to write the report (default <run-dir>/report.html)")
     .option("--network <file>", "the network file, to draw it when the run directory does not hold a copy")
@@ -28,6 +28,7 @@ Examples:
     .action(async (runDir: string, opts: { output?: string; network?: string }) => {
       try {
         const path = await writeReport(resolve(ctx.cwd, runDir), {
+          cwd: ctx.cwd,
           ...(opts.output !== undefined ? { output: resolve(ctx.cwd, opts.output) } : {}),
           ...(opts.network !== undefined ? { network: resolve(ctx.cwd, opts.network) } : {}),
         });

@@ -21,6 +21,7 @@ import {
 import { parsePaperDataRef, type Splits } from "../../data/index.js";
 import { CHECKPOINT_FILE, loadCheckpoint } from "../../train/checkpoint.js";
 import { readManifest, resolveResume } from "../../train/resume.js";
+import { updateLastRunLink } from "../last-run.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
 import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/graph.js";
@@ -276,6 +277,8 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
   try {
     // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, before the first sample.
     await checkModels(registry, modelsInUse(network, [config.backwardModel]), { probe: flags.cache !== "readonly" });
+    const last = updateLastRunLink(ctx.cwd, runDir);
+    if (last.problem) ctx.stderr.write(`dln train: warning: ${last.problem}\n`);
     const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
     const run = train(network, splits, {
       config, services, runDir, resume: Boolean(flags.resume), signal: abort.signal, dataSources: sources, forced,
@@ -292,7 +295,7 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
       sub.unsubscribe();
       view.stop();
     }
-    const report = await writeReport(runDir, { network }).catch((err: Error) => {
+    const report = await writeReport(runDir, { network, cwd: ctx.cwd }).catch((err: Error) => {
       ctx.stderr.write(`dln train: the report could not be written: ${err.message}\n`);
       return undefined;
     });

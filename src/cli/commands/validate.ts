@@ -11,7 +11,7 @@ import { useColor, type CliContext } from "../context.js";
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command("validate")
-    .description("Check network files: JSON5 syntax, the schema, names, templates and cycles.")
+    .description("check network files: JSON5 syntax, the schema, names, templates and cycles")
     .argument("<files...>", "network files (JSON5); - reads one from standard input (named <stdin>)")
     .option("--json", "print the results as JSON")
     .addHelpText(

@@ -110,9 +110,8 @@ async function exactClassScores(client: ModelClient, prompt: string, classes: Cl
 }
 
 /**
- * Which classes a top-logprob token stands for: those with a label or verbalizer equal to the
- * token without its leading whitespace (case-insensitively); failing that, those with one the
- * token begins (a multi-token verbalizer's first piece, e.g. "pos" for "positive").
+ * Which classes a top-logprob token stands for: those with a verbalizer equal to the token
+ * without its leading whitespace (case-insensitively); failing that, those with one the token begins (a multi-token verbalizer's first piece, e.g. "pos" for "positive").
  * The one class matcher of src/text/answers.ts.
  */
 export const classesForToken = sharedClassesForToken;

@@ -25,18 +25,21 @@ export function firstLine(text: string): string {
   return "";
 }
 
-const forms = new WeakMap<ClassDef, { verbalizers: readonly string[]; forms: string[] }>();
+const forms = new WeakMap<ClassDef, { verbalizers: readonly string[]; withLabel: string[]; verbalizersOnly: string[] }>();
 
 /**
- * A class's label and verbalizers, trimmed and lower-cased, without duplicates or empty strings:
- * what every matcher compares against (case-insensitively). Remembered per class definition.
+ * A class's verbalizers (and, with `withLabel`, its label), trimmed and lower-cased, without
+ * duplicates or empty strings: what every matcher compares against (case-insensitively).
+ * Remembered per class definition; a class given new verbalizers is read afresh.
  */
-export function classForms(c: ClassDef): string[] {
-  const known = forms.get(c);
-  if (known && known.verbalizers === c.verbalizers) return known.forms;
-  const out = [...new Set([c.label, ...c.verbalizers].map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))];
-  forms.set(c, { verbalizers: c.verbalizers, forms: out });
-  return out;
+export function classForms(c: ClassDef, withLabel = true): string[] {
+  let known = forms.get(c);
+  if (!known || known.verbalizers !== c.verbalizers) {
+    const norm = (list: string[]) => [...new Set(list.map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))];
+    known = { verbalizers: c.verbalizers, withLabel: norm([c.label, ...c.verbalizers]), verbalizersOnly: norm([...c.verbalizers]) };
+    forms.set(c, known);
+  }
+  return withLabel ? known.withLabel : known.verbalizersOnly;
 }
 
 /**
@@ -63,15 +66,17 @@ export function matchClass(text: string, classes: readonly ClassDef[]): string |
 
 /**
  * Which classes one generated token stands for (class scoring from top logprobs): those with a
- * form equal to the token without its leading whitespace, case-insensitively; failing that, those
- * with a form the token begins (a multi-token verbalizer's first piece, e.g. "pos" for "positive").
+ * verbalizer equal to the token without its leading whitespace, case-insensitively; failing that,
+ * those with a verbalizer the token begins (a multi-token verbalizer's first piece, e.g. "pos" for
+ * "positive"). Verbalizers only, as exact scoring scores them, so a class gets the same share on
+ * every endpoint.
  */
 export function classesForToken(token: string, classes: readonly ClassDef[]): string[] {
   const text = token.trim().toLowerCase();
   if (!text) return [];
-  const exact = classes.filter((c) => classForms(c).includes(text)).map((c) => c.label);
+  const exact = classes.filter((c) => classForms(c, false).includes(text)).map((c) => c.label);
   if (exact.length) return exact;
-  return classes.filter((c) => classForms(c).some((v) => v.startsWith(text))).map((c) => c.label);
+  return classes.filter((c) => classForms(c, false).some((v) => v.startsWith(text))).map((c) => c.label);
 }
 
 /** Index of `needle` in `hay` as a whole word (not inside a longer word), or -1. */

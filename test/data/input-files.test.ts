@@ -9,7 +9,7 @@ import { decodeDataFile, parseExamples, readDataLines, unreachableGoldLabels } f
 import { compileNetwork } from "../../src/compile/index.js";
 import type { CompiledNetwork } from "../../src/compile/types.js";
 
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const BOM = [0xef, 0xbb, 0xbf];
 const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
 
 async function lines(chunks: Buffer[]) {

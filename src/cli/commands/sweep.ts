@@ -12,7 +12,7 @@ import pc from "picocolors";
 import { formatDiagnostic } from "../../compile/diagnostics.js";
 import { DEFAULT_CACHE_FILE } from "../../llm/factory.js";
 import { expandGrid, resolveSweep, runSweep, SweepError, type SweepEvent } from "../../sweep/index.js";
-import { embeddedQueue, SweepQueue } from "../../sweep/queue.js";
+import type { SweepQueue } from "../../sweep/queue.js";
 import type { CliContext } from "../context.js";
 import { useColor } from "../context.js";
 import { createProgressBar, formatCount, formatDuration } from "../progress.js";
@@ -136,6 +136,8 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
     }
     throw err;
   }
+  // Loaded only here: the other commands never pay for pg-boss and pg.
+  const { embeddedQueue, SweepQueue } = await import("../../sweep/queue.js");
   const embedded = flags.queue === "embedded" ? await embeddedQueue(ctx.cwd) : undefined;
   const url = embedded?.url ?? flags.queue!;
   const view = flags.json ? jsonView(ctx) : terminalView(ctx);
@@ -207,7 +209,7 @@ function terminalView(ctx: CliContext): View {
       switch (e.type) {
         case "sweep-start":
           total = e.points;
-          ctx.stdout.write(`${c.bold(`sweep ${e.sweep}`)}: ${e.points} points (${e.finished} finished earlier), ${e.parallel > 0 ? `${e.parallel} at once` : "trained by workers"}\n  folder: ${e.out}\n`);
+          ctx.stdout.write(`${c.bold(`sweep ${e.sweep}`)}: ${e.points} point${e.points === 1 ? "" : "s"} (${e.finished} finished earlier), ${e.parallel > 0 ? `${e.parallel} at once` : "trained by workers"}\n  folder: ${e.out}\n`);
           break;
         case "point-skip":
           done++;

@@ -8,7 +8,6 @@ import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { DEFAULT_CACHE_FILE } from "../../llm/factory.js";
-import { embeddedQueue, runWorker } from "../../sweep/queue.js";
 import type { CliContext } from "../context.js";
 import type { CacheFlag } from "../shared.js";
 import { redactUrl } from "./sweep.js";
@@ -46,6 +45,7 @@ Examples:
       const onInterrupt = (): void => abort.abort(new Error("interrupted"));
       ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
       try {
+        const { embeddedQueue, runWorker } = await import("../../sweep/queue.js");
         const url = flags.queue === "embedded" ? (await embeddedQueue(ctx.cwd, { start: false })).url : flags.queue;
         if (!flags.json) ctx.stderr.write(`dln worker: taking points from ${redactUrl(url)}\n`);
         const { trained } = await runWorker(url, {

@@ -17,7 +17,7 @@ import type { ModelClient } from "../types.js";
 import { wrapClient } from "./wrap.js";
 
 export interface BreakerOptions {
-  /** Consecutive connection failures that open the circuit. Default 4. */
+  /** Consecutive connection failures that open the circuit. Default 3. */
   threshold?: number;
   /** How long the circuit stays open before one request may try again. Default 30 s. */
   openMs?: number;
@@ -35,7 +35,7 @@ export const isUnreachable = (err: unknown): err is LLMError =>
 export const isEndpointDead = (err: unknown): err is EndpointDeadError => err instanceof EndpointDeadError;
 
 export function withBreaker(inner: ModelClient, options: BreakerOptions = {}): ModelClient {
-  const threshold = Math.max(1, options.threshold ?? 4);
+  const threshold = Math.max(1, options.threshold ?? 3);
   const openMs = options.openMs ?? 30_000;
   const now = options.now ?? Date.now;
   let failures = 0;

@@ -170,7 +170,7 @@ describe("configuration errors are found before the first sample (items 7, 9, 10
     const net = httpNetwork("dead.json5", `http://127.0.0.1:${await refusedPort()}/v1`, "sk-test-not-a-secret-0000");
     const r = await dln(["run", net, "-i", "in.jsonl", "-o", "out-dead.jsonl", "--cache", "off"]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/cannot be reached: 4 connections in a row failed \(ECONNREFUSED\)/);
+    expect(r.err).toMatch(/cannot be reached: 3 connections in a row failed \(ECONNREFUSED\)/);
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(existsSync(join(dir, "out-dead.jsonl"))).toBe(false);
   }, 60_000);

@@ -136,6 +136,28 @@ describe("item 9: dead endpoints", () => {
     expect(calls).toBe(before + 1);
   });
 
+  it("requests in flight together count as one failure (a restarting server does not open the circuit)", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((done) => (release = done));
+    const inner: ModelClient = {
+      id: "fake",
+      capabilities: async () => ({ api: "chat", exactScoring: false, topLogprobs: 0, batching: 1 }),
+      generate: async () => {
+        await gate;
+        throw new EndpointUnavailableError("connection failed", { connectionCode: "ECONNREFUSED" });
+      },
+      score: async () => { throw new Error("no"); },
+    };
+    const client = withBreaker(inner, { threshold: 3 });
+    const pending = Array.from({ length: 10 }, () => client.generate({ prompt: "x" }));
+    release();
+    const burst = await Promise.allSettled(pending);
+    expect(burst.map((s) => ((s as PromiseRejectedResult).reason as { code: string }).code)).toEqual(Array(10).fill("E_ENDPOINT_UNAVAILABLE"));
+    // Two more rounds, one after the other, open it.
+    await expect(client.generate({ prompt: "x" })).rejects.toMatchObject({ code: "E_ENDPOINT_UNAVAILABLE" });
+    await expect(client.generate({ prompt: "x" })).rejects.toMatchObject({ code: "E_ENDPOINT_DEAD" });
+  });
+
   it("a model with a dead and a live endpoint fails over to the live one", async () => {
     forgetCapabilities();
     server = await startOpenAIServer();

@@ -6,7 +6,10 @@
  * each), minutes for a long run. Any answer from the server (even an error status) resets the
  * count; a dropped connection or a timeout does not count (the server is there, but slow or
  * flaky). After `openMs` one request is let through again (half-open): a success closes the
- * circuit, a failure keeps it open. With several endpoints the router skips a dead one
+ * circuit, a failure keeps it open. Requests that were in flight together count as one failure
+ * (only a request sent after the last counted failure counts again), so a burst of concurrent
+ * requests meeting a restarting server does not open it: it takes `threshold` rounds, that is the
+ * first attempt and the retries' backoff, a few seconds. With several endpoints the router skips a dead one
  * (router.ts), so the model fails over.
  */
 import { EndpointDeadError, LLMError } from "../errors.js";
@@ -14,7 +17,7 @@ import type { ModelClient } from "../types.js";
 import { wrapClient } from "./wrap.js";
 
 export interface BreakerOptions {
-  /** Consecutive connection failures that open the circuit. Default 4. */
+  /** Consecutive connection failures that open the circuit. Default 3. */
   threshold?: number;
   /** How long the circuit stays open before one request may try again. Default 30 s. */
   openMs?: number;
@@ -32,16 +35,19 @@ export const isUnreachable = (err: unknown): err is LLMError =>
 export const isEndpointDead = (err: unknown): err is EndpointDeadError => err instanceof EndpointDeadError;
 
 export function withBreaker(inner: ModelClient, options: BreakerOptions = {}): ModelClient {
-  const threshold = Math.max(1, options.threshold ?? 4);
+  const threshold = Math.max(1, options.threshold ?? 3);
   const openMs = options.openMs ?? 30_000;
   const now = options.now ?? Date.now;
   let failures = 0;
+  /** Bumped at every counted failure and every success: a request counts only if none happened since it started. */
+  let epoch = 0;
   let openUntil = 0;
   let lastDetail = "";
   let probing = false;
 
   async function guard<T>(call: () => Promise<T>): Promise<T> {
     let probe = false;
+    const started = epoch;
     if (failures >= threshold) {
       if (now() < openUntil || probing) throw new EndpointDeadError(failures, lastDetail, { where: inner.id });
       probing = probe = true; // half-open: this one request tries again
@@ -49,17 +55,22 @@ export function withBreaker(inner: ModelClient, options: BreakerOptions = {}): M
     try {
       const result = await call();
       failures = 0;
+      epoch++;
       return result;
     } catch (err) {
       if (isUnreachable(err)) {
-        failures++;
         lastDetail = err.connectionCode ?? "unreachable";
+        if (started === epoch || probe) {
+          failures++;
+          epoch++;
+        }
         if (failures >= threshold) {
           openUntil = now() + openMs;
           throw new EndpointDeadError(failures, lastDetail, { where: inner.id, cause: err });
         }
       } else if (err instanceof LLMError && err.status !== undefined) {
         failures = 0; // the server answered
+        epoch++;
       }
       throw err;
     } finally {

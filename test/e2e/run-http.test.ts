@@ -133,10 +133,7 @@ describe("dln run through the OpenAI-compatible HTTP path", () => {
       `dln run: ${SAMPLES} samples × ${LAYERS} layers, cap ${CAP}, latency ${LATENCY_MS} ms: wall ${Math.round(wallMs)} ms, ` +
         `bound ${boundMs} ms, ratio ${ratio.toFixed(2)}; ${stats.requests} requests, faults ${JSON.stringify(stats.faults)}, max concurrent ${stats.maxConcurrent}`,
     );
-    // Only a guard (speed belongs to the benchmarks): one thread here serves the client, the
-    // server and the sim (≈1.8× with no faults on an idle 2-core machine, more while other test
-    // files run), and a fault late in the run adds the client's first backoff (250–500 ms) to the
-    // tail. That the cap was used is asserted above with maxConcurrent.
-    expect(ratio).toBeLessThan(8);
+    // No wall-time assertion: speed belongs to the benchmarks (npm run bench); the ratio is printed
+    // for a person, and that the cap was used is asserted above with maxConcurrent.
   }, 30_000);
 });

@@ -54,7 +54,8 @@ describe("with the sim provider", () => {
 describe("with the loopback OpenAI server", () => {
   let server: FakeOpenAIServer;
   beforeAll(async () => {
-    server = await startOpenAIServer({ latencyMs: 5 });
+    // Long enough that four requests in flight overlap even on a loaded machine (the cap is asserted below).
+    server = await startOpenAIServer({ latencyMs: 50 });
   });
   afterAll(async () => {
     await server.close();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeGenerate, startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import {
   AbortedError, AuthenticationError, ContextLengthError, EndpointUnavailableError, MalformedResponseError, RateLimitedError, TimeoutError,
@@ -111,7 +111,9 @@ describe("faults", () => {
     server.setLatency(2000);
     const controller = new AbortController();
     const pending = client.generate({ prompt: "x", signal: controller.signal });
-    setTimeout(() => controller.abort(), 30);
+    // Abort once the request is on the server (not after a fixed delay: a loaded machine may not have sent it yet).
+    await vi.waitFor(() => expect(server.stats.requests).toBe(1), { timeout: 10_000, interval: 5 });
+    controller.abort();
     await expect(pending).rejects.toBeInstanceOf(AbortedError);
     expect(server.stats.requests).toBe(1); // not retried
   });

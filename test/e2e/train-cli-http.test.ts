@@ -85,8 +85,8 @@ describe("dln train on the docs' networks through the OpenAI-compatible HTTP pat
     expect(r.out).not.toContain(API_KEY);
   }
 
-  it("networks/dln-1.json5 on an endpoint with legacy completions: exact echo scoring", async () => {
-    const r = await trainCli("dln-1.json5", "legacy", ["--iterations", "3", "--batch-size", "8", "--prompt-samples", "4"]);
+  it("networks/dln-1.json5 on an endpoint with legacy completions: exact echo scoring (asked for; auto takes class logprobs)", async () => {
+    const r = await trainCli("dln-1.json5", "legacy", ["--iterations", "3", "--batch-size", "8", "--prompt-samples", "4", "--scoring", "exact"]);
     expectHealthy(r);
     expect(r.server.stats.byRoute.chat).toBe(0);
     expect(r.server.stats.received.filter((q) => q.body.echo === true).length).toBeGreaterThan(5);

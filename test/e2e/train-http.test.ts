@@ -192,8 +192,8 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
   const DLN2_SMALL: TrainOverrides = { iterations: 3, batchSize: 8, promptSamples: 4, hiddenSamples: 3, valEvery: 1, seed: 7 };
   const SIZES = { train: 40, dev: 24, test: 24 };
 
-  it("DLN-1 on animals, legacy completions: exact echo scoring", async () => {
-    const o = await trainOverHttp(dln1, "animals", "completions", SIZES, DLN1_SMALL, servers);
+  it("DLN-1 on animals, legacy completions: exact echo scoring (asked for: auto takes class logprobs)", async () => {
+    const o = await trainOverHttp(dln1, "animals", "completions", SIZES, { ...DLN1_SMALL, scoring: "exact" }, servers);
     dirs.push(o.dir);
     report("DLN-1 completions", o);
     expectHealthyRun(o, 1);
@@ -215,12 +215,12 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
     expect(withTop.length).toBeGreaterThan(10);
   }, 60_000);
 
-  it("DLN-2 on navigate, legacy completions: exact scoring of both layers", async () => {
+  it("DLN-2 on navigate, legacy completions: by default class logprobs for the output layer, exact scoring for the hidden one", async () => {
     const o = await trainOverHttp(dln2, "navigate", "completions", SIZES, DLN2_SMALL, servers);
     dirs.push(o.dir);
     report("DLN-2 completions", o);
     expectHealthyRun(o, 2);
-    expect(modesOf(o.events, "y")).toEqual(new Set(["exact"]));
+    expect(modesOf(o.events, "y")).toEqual(new Set(["classes"]));
     expect(modesOf(o.events, "h1")).toEqual(new Set(["exact"]));
     expect(o.events.some((e) => e.type === "signal" && e.from === "y" && e.to === "h1" && e.samples > 1)).toBe(true);
   }, 60_000);

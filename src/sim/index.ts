@@ -4,4 +4,4 @@ export type { Sample, TaskInfo } from "./tasks.js";
 export type { Alternative, World, WorldFactory, WorldRequest } from "./world.js";
 export { createWorld, registerWorld, worldNames, DEFAULT_WORLD, UnknownWorldError } from "./worlds.js";
 export { createSimClient, createSimProvider } from "../llm/providers/sim.js";
-export type { SimClientOptions } from "../llm/providers/sim.js";
+export type { SimClientOptions, SimEndpoint } from "../llm/providers/sim.js";

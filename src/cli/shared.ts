@@ -50,7 +50,7 @@ export function modelsInUse(network: CompiledNetwork, extra: readonly (string | 
 /** Errors that say the configuration is wrong, not that a request was unlucky. */
 const isConfigProblem = (err: unknown): boolean =>
   err instanceof MissingEnvVarError || err instanceof AuthenticationError || err instanceof EndpointDeadError || err instanceof UnsupportedError ||
-  ((err as { status?: number }).status === 404);
+  (err as { status?: number }).status === 404 || (err as { code?: string }).code === "E_LLAMA_MODEL_NOT_FOUND";
 
 /**
  * Checks, before the first sample, that every model in use can be built (its `${VAR}`s are set,

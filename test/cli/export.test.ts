@@ -22,8 +22,10 @@ describe("dln export", () => {
     const cwd = mkdtempSync(join(tmpdir(), "dln-export-"));
     const io = (out = capture(), err = capture()) => ({ stdout: out.stream, stderr: err.stream, cwd, env: {} });
     expect(await runCli(["node", "dln", "demo", "--cache", "off", "--iterations", "2", "--size", "24", "--run-dir", "run"], io())).toBe(0);
-    const best = JSON.parse(readFileSync(join(cwd, "run", "best.json"), "utf8")) as Record<string, string>;
-    expect(best.h1).not.toBe("Read the question.");
+    // A short demo on the hard simulator may keep its initial prompts; export must write whatever
+    // best.json holds, so the test gives it prompts that differ from the file's (quotes included).
+    const best = { h1: 'Keep two totals: north minus south, east minus west. Say "zero" when both are.', y: "Answer yes or no." };
+    writeFileSync(join(cwd, "run", "best.json"), JSON.stringify(best, null, 2));
 
     const err = capture();
     expect(await runCli(["node", "dln", "export", "run", "-o", "trained.json5"], io(capture(), err))).toBe(0);

@@ -39,16 +39,18 @@ describe("--model overrides", () => {
     expect(parseModelOverrides(["*=llama:/abs/x.gguf"], r.network, cwd)["*"].model).toBe("/abs/x.gguf");
     // The command looks for the file where the user typed it from, not beside the network file.
     const out = capture();
+    const err = capture();
     writeFileSync(join(cwd, "in.jsonl"), JSON.stringify({ x: "Moves: 1 north. Do you end where you started?" }) + "\n");
     const code = await runCli(
       ["node", "dln", "run", resolve("networks/dln-2.json5"), "--input", "in.jsonl", "--model", "*=llama:./models/x.gguf", "--cache", "off"],
-      { stdout: out.stream, stderr: capture().stream, cwd, env: {} },
+      { stdout: out.stream, stderr: err.stream, cwd, env: {} },
     );
-    expect(code).not.toBe(0);
-    const error = (JSON.parse(out.text().trim()) as { error: { code: string; message: string } }).error;
-    expect(error.code).toBe("E_LLAMA_MODEL_NOT_FOUND");
-    expect(error.message).toContain(`${join(cwd, "models", "x.gguf")} does not exist`);
-    expect(error.message).not.toContain(join(resolve("networks"), "models", "x.gguf"));
+    // A model that cannot load is a configuration error, reported once before the first sample.
+    expect(code).toBe(2);
+    expect(out.text()).toBe("");
+    expect(err.text()).toContain("model \"fwd\" cannot be used");
+    expect(err.text()).toContain(`${join(cwd, "models", "x.gguf")} does not exist`);
+    expect(err.text()).not.toContain(join(resolve("networks"), "models", "x.gguf"));
   });
 
   it("lets an OpenAI network run on the simulator without any API key", async () => {

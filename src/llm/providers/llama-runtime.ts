@@ -94,7 +94,7 @@ export async function resolveModelPath(model: string, baseDir: string, where: st
   const file = path.resolve(baseDir, model);
   if (!existsSync(file)) {
     throw new LlamaProviderError("E_LLAMA_MODEL_NOT_FOUND", `The GGUF model file ${file} does not exist`,
-      `Check "model" (a path relative to the network file's directory, ${baseDir}) or download the model there`, { where });
+      `Check "model" (a relative path resolves against ${baseDir}: the network file's directory, or the working directory for a path typed with --model) or download the model there`, { where });
   }
   return file;
 }

@@ -1,18 +1,11 @@
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { learningCurve } from "../../src/cli/commands/demo.js";
 import type { CliContext } from "../../src/cli/context.js";
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (d) => (text += d));
-  return { stream, text: () => text };
-}
+import { capture } from "../helpers/capture.js";
 
 describe("dln demo", () => {
   it("trains the 2-layer demo network offline on the hard world and shows dev accuracy rise over the iterations", async () => {

@@ -2,19 +2,12 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { runCli } from "../../src/cli/main.js";
 import { buildReport, formatReport, parseFieldMappings, type EvalReport } from "../../src/cli/commands/eval.js";
 import { compileNetwork } from "../../src/compile/index.js";
 import { generateTask, TASKS } from "../../src/sim/tasks.js";
 import { emptyUsage } from "../../src/llm/types.js";
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (d) => (text += d));
-  return { stream, text: () => text };
-}
+import { capture } from "../helpers/capture.js";
 
 const NETWORK = `{
   name: "sim-animals",

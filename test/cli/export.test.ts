@@ -1,18 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { compileNetwork } from "../../src/compile/index.js";
 import { ExportError, exportRun, writePrompts } from "../../src/export.js";
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (d) => (text += d));
-  return { stream, text: () => text };
-}
+import { capture } from "../helpers/capture.js";
 
 /** The text with every `prompt` string replaced by a marker: what must not change in an export. */
 const withoutPrompts = (text: string): string => text.replace(/(prompt"?\s*:\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g, "$1<P>");

@@ -8,22 +8,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { generateTask } from "../../src/sim/tasks.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { startOpenAIServer } from "../helpers/openai-server.js";
+import { capture } from "../helpers/capture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dln-cli-hard-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (d) => (text += d));
-  return { stream, text: () => text };
-}
 
 const network = `{
   name: "cli-hard",

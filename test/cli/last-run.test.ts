@@ -1,17 +1,10 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { updateLastRunLink } from "../../src/cli/last-run.js";
 import { runCli } from "../../src/cli/main.js";
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (d) => (text += d));
-  return { stream, text: () => text };
-}
+import { capture } from "../helpers/capture.js";
 
 describe("runs/last", () => {
   it("points at the newest run of `dln demo` and `dln train`, and `dln report runs/last` works", async () => {

@@ -1,18 +1,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { loadNetworkFile } from "../../src/compile/index.js";
 import { runCli } from "../../src/cli/main.js";
 import { createRegistry, parseModelOverrides, UsageError } from "../../src/cli/shared.js";
-
-function capture() {
-  const stream = new PassThrough();
-  let text = "";
-  stream.on("data", (d) => (text += d));
-  return { stream, text: () => text };
-}
+import { capture } from "../helpers/capture.js";
 
 describe("--model overrides", () => {
   it("parses name=provider:model and drops endpoint settings only when the provider changes", async () => {

@@ -172,7 +172,10 @@ class Trainer {
     const resumed = options.resume ? this.resumeState() : undefined;
     // What earlier processes of this run spent (resume): the usage log, which also holds what an
     // iteration a kill cut short spent; the checkpoint (finished iterations only) for older runs.
-    const usageBefore = resumed ? { ...(readUsageLog(options.runDir!) ?? resumed.usage) } : emptyUsage();
+    // A log behind the checkpoint (one restored from elsewhere, e.g. a sweep's database) is not used.
+    const logged = resumed && readUsageLog(options.runDir!);
+    const behind = (a: Usage, b: Usage): boolean => a.requests + a.cacheHits < b.requests + b.cacheHits;
+    const usageBefore = resumed ? { ...(logged && !behind(logged, resumed.usage) ? logged : resumed.usage) } : emptyUsage();
     const elapsedBefore = resumed ? resumed.elapsedMs : 0;
     const trainUsage = (): Usage => addUsage({ ...usageBefore }, subtractUsage(this.services.usage(), usageAtStart));
     if (options.runDir && this.services.onUsage) {

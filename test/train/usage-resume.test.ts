@@ -4,12 +4,13 @@
  * really answered over both processes, and a budget on resume counts the killed iteration's spending.
  * The sim provider is wrapped to add up the usage it answers (cache off: every request reaches it).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { emptyUsage, addUsage, type ModelClient, type Usage } from "../../src/llm/types.js";
+import { addUsage, emptyUsage, type ModelClient, type Usage } from "../../src/llm/types.js";
 import { TASKS } from "../../src/sim/tasks.js";
+import { subtractUsage } from "../../src/train/budget.js";
 import { CHECKPOINT_FILE, readUsageLog, USAGE_FILE } from "../../src/train/checkpoint.js";
 import { dln1, runTraining, splits } from "./helpers.js";
 
@@ -80,5 +81,17 @@ describe("exact usage across a kill (issue 12)", () => {
     expect(result.usage.train.requests).toBeLessThanOrEqual(cap);
     expect(answered.requests - result.usage.test.requests).toBeLessThanOrEqual(cap);
     expect(result.usage.train.requests).toBe(answered.requests - result.usage.test.requests);
+  }, 60_000);
+
+  it("a usage log behind the checkpoint (restored from elsewhere) is not used: the checkpoint's usage is", async () => {
+    reset();
+    const d = join(tmp, "stale");
+    await runTraining(dln1(labels), data, { ...TINY, iterations: 1 }, { runDir: d }).result;
+    const checkpointed = JSON.parse(readFileSync(join(d, CHECKPOINT_FILE), "utf8")).usage as Usage;
+    writeFileSync(join(d, USAGE_FILE), JSON.stringify({ ...emptyUsage(), requests: 1 }) + "\n");
+    reset();
+    const result = await runTraining(dln1(labels), data, { ...TINY, iterations: 2 }, { runDir: d, resume: true }).result;
+    const spentHere = subtractUsage(answered, result.usage.test); // by the resumed run's training
+    expect(result.usage.train).toEqual(addUsage({ ...checkpointed }, spentHere));
   }, 60_000);
 });

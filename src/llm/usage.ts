@@ -51,6 +51,7 @@ export class UsageMeter {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private refusal: string | undefined;
+  private readonly listeners = new Set<() => void>();
 
   /**
    * Caps what is spent from now on, with `before` already spent (a resumed run). Until `release`
@@ -130,6 +131,13 @@ export class UsageMeter {
     let into = this.byModel.get(model);
     if (!into) this.byModel.set(model, (into = emptyUsage()));
     addUsage(into, usage);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` after every `record` (a run keeps its usage on disk as it is spent); returns the unsubscribe. */
+  onRecord(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   snapshot(): UsageSnapshot {

@@ -3,7 +3,7 @@
  * last finished iteration — prompts, memory, the RNG state, best so far, usage. Written
  * atomically (temporary file, then rename), so a crash leaves the previous checkpoint intact.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Usage } from "../llm/types.js";
 import type { RngState } from "../util/random.js";
@@ -85,4 +85,55 @@ export function loadCheckpoint(runDir: string): Checkpoint {
     throw new CheckpointError(path, "not a checkpoint of this version of dln");
   }
   return cp;
+}
+
+/**
+ * The run's training usage as it is spent (issue 12): one line per recorded usage, each the
+ * cumulative total, so a run killed mid-iteration keeps what that iteration spent and a resume
+ * starts from it (the checkpoint holds finished iterations only). Compacted to one line when opened.
+ */
+export const USAGE_FILE = "usage.jsonl";
+
+export interface UsageLog {
+  write(total: Usage): void;
+  close(): void;
+}
+
+/** Starts the log at `total` (atomically, replacing what was there), then appends. */
+export function openUsageLog(runDir: string, total: Usage): UsageLog {
+  const path = join(runDir, USAGE_FILE);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(total) + "\n");
+  renameSync(tmp, path);
+  let fd: number | undefined = openSync(path, "a");
+  return {
+    write: (u) => {
+      if (fd !== undefined) writeSync(fd, JSON.stringify(u) + "\n");
+    },
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+/** The last total in the run's usage log (a line a kill cut in half is skipped), or undefined without one. */
+export function readUsageLog(runDir: string): Usage | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(runDir, USAGE_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
+  const lines = text.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const u = JSON.parse(lines[i]) as Usage;
+      const fields = [u.requests, u.promptTokens, u.completionTokens, u.cacheHits, u.cost];
+      if (fields.every((v) => typeof v === "number" && Number.isFinite(v))) return u;
+    } catch {
+      // a torn or empty line
+    }
+  }
+  return undefined;
 }

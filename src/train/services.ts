@@ -38,6 +38,8 @@ export interface TrainServices {
    * would cross the cap is refused before it is sent (src/llm/middleware/budget.ts).
    */
   limitSpending?(cap: SpendingCap, before: Usage): SpendingLimit;
+  /** Optional: calls `listener` after every usage recorded through `clients`; returns the unsubscribe. */
+  onUsage?(listener: () => void): () => void;
 }
 
 export interface SpendingLimit {
@@ -80,6 +82,7 @@ export function createTrainServices(
     isCorrect: (prediction, gold) => isCorrect(prediction, gold, network.loss),
     usage: () => (registry.usage ? totalUsage(registry.usage()) : emptyUsage()),
     ...(registry.meter ? { limitSpending: (cap: SpendingCap, before: Usage) => spendingLimit(registry.meter!, cap, before) } : {}),
+    ...(registry.meter ? { onUsage: (listener: () => void) => registry.meter!.onRecord(listener) } : {}),
   };
 }
 

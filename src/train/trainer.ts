@@ -25,7 +25,7 @@ import { Rng } from "../util/random.js";
 import { backward, type UnitStepped } from "./backward.js";
 import { budgetExceeded, subtractUsage } from "./budget.js";
 import { lockRunDir, newManifest, readManifest, truncateEvents, writeManifest } from "./resume.js";
-import { loadCheckpoint, saveCheckpoint, writeJsonAtomic, type Checkpoint, type HistoryEntry, type PromptSet } from "./checkpoint.js";
+import { loadCheckpoint, openUsageLog, readUsageLog, saveCheckpoint, writeJsonAtomic, type Checkpoint, type HistoryEntry, type PromptSet } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { createDlnVi } from "./dln-vi/index.js";
 import { appendEvent, makeEvent, type TrainEvent, type TrainEventBody } from "./events.js";
@@ -124,6 +124,8 @@ class Trainer {
   private readonly services: TrainServices;
   private readonly optimizer: Optimizer;
   private readonly started = Date.now();
+  /** Stops keeping the run's usage in usage.jsonl (see runLocked). */
+  private stopUsageLog: (() => void) | undefined;
   /** The span of the iteration in progress (ended by `train` when the run fails inside it). */
   step?: Span;
 
@@ -154,6 +156,7 @@ class Trainer {
     try {
       return await this.runLocked();
     } finally {
+      this.stopUsageLog?.();
       unlock?.();
     }
   }
@@ -166,12 +169,28 @@ class Trainer {
     // A budget is a cap: requests that would cross it are refused before they are sent (issue 12).
     const capped = Object.values(config.budget).some((v) => v !== undefined);
     let spending = capped && !options.resume ? this.services.limitSpending?.(config.budget, emptyUsage()) : undefined;
-    const state = options.resume ? this.resumeState() : await this.freshState();
-    if (capped && options.resume) spending = this.services.limitSpending?.(config.budget, state.usage);
-    // What earlier processes of this run spent and took (resume), plus what this one has.
-    const usageBefore = options.resume ? { ...state.usage } : emptyUsage();
-    const elapsedBefore = options.resume ? state.elapsedMs : 0;
+    const resumed = options.resume ? this.resumeState() : undefined;
+    // What earlier processes of this run spent (resume): the usage log, which also holds what an
+    // iteration a kill cut short spent; the checkpoint (finished iterations only) for older runs.
+    // A log behind the checkpoint (one restored from elsewhere, e.g. a sweep's database) is not used.
+    const logged = resumed && readUsageLog(options.runDir!);
+    const behind = (a: Usage, b: Usage): boolean => a.requests + a.cacheHits < b.requests + b.cacheHits;
+    const usageBefore = resumed ? { ...(logged && !behind(logged, resumed.usage) ? logged : resumed.usage) } : emptyUsage();
+    const elapsedBefore = resumed ? resumed.elapsedMs : 0;
     const trainUsage = (): Usage => addUsage({ ...usageBefore }, subtractUsage(this.services.usage(), usageAtStart));
+    if (options.runDir && this.services.onUsage) {
+      // The run's usage is kept on disk as it is spent, so a kill loses none of it (issue 12).
+      const log = openUsageLog(options.runDir, usageBefore);
+      const unwatch = this.services.onUsage(() => log.write(trainUsage()));
+      this.stopUsageLog = () => {
+        unwatch();
+        log.close();
+        this.stopUsageLog = undefined;
+      };
+    }
+    const state = resumed ?? (await this.freshState());
+    if (resumed) state.usage = { ...usageBefore };
+    if (capped && resumed) spending = this.services.limitSpending?.(config.budget, usageBefore);
     const elapsed = (): number => elapsedBefore + (Date.now() - this.started);
     const rng = new Rng(state.rng);
     let stop: { reason: "completed" | "budget"; detail?: string } = state.stopped ? { reason: "budget", detail: "stopped earlier" } : { reason: "completed" };
@@ -222,6 +241,7 @@ class Trainer {
     }
     if (stop.reason === "completed") this.emit({ type: "stop", iteration: state.iteration, reason: "completed" });
     spending?.release(); // the final test is reported apart (usage.test), outside the training budget
+    this.stopUsageLog?.();
 
     // The best prompts on test.
     const best = state.best.devAccuracy >= 0 ? state.best.prompts : state.prompts;

@@ -99,6 +99,20 @@ describe("the compare page of a 2 × 2 sim sweep in Chromium", () => {
     // Every run validated before training and after its one iteration: two points and a line each.
     expect(await count("#chart-curves g.series circle.pt")).toBe(2 * NAMES.length);
     expect(await count("#chart-curves g.series polyline.line")).toBe(NAMES.length);
+    // Every run is named in the curves' legend, each name whole, inside the section, over no other text.
+    const section = (await page.locator("section#curves").boundingBox())!;
+    const texts = await page.locator("#curves .legend-item").evaluateAll((items) => items.map((i) => (i as unknown as { textContent: string }).textContent));
+    expect(texts).toEqual(NAMES);
+    const boxes = [...(await page.locator("#curves .legend-item").all()), page.locator("#chart-curves .chart-title")];
+    const rects = await Promise.all(boxes.map(async (b) => (await b.boundingBox())!));
+    rects.forEach((r, i) => {
+      expect(r.x, `legend item ${i}`).toBeGreaterThanOrEqual(section.x);
+      expect(r.x + r.width, `legend item ${i}`).toBeLessThanOrEqual(section.x + section.width);
+      rects.forEach((o, j) => {
+        const overlap = j !== i && r.x < o.x + o.width && o.x < r.x + r.width && r.y < o.y + o.height && o.y < r.y + r.height;
+        expect(overlap, `legend items ${i} and ${j} overlap`).toBe(false);
+      });
+    });
     const box = await page.locator("#chart-scatter").boundingBox();
     expect(box!.width).toBeGreaterThan(300);
     expect(box!.height).toBeGreaterThan(150);

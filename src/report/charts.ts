@@ -38,6 +38,8 @@ export interface LineChartOptions {
   markers?: Array<{ x: number; label: string }>;
   width?: number;
   height?: number;
+  /** Draw the legend across the top (default true); false when the page shows its own. */
+  legend?: boolean;
 }
 
 export const SERIES_COLORS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#db2777", "#0891b2", "#ca8a04", "#4b5563"];
@@ -112,7 +114,7 @@ export function lineChart(o: LineChartOptions): string {
   });
   // Legend across the top, right-aligned.
   let lx = width - MARGIN.right;
-  const legend = [...o.series].reverse().map((s) => {
+  const legend = (o.legend === false ? [] : [...o.series]).reverse().map((s) => {
     const w = s.name.length * 6.6 + 26;
     lx -= w;
     return `<g class="legend-item" transform="translate(${f(lx)} 14)"><line x1="0" x2="16" y1="0" y2="0" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/><circle cx="8" cy="0" r="3" fill="${s.color}"/><text x="20" y="4">${escapeXml(s.name)}</text></g>`;

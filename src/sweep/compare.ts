@@ -294,8 +294,10 @@ function curves(m: CompareModel): string {
   }));
   if (series.every((s) => s.points.length === 0)) return `<p class="empty">No validation yet.</p>`;
   const maxIt = Math.max(1, ...m.runs.flatMap((r) => r.curve.map((c) => c.iteration)));
-  const chart = lineChart({ id: "chart-curves", title: "dev accuracy by iteration", xLabel: "iteration", yLabel: "dev accuracy", series: series.map((s) => ({ ...s, name: firstWords(s.name, 60) })), yDomain: [0, 1], xDomain: [0, maxIt], formatY: (y) => pct(y), height: 340 });
-  return chart;
+  const chart = lineChart({ id: "chart-curves", title: "dev accuracy by iteration", xLabel: "iteration", yLabel: "dev accuracy", series: series.map((s) => ({ ...s, name: firstWords(s.name, 60) })), yDomain: [0, 1], xDomain: [0, maxIt], formatY: (y) => pct(y), height: 340, legend: false });
+  // The legend in HTML, below the chart: it wraps however many runs there are and however long their names.
+  const legend = series.map((s) => `<li class="legend-item"><span class="legend-line${s.dashed ? " dashed" : ""}" style="border-color:${s.color}"></span>${esc(s.name)}</li>`);
+  return `${chart}<ul class="legend">${legend.join("")}</ul>`;
 }
 
 function prompts(m: CompareModel): string {
@@ -322,6 +324,9 @@ table.num td { font-variant-numeric: tabular-nums; text-align: right; white-spac
 table.num td.text { text-align: left; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; vertical-align: baseline; }
 .note { color: var(--muted); font-size: 12.5px; margin: 4px 0; }
+ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 6px 0 0; padding: 0; font-size: 12.5px; color: #4b5563; }
+.legend-line { display: inline-block; width: 18px; border-top: 2.5px solid; margin-right: 6px; vertical-align: middle; }
+.legend-line.dashed { border-top-style: dashed; }
 .empty { color: var(--muted); font-style: italic; }
 .scroll { overflow-x: auto; }
 #prompts-table td, #prompts-table th { min-width: 260px; }

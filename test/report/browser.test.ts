@@ -1,24 +1,22 @@
 /**
- * The report in a real browser: headless Chromium, driven by playwright-core. By default the Chromium
- * shipped inside the npm package @sparticuz/chromium (a devDependency: `npm ci` is all a bare machine
- * needs); set DLN_CHROMIUM to the path of another build (e.g. /usr/bin/chromium) to use that one.
+ * The report in a real browser: headless Chromium, driven by playwright-core (launched by
+ * test/helpers/chromium.ts: the Chromium of @sparticuz/chromium, or DLN_CHROMIUM).
  * Charts and tables are counted against the run's events, nothing but file: URLs is requested, the
  * injected markup in a prompt stays text, and screenshots are kept in test-artifacts/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import packagedChromium from "@sparticuz/chromium";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainEvent } from "../../src/train/events.js";
 import { writeReport } from "../../src/report/report.js";
 import { drawSvg } from "../../src/report/svg.js";
+import { launchChromium } from "../helpers/chromium.js";
 import { writeSyntheticRun, type SyntheticRun } from "./fixtures.js";
 import { trainSimRun } from "./sim-run.js";
 
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const ARTIFACTS = resolve("test-artifacts");
 
 // The browser globals the page functions below use (the project compiles without the DOM library).
@@ -39,21 +37,9 @@ const tmp = mkdtempSync(join(tmpdir(), "dln-report-browser-"));
 let context: BrowserContext;
 
 beforeAll(async () => {
-  const executablePath = await chromiumPath();
   mkdirSync(ARTIFACTS, { recursive: true });
-  // A fresh profile every run (playwright passes it as --user-data-dir).
-  context = await chromium.launchPersistentContext(join(tmp, "profile"), { executablePath, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+  context = await launchChromium(join(tmp, "profile")); // a fresh profile every run
 }, 60_000);
-
-/** The Chromium to launch: DLN_CHROMIUM when set, else the one unpacked from @sparticuz/chromium. */
-async function chromiumPath(): Promise<string> {
-  const asked = process.env.DLN_CHROMIUM;
-  if (asked) {
-    if (!existsSync(asked)) throw new Error(`DLN_CHROMIUM=${asked}: no such file (unset it to use the Chromium from the @sparticuz/chromium package)`);
-    return asked;
-  }
-  return packagedChromium.executablePath();
-}
 
 afterAll(async () => {
   await context?.close();

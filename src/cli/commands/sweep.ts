@@ -136,9 +136,16 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
     }
     throw err;
   }
+  // The port a fresh embedded PostgreSQL listens on (default 54329).
+  const portText = ctx.env.DLN_EMBEDDED_PORT;
+  const port = portText === undefined || portText === "" ? undefined : Number(portText);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+    ctx.stderr.write(`dln sweep: DLN_EMBEDDED_PORT must be a port number from 1 to 65535 (got "${portText}")\n`);
+    return 2;
+  }
   // Loaded only here: the other commands never pay for pg-boss and pg.
   const { embeddedQueue, SweepQueue } = await import("../../sweep/queue.js");
-  const embedded = flags.queue === "embedded" ? await embeddedQueue(ctx.cwd) : undefined;
+  const embedded = flags.queue === "embedded" ? await embeddedQueue(ctx.cwd, { port }) : undefined;
   const url = embedded?.url ?? flags.queue!;
   const view = flags.json ? jsonView(ctx) : terminalView(ctx);
   const started = performance.now();

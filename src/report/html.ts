@@ -51,7 +51,8 @@ export function renderReport(input: RenderInput): string {
   ].join("\n");
 }
 
-function section(id: string, heading: string, body: string): string {
+/** One titled section of a self-contained page (the run report, the compare page). */
+export function section(id: string, heading: string, body: string): string {
   return `<section id="${id}"><h2>${esc(heading)}</h2>${body}</section>`;
 }
 

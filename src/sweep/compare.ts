@@ -13,6 +13,7 @@ import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { lineChart, niceTicks, SERIES_COLORS, type ChartSeries } from "../report/charts.js";
 import { escapeXml as esc, firstWords } from "../report/escape.js";
+import { section } from "../report/html.js";
 import { count, dollars, duration, pct } from "../report/format.js";
 import { parseEvents } from "../report/run.js";
 import type { TrainEvent } from "../train/events.js";
@@ -224,10 +225,6 @@ export function renderCompare(model: CompareModel, input: { generatedAt: string;
     `</body></html>`,
     "",
   ].join("\n");
-}
-
-function section(id: string, heading: string, body: string): string {
-  return `<section id="${id}"><h2>${esc(heading)}</h2>${body}</section>`;
 }
 
 function runsTable(m: CompareModel): string {

@@ -5,7 +5,6 @@
  * Sim models, or the loopback fake server; no internet.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +13,7 @@ import { generateTask } from "../../src/sim/tasks.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { startOpenAIServer } from "../helpers/openai-server.js";
 import { capture } from "../helpers/capture.js";
+import { refusedPort } from "../helpers/ports.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dln-cli-hard-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,14 +45,6 @@ function httpNetwork(name: string, baseURL: string, apiKey: string): string {
   const text = network.replace(`{ sim: { provider: "sim", model: "tasks" } }`, JSON.stringify({ sim: { provider: "openai", model: "m", baseURL, apiKey, api: "chat" } }));
   writeFileSync(join(dir, name), text);
   return name;
-}
-
-async function refusedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((done) => s.listen(0, "127.0.0.1", done));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((done) => s.close(() => done()));
-  return port;
 }
 
 describe("dln train --resume (item 4)", () => {

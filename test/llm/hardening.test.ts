@@ -4,7 +4,6 @@
  * 7. the user-info of a baseURL never reaches a message;
  * 9. a dead endpoint (refused port) fails fast after a few connection failures, and a pool fails over.
  */
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { fakeGenerate, startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { redactSecrets } from "../../src/llm/errors.js";
@@ -13,21 +12,13 @@ import { EndpointUnavailableError } from "../../src/llm/errors.js";
 import type { ModelClient } from "../../src/llm/types.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { openaiClient } from "./support.js";
+import { refusedPort } from "../helpers/ports.js";
 
 let server: FakeOpenAIServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** A port nothing listens on (bound, then released). */
-async function refusedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((done) => s.listen(0, "127.0.0.1", done));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((done) => s.close(() => done()));
-  return port;
-}
 
 const HUGE = "word ".repeat(5000);
 

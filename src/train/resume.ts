@@ -19,7 +19,8 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync, 
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Example, Splits } from "../data/types.js";
-import { loadCheckpoint, writeJsonAtomic, type Checkpoint } from "./checkpoint.js";
+import { CHECKPOINT_FILE, loadCheckpoint, writeJsonAtomic, type Checkpoint } from "./checkpoint.js";
+import { makeEvent } from "./events.js";
 import type { TrainConfig, TrainOverrides } from "./config.js";
 
 export const RUN_FILE = "run.json";
@@ -183,7 +184,18 @@ export function truncateEvents(runDir: string, iteration: number): number {
     }
   });
   const dropped = lines.length - kept.length;
-  if (dropped > 0) {
+  // A kill after checkpoint.json was saved but before its event was appended: the resumed run
+  // starts after `iteration`, so the log says that iteration was saved (marked as recovered).
+  const saved = kept.some((l) => {
+    const e = JSON.parse(l) as { type?: string; iteration?: number };
+    return e.type === "checkpoint" && e.iteration === iteration;
+  });
+  const missing = !saved && iteration > 0 && kept.some((l) => {
+    const e = JSON.parse(l) as { type?: string; iteration?: number };
+    return e.type === "iteration" && e.iteration === iteration;
+  });
+  if (missing) kept.push(JSON.stringify(makeEvent({ type: "checkpoint", iteration, path: join(runDir, CHECKPOINT_FILE), recovered: true })));
+  if (dropped > 0 || missing) {
     const tmp = `${path}.tmp-${process.pid}`;
     writeFileSync(tmp, kept.map((l) => l + "\n").join(""));
     renameSync(tmp, path);

@@ -59,6 +59,25 @@ describe("resume (library)", () => {
     expect(readFileSync(join(d, "events.jsonl"), "utf8")).toBe(lines.slice(0, 5).join("\n") + "\n");
   });
 
+  it("truncateEvents writes the checkpoint event a kill cut off after the checkpoint was saved", () => {
+    // Killed between saveCheckpoint() and the append of its event: checkpoint.json says 2, the log
+    // ends with iteration 2's "iteration" event. The resumed run starts at 3: the log must say 2 was saved.
+    const d = dir("cut-after-save");
+    rmSync(d, { recursive: true, force: true });
+    spawnSync("mkdir", ["-p", d]);
+    const lines = [
+      { type: "start" }, { type: "batch", iteration: 1 }, { type: "iteration", iteration: 1 }, { type: "checkpoint", iteration: 1, path: "x" },
+      { type: "batch", iteration: 2 }, { type: "iteration", iteration: 2 },
+    ].map((e) => JSON.stringify(e));
+    writeFileSync(join(d, "events.jsonl"), lines.join("\n") + "\n");
+    truncateEvents(d, 2);
+    const events = readEvents(d);
+    expect(iterationsOf(events, "checkpoint")).toEqual([1, 2]);
+    expect(events.at(-1)).toMatchObject({ type: "checkpoint", iteration: 2, path: join(d, "checkpoint.json"), recovered: true });
+    truncateEvents(d, 2); // idempotent
+    expect(iterationsOf(readEvents(d), "checkpoint")).toEqual([1, 2]);
+  });
+
   it("graph.train({ resume }) continues with the checkpoint's settings, not the network's defaults", async () => {
     const d = dir("graph-settings");
     await graph().train(data, { runDir: d, config: { ...TINY, iterations: 1, promptSamples: 2 } }).result;

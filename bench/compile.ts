@@ -23,8 +23,13 @@ export async function benchCompile(o: CompileBenchOptions): Promise<BenchRow[]> 
   const runs = await repeat(o.repeats, async () => (await timed(async () => compileOnce())).ms);
   return [
     row({
-      id: "compile.large", item: 6, name: `compile a ${network.nodes.size.toLocaleString("en-US")}-node network`,
-      measured: median(runs), unit: "ms", bound: null, ratio: null,
+      id: "compile.large",
+      item: 6,
+      name: `compile a ${network.nodes.size.toLocaleString("en-US")}-node network`,
+      measured: median(runs),
+      unit: "ms",
+      bound: null,
+      ratio: null,
       goal: { on: "measured", op: "<", value: 200, text: "< 200 ms" },
       details: { nodes: network.nodes.size, generations: network.generations.length, textBytes: text.length, runsMs: runs.map((x) => Math.round(x * 10) / 10) },
     }),

@@ -22,7 +22,9 @@ export interface CostBenchOptions {
 
 function oneClassLayer(model: ModelSpec): NetworkSpec {
   return {
-    name: "bench-cost-1", models: { m: model }, inputs: ["x"],
+    name: "bench-cost-1",
+    models: { m: model },
+    inputs: ["x"],
     nodes: { y: { type: "layer", from: ["x"], prompt: "Is the number even? Answer yes or no.", classes: ["yes", "no"] } },
     output: "y",
   };
@@ -30,7 +32,9 @@ function oneClassLayer(model: ModelSpec): NetworkSpec {
 
 function twoLayers(model: ModelSpec): NetworkSpec {
   return {
-    name: "bench-cost-2", models: { m: model }, inputs: ["x"],
+    name: "bench-cost-2",
+    models: { m: model },
+    inputs: ["x"],
     nodes: {
       h1: { type: "layer", from: ["x"], template: "think", prompt: "Decompose the problem to make it simpler.", maxTokens: 16 },
       y: { type: "layer", from: ["x", "h1"], template: "residual", prompt: "Answer yes or no.", classes: ["yes", "no"], maxTokens: 4 },
@@ -44,8 +48,20 @@ export async function benchCost(o: CostBenchOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     for (const api of ["chat", "completions"] as const) {
-      const model: ModelSpec = { provider: "openai", model: "fake", baseURL: server.baseURL, apiKey: "sk-bench", api, concurrency: o.concurrency, maxRetries: 0, batchSize: 20 };
-      for (const [shape, spec, layers] of [["one class layer", oneClassLayer(model), 1], ["2 layers", twoLayers(model), 2]] as const) {
+      const model: ModelSpec = {
+        provider: "openai",
+        model: "fake",
+        baseURL: server.baseURL,
+        apiKey: "sk-bench",
+        api,
+        concurrency: o.concurrency,
+        maxRetries: 0,
+        batchSize: 20,
+      };
+      for (const [shape, spec, layers] of [
+        ["one class layer", oneClassLayer(model), 1],
+        ["2 layers", twoLayers(model), 2],
+      ] as const) {
         const network = compileOrThrow(spec);
         const registry = new ModelRegistry(network.models, { baseDir: process.cwd(), env: {}, cache: { mode: "off" } });
         try {
@@ -62,22 +78,51 @@ export async function benchCost(o: CostBenchOptions): Promise<BenchRow[]> {
           const perSample = stats.requests / o.samples;
           const promptTokens = (usage.promptTokens - before.promptTokens) / o.samples;
           const id = `cost.run.${shape === "one class layer" ? "one-class" : "two-layer"}.${api}`;
-          rows.push(row({
-            id, item: 8, name: `dln run, ${shape}, api ${api}: requests per sample`,
-            measured: perSample, unit: "req/sample", bound: null, ratio: null,
-            goal: { on: "measured", op: "<", value: layers + 1e-9, text: `≤ ${layers} (one per layer call)` },
-            note: `${stats.requests} requests (${JSON.stringify(stats.byRoute)}) for ${o.samples} samples, ${promptTokens.toFixed(1)} prompt tokens per sample; class scoring: ${caps.topLogprobs > 0 ? "top logprobs" : caps.exactScoring ? "exact" : "accuracy"}`,
-            details: { samples: o.samples, requests: stats.requests, byRoute: stats.byRoute, promptTokensPerSample: promptTokens, promptsPerRequest: stats.promptsPerRequest.slice(0, 10) },
-          }));
-          rows.push(row({
-            id: `${id}.tokens`, item: 8, name: "  prompt tokens per sample",
-            measured: promptTokens, unit: "tokens/sample", bound: null, ratio: null, goal: null,
-          }));
+          rows.push(
+            row({
+              id,
+              item: 8,
+              name: `dln run, ${shape}, api ${api}: requests per sample`,
+              measured: perSample,
+              unit: "req/sample",
+              bound: null,
+              ratio: null,
+              goal: { on: "measured", op: "<", value: layers + 1e-9, text: `≤ ${layers} (one per layer call)` },
+              note: `${stats.requests} requests (${JSON.stringify(stats.byRoute)}) for ${o.samples} samples, ${promptTokens.toFixed(1)} prompt tokens per sample; class scoring: ${caps.topLogprobs > 0 ? "top logprobs" : caps.exactScoring ? "exact" : "accuracy"}`,
+              details: {
+                samples: o.samples,
+                requests: stats.requests,
+                byRoute: stats.byRoute,
+                promptTokensPerSample: promptTokens,
+                promptsPerRequest: stats.promptsPerRequest.slice(0, 10),
+              },
+            }),
+          );
+          rows.push(
+            row({
+              id: `${id}.tokens`,
+              item: 8,
+              name: "  prompt tokens per sample",
+              measured: promptTokens,
+              unit: "tokens/sample",
+              bound: null,
+              ratio: null,
+              goal: null,
+            }),
+          );
           if (api === "chat") {
-            rows.push(row({
-              id: `${id}.legacy`, item: 8, name: "  sent to legacy completions (declared api: chat)",
-              measured: stats.byRoute.completions ?? 0, unit: "HTTP", bound: null, ratio: null, goal: { on: "measured", op: "==", value: 0, text: "0" },
-            }));
+            rows.push(
+              row({
+                id: `${id}.legacy`,
+                item: 8,
+                name: "  sent to legacy completions (declared api: chat)",
+                measured: stats.byRoute.completions ?? 0,
+                unit: "HTTP",
+                bound: null,
+                ratio: null,
+                goal: { on: "measured", op: "==", value: 0, text: "0" },
+              }),
+            );
           }
         } finally {
           await registry.close();

@@ -42,7 +42,15 @@ export async function benchExecutor(o: ExecutorBenchOptions): Promise<BenchRow[]
   const rows: BenchRow[] = [];
   try {
     // The default scoring (issue 12): class layers read the first token's top logprobs, one request per layer call.
-    const model: ModelSpec = { provider: "openai", model: "fake", baseURL: server.baseURL, apiKey: "sk-bench", api: "chat", concurrency: o.concurrency, maxRetries: 0 };
+    const model: ModelSpec = {
+      provider: "openai",
+      model: "fake",
+      baseURL: server.baseURL,
+      apiKey: "sk-bench",
+      api: "chat",
+      concurrency: o.concurrency,
+      maxRetries: 0,
+    };
     let largest = 0;
     for (const shape of o.shapes ?? (Object.keys(EXECUTOR_SHAPES) as ExecutorShape[])) {
       const network = shapeNetwork(shape, model);
@@ -51,7 +59,11 @@ export async function benchExecutor(o: ExecutorBenchOptions): Promise<BenchRow[]
         // Capability discovery happens once per client; keep it out of the timing.
         await (await registry.get("m")).capabilities();
         // Untimed warm-up: JIT, sockets (one per slot), the client's first-use paths.
-        await runAll(network, Array.from({ length: 2 * o.concurrency }, (_, i) => ({ x: `warm-up ${i}` })), { clients: registry });
+        await runAll(
+          network,
+          Array.from({ length: 2 * o.concurrency }, (_, i) => ({ x: `warm-up ${i}` })),
+          { clients: registry },
+        );
         const runs = await repeat(o.repeats, async (round) => {
           await server.reset();
           const samples = Array.from({ length: o.samples }, (_, i) => ({ x: `Round ${round}: is ${i} an even number?` }));
@@ -65,14 +77,27 @@ export async function benchExecutor(o: ExecutorBenchOptions): Promise<BenchRow[]
         const requests = runs[0].requests;
         largest = Math.max(largest, requests);
         const bound = executorBoundMs(requests, SHAPE_DEPTH[shape], o.concurrency, o.latencyMs);
-        rows.push(row({
-          id: `executor.${shape}`, item: 1, name: `executor: ${shape}, ${o.samples} samples`,
-          measured, unit: "ms", bound, ratio: bound / measured, goal: GOAL,
-          details: {
-            samples: o.samples, requests, depth: SHAPE_DEPTH[shape], latencyMs: o.latencyMs, concurrency: o.concurrency,
-            maxConcurrentSeen: Math.max(...runs.map((r) => r.maxConcurrent)), runsMs: runs.map((r) => Math.round(r.ms)),
-          },
-        }));
+        rows.push(
+          row({
+            id: `executor.${shape}`,
+            item: 1,
+            name: `executor: ${shape}, ${o.samples} samples`,
+            measured,
+            unit: "ms",
+            bound,
+            ratio: bound / measured,
+            goal: GOAL,
+            details: {
+              samples: o.samples,
+              requests,
+              depth: SHAPE_DEPTH[shape],
+              latencyMs: o.latencyMs,
+              concurrency: o.concurrency,
+              maxConcurrentSeen: Math.max(...runs.map((r) => r.maxConcurrent)),
+              runsMs: runs.map((r) => Math.round(r.ms)),
+            },
+          }),
+        );
       } finally {
         await registry.close();
       }
@@ -91,14 +116,26 @@ async function transportBaseline(baseURL: string, model: ModelSpec, requests: nu
     const client = await registry.get("m");
     await client.capabilities();
     await Promise.all(Array.from({ length: o.concurrency }, (_, i) => client.generate({ prompt: `Warm-up ${i}`, maxTokens: 8 })));
-    const runs = await repeat(o.repeats, async (round) =>
-      (await timed(() => Promise.all(Array.from({ length: requests }, (_, i) => client.generate({ prompt: `Baseline ${round}/${i}: say something.`, maxTokens: 8 }))))).ms,
+    const runs = await repeat(
+      o.repeats,
+      async (round) =>
+        (
+          await timed(() =>
+            Promise.all(Array.from({ length: requests }, (_, i) => client.generate({ prompt: `Baseline ${round}/${i}: say something.`, maxTokens: 8 }))),
+          )
+        ).ms,
     );
     const measured = median(runs);
     const bound = executorBoundMs(requests, 1, o.concurrency, o.latencyMs);
     return row({
-      id: "executor.transport", item: 1, name: `transport only: ${requests} client requests, no executor`,
-      measured, unit: "ms", bound, ratio: bound / measured, goal: null,
+      id: "executor.transport",
+      item: 1,
+      name: `transport only: ${requests} client requests, no executor`,
+      measured,
+      unit: "ms",
+      bound,
+      ratio: bound / measured,
+      goal: null,
       note: "the same requests without the executor: the HTTP client, the fake server and the machine's share of the gap",
       details: { requests, runsMs: runs.map(Math.round) },
     });

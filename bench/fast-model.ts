@@ -105,7 +105,15 @@ function echoLogprobs(prompt: string, topK: number) {
       top_logprobs.push(null);
     } else {
       token_logprobs.push(-0.5 - 5.5 * unit(fnv(state, `\u0001${token}`)));
-      top_logprobs.push(topK > 0 ? Object.fromEntries(nextDistribution(state).slice(0, topK).map((t) => [t.token, t.logprob])) : {});
+      top_logprobs.push(
+        topK > 0
+          ? Object.fromEntries(
+              nextDistribution(state)
+                .slice(0, topK)
+                .map((t) => [t.token, t.logprob]),
+            )
+          : {},
+      );
     }
     text_offset.push(offset);
     offset += [...token].length;
@@ -125,7 +133,7 @@ const usage = (prompts: string[], completion: number) => {
 /** A responder for startOpenAIServer({ responder }): chat and legacy completions. */
 export function createFastResponder(): (request: ReceivedRequest) => unknown {
   let draws = 0;
-  const seedFor = (body: any): number | undefined => (body.seed ?? ((body.temperature ?? 1) > 0 ? ++draws : undefined));
+  const seedFor = (body: any): number | undefined => body.seed ?? ((body.temperature ?? 1) > 0 ? ++draws : undefined);
 
   const completions = (body: any) => {
     const prompts: string[] = Array.isArray(body.prompt) ? body.prompt : [body.prompt ?? ""];
@@ -137,7 +145,14 @@ export function createFastResponder(): (request: ReceivedRequest) => unknown {
     let completionTokens = 0;
     prompts.forEach((prompt, p) => {
       for (let j = 0; j < n; j++) {
-        const gen = fastGenerate(prompt, { maxTokens: body.max_tokens ?? 16, temperature: body.temperature, seed, stop: stopOf(body.stop), choice: p * n + j, topK });
+        const gen = fastGenerate(prompt, {
+          maxTokens: body.max_tokens ?? 16,
+          temperature: body.temperature,
+          seed,
+          stop: stopOf(body.stop),
+          choice: p * n + j,
+          topK,
+        });
         completionTokens += gen.tokens.length;
         let logprobs: unknown = null;
         if (wantLogprobs) {
@@ -167,12 +182,22 @@ export function createFastResponder(): (request: ReceivedRequest) => unknown {
     const seed = seedFor(body);
     let completionTokens = 0;
     const choices = Array.from({ length: n }, (_x, j) => {
-      const gen = fastGenerate(prompt, { maxTokens: body.max_tokens ?? body.max_completion_tokens ?? 16, temperature: body.temperature, seed, stop: stopOf(body.stop), choice: j, topK });
+      const gen = fastGenerate(prompt, {
+        maxTokens: body.max_tokens ?? body.max_completion_tokens ?? 16,
+        temperature: body.temperature,
+        seed,
+        stop: stopOf(body.stop),
+        choice: j,
+        topK,
+      });
       completionTokens += gen.tokens.length;
       return {
         index: j,
         message: { role: "assistant", content: gen.text },
-        logprobs: body.logprobs === true ? { content: gen.tokens.map((t) => ({ token: t.token, logprob: t.logprob, bytes: null, top_logprobs: t.top.map((x) => ({ ...x, bytes: null })) })) } : null,
+        logprobs:
+          body.logprobs === true
+            ? { content: gen.tokens.map((t) => ({ token: t.token, logprob: t.logprob, bytes: null, top_logprobs: t.top.map((x) => ({ ...x, bytes: null })) })) }
+            : null,
         finish_reason: gen.finishReason,
       };
     });

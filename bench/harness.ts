@@ -99,9 +99,12 @@ export function checkGoal(goal: Goal | null, measured: number | null, ratio: num
   const x = goal.on === "ratio" ? ratio : measured;
   if (x === null || !Number.isFinite(x)) return null;
   switch (goal.op) {
-    case ">=": return x >= goal.value;
-    case "<": return x < goal.value;
-    case "==": return x === goal.value;
+    case ">=":
+      return x >= goal.value;
+    case "<":
+      return x < goal.value;
+    case "==":
+      return x === goal.value;
   }
 }
 
@@ -147,7 +150,11 @@ export function formatTable(report: BenchReport): string {
     r.pass === null ? (r.measured === null ? "n/a" : "info") : r.pass ? "pass" : "MISS",
   ]);
   const widths = cols.map((c, i) => Math.max(c.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   const notes = report.rows.filter((r) => r.note).map((r) => `  ${r.id}: ${r.note}`);
   return [
     ...head,

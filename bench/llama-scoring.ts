@@ -50,8 +50,14 @@ export async function benchLlamaScoring(o: LlamaBenchOptions): Promise<BenchRow[
     const withReuse = await measure(true);
     return [
       row({
-        id: "llama.tokens", item: 7, name, measured: withReuse.tokensEvaluated, unit: "tokens", bound: null,
-        ratio: withReuse.tokensEvaluated / without.tokensEvaluated, goal: null,
+        id: "llama.tokens",
+        item: 7,
+        name,
+        measured: withReuse.tokensEvaluated,
+        unit: "tokens",
+        bound: null,
+        ratio: withReuse.tokensEvaluated / without.tokensEvaluated,
+        goal: null,
         note: `${requests.length} scores: ${without.tokensEvaluated.toLocaleString("en-US")} token evaluations without reuse (${Math.round(without.ms)} ms), ${withReuse.tokensEvaluated.toLocaleString("en-US")} with (${Math.round(withReuse.ms)} ms); ratio = with / without`,
         details: { scores: requests.length, withoutReuse: without, withReuse },
       }),

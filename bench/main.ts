@@ -65,7 +65,11 @@ interface Item {
 
 const ITEMS: Item[] = [
   { item: 1, title: "executor efficiency", run: (s) => benchExecutor({ ...s.executor, latencyMs: LATENCY_MS, concurrency: CONCURRENCY }) },
-  { item: 2, title: "requests per training step (and 3: step wall time)", run: (s) => benchTraining({ ...s.training, latencyMs: LATENCY_MS, concurrency: CONCURRENCY }) },
+  {
+    item: 2,
+    title: "requests per training step (and 3: step wall time)",
+    run: (s) => benchTraining({ ...s.training, latencyMs: LATENCY_MS, concurrency: CONCURRENCY }),
+  },
   { item: 4, title: "framework overhead", run: (s) => benchOverhead(s.overhead) },
   { item: 5, title: "streaming memory", run: (s) => benchMemory(s.memory) },
   { item: 6, title: "compilation", run: (s) => benchCompile(s.compile) },

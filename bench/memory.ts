@@ -28,9 +28,11 @@ const REPO = fileURLToPath(new URL("..", import.meta.url));
 const GOAL: Goal = { on: "ratio", op: "<", value: 1.5, text: "peak ratio < 1.5" };
 
 /** Writes maxRSS (kB) to $DLN_BENCH_RSS_FILE when the process exits. */
-const RSS_HOOK = "data:text/javascript," + encodeURIComponent(
-  'import { writeFileSync } from "node:fs"; process.on("exit", () => { if (process.env.DLN_BENCH_RSS_FILE) writeFileSync(process.env.DLN_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)); });',
-);
+const RSS_HOOK =
+  "data:text/javascript," +
+  encodeURIComponent(
+    'import { writeFileSync } from "node:fs"; process.on("exit", () => { if (process.env.DLN_BENCH_RSS_FILE) writeFileSync(process.env.DLN_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)); });',
+  );
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -68,7 +70,9 @@ function peakRssOfRun(dir: string, network: string, input: string): Promise<{ mb
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", RSS_HOOK, join(REPO, "bin", "dln.js"), "run", network, "-i", input, "-o", join(dir, "out.jsonl")], {
-      cwd: dir, env: { ...process.env, DLN_BENCH_RSS_FILE: rssFile, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"],
+      cwd: dir,
+      env: { ...process.env, DLN_BENCH_RSS_FILE: rssFile, NO_COLOR: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
@@ -98,9 +102,22 @@ export async function benchMemory(o: MemoryBenchOptions): Promise<BenchRow[]> {
     const largeMb = median(pairs.map((p) => p.large.mb));
     return [
       row({
-        id: "memory.ratio", item: 5, name, measured: largeMb, unit: "MB", bound: null, ratio: largeMb / smallMb, goal: GOAL,
+        id: "memory.ratio",
+        item: 5,
+        name,
+        measured: largeMb,
+        unit: "MB",
+        bound: null,
+        ratio: largeMb / smallMb,
+        goal: GOAL,
         note: `peak RSS ${smallMb.toFixed(1)} MB at ${o.small.toLocaleString("en-US")} samples, ${largeMb.toFixed(1)} MB at ${o.large.toLocaleString("en-US")}; ratio = large / small`,
-        details: { small: o.small, large: o.large, smallMb, largeMb, runs: pairs.map((p) => ({ smallMb: +p.small.mb.toFixed(1), largeMb: +p.large.mb.toFixed(1), smallMs: p.small.ms, largeMs: p.large.ms })) },
+        details: {
+          small: o.small,
+          large: o.large,
+          smallMb,
+          largeMb,
+          runs: pairs.map((p) => ({ smallMb: +p.small.mb.toFixed(1), largeMb: +p.large.mb.toFixed(1), smallMs: p.small.ms, largeMs: p.large.ms })),
+        },
       }),
     ];
   } finally {

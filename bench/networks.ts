@@ -47,7 +47,16 @@ export function dln2Spec(models: Record<string, ModelSpec>, hidden: string, outp
     inputs: ["x"],
     nodes: {
       h1: { type: "layer", from: ["x"], template: "think", prompt: "Decompose the problem to make it simpler.", model: hidden, maxTokens: 16, trainable: true },
-      y: { type: "layer", from: ["x", "h1"], template: "residual", prompt: "Answer yes or no.", classes: ["yes", "no"], model: output, maxTokens: 4, trainable: true },
+      y: {
+        type: "layer",
+        from: ["x", "h1"],
+        template: "residual",
+        prompt: "Answer yes or no.",
+        classes: ["yes", "no"],
+        model: output,
+        maxTokens: 4,
+        trainable: true,
+      },
     },
     output: "y",
     loss: { type: "exact_match", normalize: "first_word" },

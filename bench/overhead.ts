@@ -40,19 +40,35 @@ export async function benchOverhead(o: OverheadBenchOptions): Promise<BenchRow[]
 
     // The simulator alone: the same number of generate calls, straight to the client.
     const client = await registry.get("m");
-    const bare = await repeat(o.repeats, async (round) =>
-      (await timed(async () => {
-        for (let i = 0; i < calls; i++) await client.generate({ prompt: `Think.\n\n${tasks[i % tasks.length].x} (${round}.${i})`, maxTokens: 8 });
-      })).ms,
+    const bare = await repeat(
+      o.repeats,
+      async (round) =>
+        (
+          await timed(async () => {
+            for (let i = 0; i < calls; i++) await client.generate({ prompt: `Think.\n\n${tasks[i % tasks.length].x} (${round}.${i})`, maxTokens: 8 });
+          })
+        ).ms,
     );
     const bareUs = (median(bare) * 1000) / calls;
     return [
       row({
-        id: "overhead.perCall", item: 4, name: `overhead per layer call (sim, ${calls.toLocaleString("en-US")} calls)`,
-        measured: usPerCall, unit: "µs", bound: null, ratio: null,
+        id: "overhead.perCall",
+        item: 4,
+        name: `overhead per layer call (sim, ${calls.toLocaleString("en-US")} calls)`,
+        measured: usPerCall,
+        unit: "µs",
+        bound: null,
+        ratio: null,
         goal: { on: "measured", op: "<", value: 100, text: "< 100 µs per call" },
         note: `CPU time per call, raw, simulator included: ${Math.round(1e6 / usPerCall).toLocaleString("en-US")} calls/s of one core; wall time ${wallUsPerCall.toFixed(1)} µs per call; the simulator alone (bare client.generate through the same middleware, wall) ${bareUs.toFixed(1)} µs`,
-        details: { calls, callsPerSecond: 1e6 / usPerCall, wallUsPerCall, runsMs: runs.map((r) => Math.round(r.ms)), runsCpuMs: runs.map((r) => Math.round(r.cpuMs)), bareClientUsPerCall: bareUs },
+        details: {
+          calls,
+          callsPerSecond: 1e6 / usPerCall,
+          wallUsPerCall,
+          runsMs: runs.map((r) => Math.round(r.ms)),
+          runsCpuMs: runs.map((r) => Math.round(r.cpuMs)),
+          bareClientUsPerCall: bareUs,
+        },
       }),
     ];
   } finally {

@@ -24,7 +24,11 @@ function extraNodeArgs(): string[] {
 }
 
 export async function startRemoteServer(latencyMs: number): Promise<RemoteServer> {
-  const child: ChildProcess = fork(SCRIPT, [String(latencyMs)], { cwd: REPO, execArgv: ["--import", "tsx", ...extraNodeArgs()], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const child: ChildProcess = fork(SCRIPT, [String(latencyMs)], {
+    cwd: REPO,
+    execArgv: ["--import", "tsx", ...extraNodeArgs()],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
   const next = <T>(type: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => (cleanup(), reject(new Error(`fake server process: no "${type}" reply within 30 s`))), 30_000);

@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   process.on("message", async (m: ServerMessage) => {
     if (m.type === "stats") {
       const s = server.stats;
-      reply({ type: "stats", stats: { requests: s.requests, byRoute: s.byRoute, maxConcurrent: s.maxConcurrent, promptsPerRequest: s.promptsPerRequest } satisfies RemoteStats });
+      reply({
+        type: "stats",
+        stats: { requests: s.requests, byRoute: s.byRoute, maxConcurrent: s.maxConcurrent, promptsPerRequest: s.promptsPerRequest } satisfies RemoteStats,
+      });
     } else if (m.type === "reset") {
       server.resetStats();
       reply({ type: "reset" });

@@ -70,15 +70,7 @@ export const ORIGINAL_BATCH = 20;
 export function stepBoundRounds(B: number, P: number, J: number, H: number, C: number, batch = ORIGINAL_BATCH): { rounds: number; stages: number[] } {
   const r = (n: number): number => (n > 0 ? Math.ceil(Math.ceil(n / batch) / C) : 0);
   const R = B - Math.floor(B / 2);
-  const stages = [
-    r(B),
-    r(B),
-    Math.max(r(B * J), r(P - 1)),
-    Math.max(r(B * H), r(B * H)),
-    r((P - 1) * R * H + (P - 1) * R + R),
-    r(P - 1),
-    r((P - 1) * R * H),
-  ];
+  const stages = [r(B), r(B), Math.max(r(B * J), r(P - 1)), Math.max(r(B * H), r(B * H)), r((P - 1) * R * H + (P - 1) * R + R), r(P - 1), r((P - 1) * R * H)];
   const [s1, s2, s3, s4, s5, s6, s7] = stages;
   return { rounds: s1 + s2 + s3 + s4 + Math.max(s5, s6 + s7), stages };
 }
@@ -199,9 +191,12 @@ async function oneStep(network: CompiledNetwork, config: TrainConfig, server: Re
     });
     const stats = await server.stats();
     return {
-      ms, asked, http: stats.requests,
+      ms,
+      asked,
+      http: stats.requests,
       prompts: stats.byRoute.chat + stats.promptsPerRequest.reduce((s, n) => s + n, 0),
-      usage: value.result.usage.train, events: value.events,
+      usage: value.result.usage.train,
+      events: value.events,
     };
   } finally {
     await registry.close();
@@ -214,11 +209,28 @@ export async function benchTraining(o: TrainingBenchOptions): Promise<BenchRow[]
   const server = await startRemoteServer(o.latencyMs);
   const dir = mkdtempSync(join(tmpdir(), "dln-bench-train-"));
   try {
-    const base: ModelSpec = { provider: "openai", model: "fake", baseURL: server.baseURL, apiKey: "sk-bench", api: "completions", batchSize: ORIGINAL_BATCH, concurrency: o.concurrency, maxRetries: 0 };
+    const base: ModelSpec = {
+      provider: "openai",
+      model: "fake",
+      baseURL: server.baseURL,
+      apiKey: "sk-bench",
+      api: "completions",
+      batchSize: ORIGINAL_BATCH,
+      concurrency: o.concurrency,
+      maxRetries: 0,
+    };
     const network = compileOrThrow(dln2Spec({ hid: { ...base, scoring: "exact" }, out: { ...base, scoring: "classes", topLogprobs: 5 } }, "hid", "out"));
-    const config = resolveTrainConfig(undefined, {
-      iterations: 1, seed: 3, batchSize: o.batchSize, promptSamples: o.promptSamples, hiddenSamples: o.hiddenSamples,
-    }, true);
+    const config = resolveTrainConfig(
+      undefined,
+      {
+        iterations: 1,
+        seed: 3,
+        batchSize: o.batchSize,
+        promptSamples: o.promptSamples,
+        hiddenSamples: o.hiddenSamples,
+      },
+      true,
+    );
     const { batchSize: B, promptSamples: P, hiddenSamples: J } = config;
     const settings = `batch ${B}, ${P} prompt candidates, ${J} hidden samples`;
 
@@ -241,69 +253,143 @@ export async function benchTraining(o: TrainingBenchOptions): Promise<BenchRow[]
 
     const rows: BenchRow[] = [
       row({
-        id: "train.requests.asked", item: 2, name: `DLN-2 step (${settings}): requests asked`,
-        measured: askedTotal(cold.asked), unit: "calls", bound: null, ratio: null, goal: null,
+        id: "train.requests.asked",
+        item: 2,
+        name: `DLN-2 step (${settings}): requests asked`,
+        measured: askedTotal(cold.asked),
+        unit: "calls",
+        bound: null,
+        ratio: null,
+        goal: null,
         note: `${cold.asked.generate} generations, ${cold.asked.classScoring} class scorings (top logprobs), ${cold.asked.score} exact scores, as the trainer and executor call the model clients`,
         details: { asked: cold.asked, structure },
       }),
       row({
-        id: "train.requests.sent", item: 2, name: "  sent after de-dup, cache and batching (cold cache)",
-        measured: cold.http, unit: "HTTP", bound: null, ratio: null, goal: null,
+        id: "train.requests.sent",
+        item: 2,
+        name: "  sent after de-dup, cache and batching (cold cache)",
+        measured: cold.http,
+        unit: "HTTP",
+        bound: null,
+        ratio: null,
+        goal: null,
         note: `${cold.prompts} prompts in ${cold.http} HTTP requests (legacy completions, ≤ ${ORIGINAL_BATCH} prompts each); ${askedTotal(cold.asked) - cold.prompts} answered by de-duplication or the cache`,
         details: { prompts: cold.prompts, usage: cold.usage },
       }),
       row({
-        id: "train.requests.warm", item: 2, name: "  sent with a warm cache (same step again)",
-        measured: warm.http, unit: "HTTP", bound: null, ratio: null, goal: { on: "measured", op: "==", value: 0, text: "0 sent" },
+        id: "train.requests.warm",
+        item: 2,
+        name: "  sent with a warm cache (same step again)",
+        measured: warm.http,
+        unit: "HTTP",
+        bound: null,
+        ratio: null,
+        goal: { on: "measured", op: "==", value: 0, text: "0 sent" },
         details: { asked: warm.asked, prompts: warm.prompts, cacheHits: warm.usage.cacheHits },
       }),
       row({
-        id: "train.requests.original", item: 2, name: "  original implementation, same step (counted)",
-        measured: original.totalRequests, unit: "HTTP", bound: null, ratio: null, goal: null,
+        id: "train.requests.original",
+        item: 2,
+        name: "  original implementation, same step (counted)",
+        measured: original.totalRequests,
+        unit: "HTTP",
+        bound: null,
+        ratio: null,
+        goal: null,
         note: `${original.totalPrompts} prompts in ${original.totalRequests} requests of ≤ ${ORIGINAL_BATCH}, computed from its algorithm (docs/performance.md)`,
         details: original as unknown as Record<string, unknown>,
       }),
     ];
 
-    rows.push(row({
-      id: "train.tokens.sent", item: 2, name: "  prompt tokens of the step (cold cache)",
-      measured: cold.usage.promptTokens, unit: "tokens", bound: null, ratio: null, goal: null,
-      note: `${cold.usage.requests} requests metered, ${cold.usage.completionTokens} completion tokens`,
-    }));
+    rows.push(
+      row({
+        id: "train.tokens.sent",
+        item: 2,
+        name: "  prompt tokens of the step (cold cache)",
+        measured: cold.usage.promptTokens,
+        unit: "tokens",
+        bound: null,
+        ratio: null,
+        goal: null,
+        note: `${cold.usage.requests} requests metered, ${cold.usage.completionTokens} completion tokens`,
+      }),
+    );
     // DLN-1: the same settings on the output layer alone, with the default scoring.
-    const dln1 = compileOrThrow({ ...dln2Spec({ out: base }, "out", "out"), name: "bench-dln-1", nodes: { y: { type: "layer", from: ["x"], prompt: "Answer yes or no.", classes: ["yes", "no"], model: "out", maxTokens: 4, trainable: true } } });
+    const dln1 = compileOrThrow({
+      ...dln2Spec({ out: base }, "out", "out"),
+      name: "bench-dln-1",
+      nodes: { y: { type: "layer", from: ["x"], prompt: "Answer yes or no.", classes: ["yes", "no"], model: "out", maxTokens: 4, trainable: true } },
+    });
     const config1 = resolveTrainConfig(undefined, { iterations: 1, seed: 3, batchSize: o.batchSize, promptSamples: o.promptSamples }, false);
     const step1 = await oneStep(dln1, config1, server, { mode: "off" });
     const original1 = originalDln1StepRequests(config1.batchSize, config1.promptSamples);
-    rows.push(row({
-      id: "train.dln1.sent", item: 2, name: `DLN-1 step (batch ${config1.batchSize}, ${config1.promptSamples} prompt candidates): HTTP requests`,
-      measured: step1.http, unit: "HTTP", bound: null, ratio: null, goal: null,
-      note: `${step1.prompts} prompts, ${step1.usage.promptTokens} prompt tokens; the original, counted from its algorithm: ${original1.totalPrompts} prompts in ${original1.totalRequests} requests`,
-      details: { asked: step1.asked, promptTokens: step1.usage.promptTokens, original: original1 },
-    }));
-    rows.push(row({
-      id: "train.dln1.original", item: 2, name: "  original implementation, same DLN-1 step (counted)",
-      measured: original1.totalRequests, unit: "HTTP", bound: null, ratio: null, goal: null,
-      details: original1 as unknown as Record<string, unknown>,
-    }));
+    rows.push(
+      row({
+        id: "train.dln1.sent",
+        item: 2,
+        name: `DLN-1 step (batch ${config1.batchSize}, ${config1.promptSamples} prompt candidates): HTTP requests`,
+        measured: step1.http,
+        unit: "HTTP",
+        bound: null,
+        ratio: null,
+        goal: null,
+        note: `${step1.prompts} prompts, ${step1.usage.promptTokens} prompt tokens; the original, counted from its algorithm: ${original1.totalPrompts} prompts in ${original1.totalRequests} requests`,
+        details: { asked: step1.asked, promptTokens: step1.usage.promptTokens, original: original1 },
+      }),
+    );
+    rows.push(
+      row({
+        id: "train.dln1.original",
+        item: 2,
+        name: "  original implementation, same DLN-1 step (counted)",
+        measured: original1.totalRequests,
+        unit: "HTTP",
+        bound: null,
+        ratio: null,
+        goal: null,
+        details: original1 as unknown as Record<string, unknown>,
+      }),
+    );
 
     const measured = median(timedRuns.map((r) => r.ms));
     const http = median(timedRuns.map((r) => r.http));
     // H: distinct posterior samples per input, as this run drew them (rounded down: a lower bound).
-    const H = Math.floor(Math.min(...timedRuns.flatMap((r) => r.events.filter((e) => e.type === "signal").map((e) => (e as Extract<TrainEvent, { type: "signal" }>).samples)), J));
+    const H = Math.floor(
+      Math.min(...timedRuns.flatMap((r) => r.events.filter((e) => e.type === "signal").map((e) => (e as Extract<TrainEvent, { type: "signal" }>).samples)), J),
+    );
     const structured = stepBoundRounds(B, P, J, H, o.concurrency);
     const bound = structured.rounds * o.latencyMs;
-    rows.push(row({
-      id: "train.step.walltime", item: 3, name: `DLN-2 step wall time (${settings})`,
-      measured, unit: "ms", bound, ratio: bound / measured,
-      goal: { on: "ratio", op: ">=", value: 0.8, text: "bound/measured ≥ 0.8" },
-      note: `bound = ${structured.rounds} rounds (stages ${structured.stages.slice(0, 4).join("+")} + max(${structured.stages[4]}, ${structured.stages[5]}+${structured.stages[6]}), H = ${H} distinct posterior samples) × ${o.latencyMs} ms; ${http} HTTP requests; cache off; the same step at zero latency takes ${Math.round(cpuFloorMs)} ms (client CPU), so waiting took ≈ ${Math.round(measured - cpuFloorMs)} ms: bound / waiting = ${(bound / Math.max(1, measured - cpuFloorMs)).toFixed(2)}`,
-      details: { cpuFloorMs, boundOverWaiting: bound / Math.max(1, measured - cpuFloorMs), cpuFloorRunsMs: floorRuns.map((r) => Math.round(r.ms)), runsMs: timedRuns.map((r) => Math.round(r.ms)), httpRequests: timedRuns.map((r) => r.http), stages: structured.stages, distinctPosteriorSamples: H, latencyMs: o.latencyMs, concurrencyPerModel: o.concurrency },
-    }));
+    rows.push(
+      row({
+        id: "train.step.walltime",
+        item: 3,
+        name: `DLN-2 step wall time (${settings})`,
+        measured,
+        unit: "ms",
+        bound,
+        ratio: bound / measured,
+        goal: { on: "ratio", op: ">=", value: 0.8, text: "bound/measured ≥ 0.8" },
+        note: `bound = ${structured.rounds} rounds (stages ${structured.stages.slice(0, 4).join("+")} + max(${structured.stages[4]}, ${structured.stages[5]}+${structured.stages[6]}), H = ${H} distinct posterior samples) × ${o.latencyMs} ms; ${http} HTTP requests; cache off; the same step at zero latency takes ${Math.round(cpuFloorMs)} ms (client CPU), so waiting took ≈ ${Math.round(measured - cpuFloorMs)} ms: bound / waiting = ${(bound / Math.max(1, measured - cpuFloorMs)).toFixed(2)}`,
+        details: {
+          cpuFloorMs,
+          boundOverWaiting: bound / Math.max(1, measured - cpuFloorMs),
+          cpuFloorRunsMs: floorRuns.map((r) => Math.round(r.ms)),
+          runsMs: timedRuns.map((r) => Math.round(r.ms)),
+          httpRequests: timedRuns.map((r) => r.http),
+          stages: structured.stages,
+          distinctPosteriorSamples: H,
+          latencyMs: o.latencyMs,
+          concurrencyPerModel: o.concurrency,
+        },
+      }),
+    );
     return rows;
   } catch (err) {
     const why = `the training step failed: ${(err as Error).message}`;
-    return [notMeasured("train.requests.asked", 2, "DLN-2 step: requests", "calls", null, why), notMeasured("train.step.walltime", 3, "DLN-2 step wall time", "ms", null, why)];
+    return [
+      notMeasured("train.requests.asked", 2, "DLN-2 step: requests", "calls", null, why),
+      notMeasured("train.step.walltime", 3, "DLN-2 step wall time", "ms", null, why),
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.close();

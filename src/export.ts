@@ -60,9 +60,13 @@ export async function exportRun(runDir: string, options: ExportOptions = {}): Pr
   }
   const source = options.network !== undefined ? resolve(options.network) : join(dir, NETWORK_FILE);
   if (!existsSync(source)) {
-    throw new ExportError("E_EXPORT_NETWORK", source, options.network !== undefined
-      ? "no such network file"
-      : `the run directory holds no copy of its network (${NETWORK_FILE}); name the network file with --network <file>`);
+    throw new ExportError(
+      "E_EXPORT_NETWORK",
+      source,
+      options.network !== undefined
+        ? "no such network file"
+        : `the run directory holds no copy of its network (${NETWORK_FILE}); name the network file with --network <file>`,
+    );
   }
   const original = await readFile(source, "utf8");
   const { text, written } = writePrompts(original, prompts, source);
@@ -94,7 +98,11 @@ export function writePrompts(text: string, prompts: Record<string, string>, wher
   for (const [id, prompt] of Object.entries(prompts)) {
     const node = member(nodes.value, id);
     if (!node || node.value.type !== "Object") {
-      throw new ExportError("E_EXPORT_PROMPT", where, `the run has a prompt for "${id}", but the network has no node "${id}" (was the network changed after training?)`);
+      throw new ExportError(
+        "E_EXPORT_PROMPT",
+        where,
+        `the run has a prompt for "${id}", but the network has no node "${id}" (was the network changed after training?)`,
+      );
     }
     const literal = JSON.stringify(prompt);
     const field = member(node.value, "prompt");

@@ -60,7 +60,10 @@ export type GraphRunOptions = Omit<RunOptions, "clients"> & { clients?: ClientSo
 export class Graph {
   private registry?: ModelRegistry;
 
-  constructor(readonly network: CompiledNetwork, private readonly modelOptions: GraphModelOptions = {}) {}
+  constructor(
+    readonly network: CompiledNetwork,
+    private readonly modelOptions: GraphModelOptions = {},
+  ) {}
 
   get name(): string {
     return this.network.name;
@@ -132,8 +135,14 @@ export class Graph {
     const clients = options.clients ?? this.models;
     const services = createTrainServices(this.network, clients, { scoring: config.scoring, burnIn: config.burnIn });
     return train(this.network, data, {
-      config, services, runDir: options.runDir, resume: options.resume, signal: options.signal, optimizer: options.optimizer,
-      forced, dataSources: options.dataSources,
+      config,
+      services,
+      runDir: options.runDir,
+      resume: options.resume,
+      signal: options.signal,
+      optimizer: options.optimizer,
+      forced,
+      dataSources: options.dataSources,
     });
   }
 

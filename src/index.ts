@@ -7,8 +7,17 @@ export { Graph, compile, loadNetwork, type GraphModelOptions, type GraphRunOptio
 // Network files: types, compiler, diagnostics, drawings.
 export type * from "./spec/types.js";
 export {
-  compileNetwork, loadNetworkFile, NetworkError, formatDiagnostic, planOf, drawMermaid, drawDot,
-  type CompileResult, type CompileOptions, type Plan, type PlanNode,
+  compileNetwork,
+  loadNetworkFile,
+  NetworkError,
+  formatDiagnostic,
+  planOf,
+  drawMermaid,
+  drawDot,
+  type CompileResult,
+  type CompileOptions,
+  type Plan,
+  type PlanNode,
 } from "./compile/index.js";
 export type * from "./compile/types.js";
 
@@ -25,9 +34,27 @@ export * from "./llm/index.js";
 
 // Training.
 export {
-  train, resolveTrainConfig, createTrainServices, createDlnVi, loadCheckpoint, buildTrainGraph, hasHiddenTrainableLayers, DLN1_DEFAULTS, DLN2_DEFAULTS, TrainError, TrainConfigError,
-  type TrainOptions, type TrainResult, type TrainRun, type TrainConfig, type TrainOverrides, type TrainServices, type TrainEvent,
-  type Optimizer, type StepInput, type StepOutput,
+  train,
+  resolveTrainConfig,
+  createTrainServices,
+  createDlnVi,
+  loadCheckpoint,
+  buildTrainGraph,
+  hasHiddenTrainableLayers,
+  DLN1_DEFAULTS,
+  DLN2_DEFAULTS,
+  TrainError,
+  TrainConfigError,
+  type TrainOptions,
+  type TrainResult,
+  type TrainRun,
+  type TrainConfig,
+  type TrainOverrides,
+  type TrainServices,
+  type TrainEvent,
+  type Optimizer,
+  type StepInput,
+  type StepOutput,
 } from "./train/index.js";
 
 // Seeing networks and runs: SVG drawings and the HTML run report.
@@ -37,9 +64,23 @@ export { exportRun, writePrompts, ExportError, type ExportOptions, type ExportRe
 
 // Data and metrics.
 export {
-  loadExamples, parseExamples, loadSplits, BatchSampler, kShotExamples, toSample, PAPER_TASKS, loadPaperTask, DataError,
-  type Example, type DataProblem, type Splits, type DataFormat, type LoadOptions, type SplitOptions,
-  type BatchSamplerOptions, type PaperTask,
+  loadExamples,
+  parseExamples,
+  loadSplits,
+  BatchSampler,
+  kShotExamples,
+  toSample,
+  PAPER_TASKS,
+  loadPaperTask,
+  DataError,
+  type Example,
+  type DataProblem,
+  type Splits,
+  type DataFormat,
+  type LoadOptions,
+  type SplitOptions,
+  type BatchSamplerOptions,
+  type PaperTask,
 } from "./data/index.js";
 export * from "./metrics/index.js";
 
@@ -48,8 +89,20 @@ export { createSimClient, generateTask, TASKS, registerWorld, createWorld, world
 
 // Sweeps: grids of training runs (docs/sweeps.md).
 export {
-  runSweep, loadSweepFile, parseSweep, expandGrid, SweepError, buildCompare, writeCompare, CompareError,
-  type Sweep, type SweepSpec, type SweepPoint, type SweepEvent, type SweepSummary, type RunSweepOptions,
+  runSweep,
+  loadSweepFile,
+  parseSweep,
+  expandGrid,
+  SweepError,
+  buildCompare,
+  writeCompare,
+  CompareError,
+  type Sweep,
+  type SweepSpec,
+  type SweepPoint,
+  type SweepEvent,
+  type SweepSummary,
+  type RunSweepOptions,
 } from "./sweep/index.js";
 
 export { Rng, hashString, type RngState } from "./util/random.js";

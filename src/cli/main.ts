@@ -47,7 +47,20 @@ Environment:
   OPENAI_API_KEY, OPENAI_BASE_URL   used by models with provider "openai"
   NO_COLOR                          disables colours`,
     );
-  for (const register of [registerValidate, registerPlan, registerDraw, registerRun, registerTrain, registerEval, registerDemo, registerReport, registerSweep, registerCompare, registerWorker, registerExport]) {
+  for (const register of [
+    registerValidate,
+    registerPlan,
+    registerDraw,
+    registerRun,
+    registerTrain,
+    registerEval,
+    registerDemo,
+    registerReport,
+    registerSweep,
+    registerCompare,
+    registerWorker,
+    registerExport,
+  ]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());

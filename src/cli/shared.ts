@@ -49,8 +49,12 @@ export function modelsInUse(network: CompiledNetwork, extra: readonly (string | 
 
 /** Errors that say the configuration is wrong, not that a request was unlucky. */
 const isConfigProblem = (err: unknown): boolean =>
-  err instanceof MissingEnvVarError || err instanceof AuthenticationError || err instanceof EndpointDeadError || err instanceof UnsupportedError ||
-  (err as { status?: number }).status === 404 || (err as { code?: string }).code === "E_LLAMA_MODEL_NOT_FOUND";
+  err instanceof MissingEnvVarError ||
+  err instanceof AuthenticationError ||
+  err instanceof EndpointDeadError ||
+  err instanceof UnsupportedError ||
+  (err as { status?: number }).status === 404 ||
+  (err as { code?: string }).code === "E_LLAMA_MODEL_NOT_FOUND";
 
 /**
  * Checks, before the first sample, that every model in use can be built (its `${VAR}`s are set,
@@ -59,15 +63,17 @@ const isConfigProblem = (err: unknown): boolean =>
  * every sample. With a read-only cache (a replay, maybe offline) the endpoints are not asked.
  */
 export async function checkModels(registry: ModelRegistry, names: readonly string[], options: { probe: boolean }): Promise<void> {
-  const problems = await Promise.all(names.map(async (name) => {
-    try {
-      const client = await registry.get(name);
-      if (options.probe) await client.capabilities();
-      return undefined;
-    } catch (err) {
-      return { name, err };
-    }
-  }));
+  const problems = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const client = await registry.get(name);
+        if (options.probe) await client.capabilities();
+        return undefined;
+      } catch (err) {
+        return { name, err };
+      }
+    }),
+  );
   const found = problems.filter((p): p is { name: string; err: unknown } => p !== undefined);
   if (found.length === 0) return;
   const message = found.map((p) => `model "${p.name}" cannot be used: ${(p.err as Error)?.message ?? String(p.err)}`).join("\n");
@@ -86,9 +92,7 @@ export function collect(value: string, previous: string[]): string[] {
 export function addModelOptions(command: Command): Command {
   return command
     .option("--model <name=provider:model>", "replace a model of the network, e.g. fwd=openai:gpt-4o-mini (repeatable; name * for all)", collect, [])
-    .addOption(
-      new Option("--cache <mode>", `response cache (${DEFAULT_CACHE_FILE})`).choices(["readwrite", "readonly", "off"]).default("readwrite"),
-    );
+    .addOption(new Option("--cache <mode>", `response cache (${DEFAULT_CACHE_FILE})`).choices(["readwrite", "readonly", "off"]).default("readwrite"));
 }
 
 const PROVIDERS: ProviderName[] = ["openai", "llama", "sim"];
@@ -220,7 +224,9 @@ export async function loadSplitsForCommand(
   const unreachable = unreachableGoldLabels([...splits.train, ...splits.dev, ...splits.test], network);
   if (unreachable.length > 0) {
     const shown = 5;
-    ctx.stderr.write(`dln ${options.command}: warning: ${unreachable.length} example${unreachable.length > 1 ? "s have a gold answer" : " has a gold answer"} no output class can give:\n`);
+    ctx.stderr.write(
+      `dln ${options.command}: warning: ${unreachable.length} example${unreachable.length > 1 ? "s have a gold answer" : " has a gold answer"} no output class can give:\n`,
+    );
     for (const p of unreachable.slice(0, shown)) ctx.stderr.write(`  ${p.file}:${p.line}: ${p.message}\n`);
     if (unreachable.length > shown) ctx.stderr.write(`  … and ${unreachable.length - shown} more\n`);
   }

@@ -21,9 +21,7 @@ import { ModelResolver } from "./models.js";
 import { checkTemplateVariables, TemplateResolver } from "./templates.js";
 import { orderDag } from "./dag.js";
 
-export type CompileResult =
-  | { ok: true; network: CompiledNetwork; warnings: Diagnostic[] }
-  | { ok: false; diagnostics: Diagnostic[] };
+export type CompileResult = { ok: true; network: CompiledNetwork; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 export interface CompileOptions {
   /** The file the text came from: named in diagnostics, and its directory is the default `baseDir`. */
@@ -232,12 +230,9 @@ class Compiler {
       }
       return true;
     }
-    this.sink.error(
-      "E_UNKNOWN_NODE",
-      `${formatPath(at)}: "${name}" is neither an input (${this.spec.inputs.join(", ") || "none"}) nor a node`,
-      at,
-      { suggestion: nearestName(name, [...this.spec.inputs, ...[...this.specs.keys()].filter((k) => !this.prototypes.has(k))]) },
-    );
+    this.sink.error("E_UNKNOWN_NODE", `${formatPath(at)}: "${name}" is neither an input (${this.spec.inputs.join(", ") || "none"}) nor a node`, at, {
+      suggestion: nearestName(name, [...this.spec.inputs, ...[...this.specs.keys()].filter((k) => !this.prototypes.has(k))]),
+    });
     return false;
   }
 
@@ -483,7 +478,8 @@ class Compiler {
   private checkPosteriorForms(): void {
     for (const [id, spec] of this.specs) {
       if (spec.type !== "layer" || spec.posterior === undefined) continue;
-      const read = [...this.specs.values()].some((s) => s.type !== "ensemble" && s.from.includes(id)) ||
+      const read =
+        [...this.specs.values()].some((s) => s.type !== "ensemble" && s.from.includes(id)) ||
         [...this.specs.values()].some((s) => s.type === "ensemble" && (s.members?.includes(id) || s.replicate?.layer === id));
       if (!read || this.spec.output === id) {
         this.sink.warning(

@@ -14,9 +14,7 @@ export interface DagInput {
   parents: Map<string, string[]>;
 }
 
-export type DagResult =
-  | { ok: true; generations: string[][]; order: string[]; children: Map<string, string[]> }
-  | { ok: false; cycles: string[][] };
+export type DagResult = { ok: true; generations: string[][]; order: string[]; children: Map<string, string[]> } | { ok: false; cycles: string[][] };
 
 export function orderDag({ ids, parents }: DagInput): DagResult {
   const graph = new DirectedGraph();

@@ -122,7 +122,10 @@ export function checkTemplateVariables(use: TemplateUse, sink: DiagnosticSink): 
       suggestion: nearestName(v, provided),
     });
   }
-  const tooBig = trialRender(use.template.source, [...provided].filter((v) => v !== "from"));
+  const tooBig = trialRender(
+    use.template.source,
+    [...provided].filter((v) => v !== "from"),
+  );
   if (tooBig) sink.error("E_TEMPLATE_LIMIT", `${where}: ${described} exceeds the template limits: ${tooBig.message}`, use.template.sourceAt);
   const reads = new Set(vars);
   if (!reads.has("from")) {

@@ -3,13 +3,7 @@
  * not an error: it becomes a `DataProblem` and the rest of the file is still used.
  */
 
-export type DataErrorCode =
-  | "E_DATA_NOT_FOUND"
-  | "E_DATA_FORMAT"
-  | "E_DATA_EMPTY"
-  | "E_DATA_FIELDS"
-  | "E_DATA_OPTIONS"
-  | "E_DATA_TASK";
+export type DataErrorCode = "E_DATA_NOT_FOUND" | "E_DATA_FORMAT" | "E_DATA_EMPTY" | "E_DATA_FIELDS" | "E_DATA_OPTIONS" | "E_DATA_TASK";
 
 export class DataError extends Error {
   override readonly name = "DataError";

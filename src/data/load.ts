@@ -51,12 +51,13 @@ export function parseExamples(content: string | Uint8Array, path: string, opts: 
   }
   const format = !opts.format || opts.format === "auto" ? detectFormat(path, text) : opts.format;
   const read = READERS[format](text, path);
-  const readProblems = [...read.problems, ...[...badLines].map(([line, message]) => ({ file: path, line, message: `${message}; the record on this line is left out` }))];
+  const readProblems = [
+    ...read.problems,
+    ...[...badLines].map(([line, message]) => ({ file: path, line, message: `${message}; the record on this line is left out` })),
+  ];
   const records = badLines.size === 0 ? read.records : read.records.filter((r) => !spansBadLine(r, badLines));
   if (records.length === 0) {
-    const why = readProblems.length > 0
-      ? `none of its records could be read (${describeFirst(readProblems)})`
-      : "it contains no records";
+    const why = readProblems.length > 0 ? `none of its records could be read (${describeFirst(readProblems)})` : "it contains no records";
     throw new DataError("E_DATA_EMPTY", `no usable record: ${why}`, path);
   }
   const fileFields = new Set(records.flatMap((r) => Object.keys(r.fields)));

@@ -38,7 +38,10 @@ export function outputLayers(network: CompiledNetwork): LayerNode[] {
   if (out?.kind === "ensemble") {
     return out.members.map((id) => network.nodes.get(id)).filter((n): n is LayerNode => n?.kind === "layer");
   }
-  throw new DataError("E_DATA_OPTIONS", `k-shot prompts need the output node "${network.output}" to be a layer or an ensemble of layers, not a ${out?.kind ?? "missing node"}`);
+  throw new DataError(
+    "E_DATA_OPTIONS",
+    `k-shot prompts need the output node "${network.output}" to be a layer or an ensemble of layers, not a ${out?.kind ?? "missing node"}`,
+  );
 }
 
 /**

@@ -96,7 +96,13 @@ export const PAPER_TASKS: Record<string, PaperTask> = {
     false,
   ),
   subj: nluTask("subj", { "0": "subjective", "1": "objective" }, "Subj: is a movie-review sentence subjective or objective.", ORDERED_PROMPT("subj"), false),
-  disaster: nluTask("disaster", { "Not Relevant": "no", Relevant: "yes" }, "Disaster (Leopard): is a tweet about a real disaster; yes or no.", LEOPARD("disaster"), true),
+  disaster: nluTask(
+    "disaster",
+    { "Not Relevant": "no", Relevant: "yes" },
+    "Disaster (Leopard): is a tweet about a real disaster; yes or no.",
+    LEOPARD("disaster"),
+    true,
+  ),
   airline: nluTask(
     "airline",
     { positive: "positive", negative: "negative", neutral: "neutral" },

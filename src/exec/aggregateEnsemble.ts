@@ -84,13 +84,7 @@ export function majorityVote(values: readonly unknown[], classOrder: readonly st
   return values[best!.first];
 }
 
-function beats(
-  a: { count: number; first: number },
-  aKey: string,
-  b: { count: number; first: number },
-  bKey: string,
-  rank: Map<string, number>,
-): boolean {
+function beats(a: { count: number; first: number }, aKey: string, b: { count: number; first: number }, bKey: string, rank: Map<string, number>): boolean {
   if (a.count !== b.count) return a.count > b.count;
   const ra = rank.get(aKey) ?? Infinity;
   const rb = rank.get(bKey) ?? Infinity;

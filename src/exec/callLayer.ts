@@ -74,7 +74,12 @@ function samples(layer: PlannedLayer): boolean {
 }
 
 async function fireLayer(
-  layer: PlannedLayer, depValues: unknown[], index: number, ctx: RunContext, signal: AbortSignal, shared?: SharedScorings,
+  layer: PlannedLayer,
+  depValues: unknown[],
+  index: number,
+  ctx: RunContext,
+  signal: AbortSignal,
+  shared?: SharedScorings,
 ): Promise<NodeOutcome> {
   const started = performance.now();
   const node = layer.node;

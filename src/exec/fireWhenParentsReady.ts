@@ -7,10 +7,7 @@
  */
 import { forkJoin, mergeMap, of, ReplaySubject, share, type Observable } from "rxjs";
 
-export function fireWhenParentsReady<T>(
-  dependencies: Observable<unknown>[],
-  fire: (values: unknown[]) => Observable<T>,
-): Observable<T> {
+export function fireWhenParentsReady<T>(dependencies: Observable<unknown>[], fire: (values: unknown[]) => Observable<T>): Observable<T> {
   const ready: Observable<unknown[]> = dependencies.length === 0 ? of([]) : forkJoin(dependencies);
   return ready.pipe(
     mergeMap(fire),

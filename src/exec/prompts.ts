@@ -13,7 +13,8 @@ export async function loadPromptOverrides(path: string): Promise<Record<string, 
   if (info.isDirectory()) {
     const candidates = [join(path, "best.json"), join(path, "result.json")];
     const found = await firstExisting(candidates);
-    if (!found) throw new ExecError("E_PROMPTS", `${path} is a directory without best.json or result.json; point --prompts at a training run directory or a JSON file`);
+    if (!found)
+      throw new ExecError("E_PROMPTS", `${path} is a directory without best.json or result.json; point --prompts at a training run directory or a JSON file`);
     file = found;
   }
   let data: unknown;
@@ -41,6 +42,13 @@ export function promptsFrom(data: unknown, where: string): Record<string, string
 }
 
 async function firstExisting(paths: string[]): Promise<string | undefined> {
-  for (const p of paths) if (await stat(p).then((s) => s.isFile(), () => false)) return p;
+  for (const p of paths)
+    if (
+      await stat(p).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return p;
   return undefined;
 }

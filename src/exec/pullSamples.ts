@@ -34,8 +34,7 @@ export function pullSamples<T, R>(
     const start = (item: T): void => {
       active++;
       let finished = false;
-      let sub: Subscription | undefined;
-      sub = project(item, index++).subscribe({
+      const sub: Subscription = project(item, index++).subscribe({
         next: (r) => subscriber.next(r),
         error: fail,
         complete: () => {

@@ -20,10 +20,7 @@ import type { RunOptions, RunResult, Sample } from "./types.js";
 export const DEFAULT_CONCURRENCY = 64;
 
 /** Anything samples can come from. Iterables are pulled lazily; an Observable pushes (bounded by `concurrency` in flight). */
-export type SampleSource =
-  | Iterable<Sample | InvalidSample>
-  | AsyncIterable<Sample | InvalidSample>
-  | Observable<Sample | InvalidSample>;
+export type SampleSource = Iterable<Sample | InvalidSample> | AsyncIterable<Sample | InvalidSample> | Observable<Sample | InvalidSample>;
 
 /** Internal knobs for tests and the trainer; not part of the documented options. */
 export interface InternalRunOptions extends RunOptions {
@@ -37,9 +34,7 @@ export function runNetwork(network: CompiledNetwork, samples: SampleSource, opti
     const keepTrace = options.trace ?? false;
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
     const stats = { done: 0, failed: 0, inFlight: 0 };
-    const report = options.onProgress
-      ? (): void => options.onProgress!({ ...stats, usage: { ...ctx.usage } })
-      : undefined;
+    const report = options.onProgress ? (): void => options.onProgress!({ ...stats, usage: { ...ctx.usage } }) : undefined;
 
     // A span for the run (src/telemetry.ts); every sample is subscribed under it, so layer and model spans are its children.
     let failure: unknown;
@@ -49,9 +44,7 @@ export function runNetwork(network: CompiledNetwork, samples: SampleSource, opti
       const sample$ = runSample(plan, sample, index, ctx, keepTrace);
       return new Observable<RunResult>((subscriber) => withSpan(span, () => sample$.subscribe(subscriber)));
     };
-    const results$ = isObservable(samples)
-      ? samples.pipe(mergeMap(project, concurrency))
-      : pullSamples(samples, project, concurrency);
+    const results$ = isObservable(samples) ? samples.pipe(mergeMap(project, concurrency)) : pullSamples(samples, project, concurrency);
 
     report?.();
     return results$.pipe(
@@ -65,7 +58,12 @@ export function runNetwork(network: CompiledNetwork, samples: SampleSource, opti
       abortWith<RunResult>(options.signal),
       tap({ error: (err: unknown) => (failure = err) }),
       finalize(() => {
-        span.setAttributes({ "dln.run.samples": stats.done, "dln.run.failed": stats.failed, "dln.usage.input_tokens": ctx.usage.promptTokens, "dln.usage.output_tokens": ctx.usage.completionTokens });
+        span.setAttributes({
+          "dln.run.samples": stats.done,
+          "dln.run.failed": stats.failed,
+          "dln.usage.input_tokens": ctx.usage.promptTokens,
+          "dln.usage.output_tokens": ctx.usage.completionTokens,
+        });
         endSpan(span, failure ?? (stats.failed > 0 ? new Error(`${stats.failed} of ${stats.done} samples failed`) : undefined));
       }),
     );

@@ -70,7 +70,11 @@ export function runSample(plan: ExecutionPlan, sample: Sample | InvalidSample, i
 }
 
 function fireNode(
-  planned: PlannedNode, deps: unknown[], index: number, ctx: RunContext, shared: SharedScorings,
+  planned: PlannedNode,
+  deps: unknown[],
+  index: number,
+  ctx: RunContext,
+  shared: SharedScorings,
   classProbsOf: (node: string) => Record<string, number> | undefined,
 ): Observable<NodeOutcome> {
   switch (planned.kind) {

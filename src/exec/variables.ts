@@ -12,11 +12,7 @@ export interface NamedValue {
 }
 
 /** Variables of a layer or combine node, from its parents' names and values (same order). */
-export function templateVariables(
-  parentNames: readonly string[],
-  parentValues: readonly unknown[],
-  prompt?: string,
-): Record<string, unknown> {
+export function templateVariables(parentNames: readonly string[], parentValues: readonly unknown[], prompt?: string): Record<string, unknown> {
   // No prototype: a parent named like an inherited property must not find Object.prototype's.
   const vars: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const from: NamedValue[] = new Array(parentNames.length);

@@ -34,7 +34,9 @@ export function canonicalRequest(kind: RequestKind, request: GenerateRequest | S
 
 /** sha256 of the client id (provider, model, endpoint) and the canonical request. */
 export function requestKey(clientId: string, canonical: Record<string, unknown>): string {
-  return createHash("sha256").update(canonicalJSON({ client: clientId, request: canonical })).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJSON({ client: clientId, request: canonical }))
+    .digest("hex");
 }
 
 const GENERATE_FIELDS = ["prompt", "maxTokens", "temperature", "stop", "seed", "n", "topLogprobs", "sampleKey"] as const;

@@ -39,25 +39,33 @@ export abstract class LLMError extends Error {
 export class ContextLengthError extends LLMError {
   readonly code = "E_CONTEXT_LENGTH";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`The prompt is longer than the model's context window: ${detail}`,
-      "Shorten the prompt or inputs, lower maxTokens, or use a model with a longer context", opts);
+    super(
+      `The prompt is longer than the model's context window: ${detail}`,
+      "Shorten the prompt or inputs, lower maxTokens, or use a model with a longer context",
+      opts,
+    );
   }
 }
 
 export class AuthenticationError extends LLMError {
   readonly code = "E_AUTH";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`The endpoint refused the credentials (HTTP ${opts.status ?? 401}): ${detail}`,
-      "Check the apiKey setting (write \"${OPENAI_API_KEY}\" and export the variable) and that the key may use this model", opts);
+    super(
+      `The endpoint refused the credentials (HTTP ${opts.status ?? 401}): ${detail}`,
+      'Check the apiKey setting (write "${OPENAI_API_KEY}" and export the variable) and that the key may use this model',
+      opts,
+    );
   }
 }
 
 export class RateLimitedError extends LLMError {
   readonly code = "E_RATE_LIMITED";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`The endpoint kept answering 429 (rate limited): ${detail}`,
+    super(
+      `The endpoint kept answering 429 (rate limited): ${detail}`,
       "Lower concurrency/rpm/tpm for this model, raise maxRetries, or wait and rerun (the response cache keeps what was already paid for)",
-      { retryable: true, ...opts });
+      { retryable: true, ...opts },
+    );
   }
 }
 
@@ -65,32 +73,41 @@ export class RateLimitedError extends LLMError {
 export class BudgetExceededError extends LLMError {
   readonly code = "E_BUDGET";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`Not sent: it would cross the ${detail}`, "Raise the budget (--budget-tokens, --budget-requests, --budget-cost) or resume with a larger one", { ...opts, retryable: false });
+    super(`Not sent: it would cross the ${detail}`, "Raise the budget (--budget-tokens, --budget-requests, --budget-cost) or resume with a larger one", {
+      ...opts,
+      retryable: false,
+    });
   }
 }
 
 export class BadRequestError extends LLMError {
   readonly code = "E_BAD_REQUEST";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`The endpoint rejected the request (HTTP ${opts.status ?? 400}): ${detail}`,
-      "Check the model name and the model settings (api, topLogprobs, stop, maxTokens) against what this endpoint supports", opts);
+    super(
+      `The endpoint rejected the request (HTTP ${opts.status ?? 400}): ${detail}`,
+      "Check the model name and the model settings (api, topLogprobs, stop, maxTokens) against what this endpoint supports",
+      opts,
+    );
   }
 }
 
 export class TimeoutError extends LLMError {
   readonly code = "E_TIMEOUT";
   constructor(ms: number, opts: LLMErrorOptions = {}) {
-    super(`No response within ${ms} ms`, "Raise timeoutMs for this model, lower concurrency, or check that the server is not overloaded",
-      { retryable: true, ...opts });
+    super(`No response within ${ms} ms`, "Raise timeoutMs for this model, lower concurrency, or check that the server is not overloaded", {
+      retryable: true,
+      ...opts,
+    });
   }
 }
 
 export class EndpointUnavailableError extends LLMError {
   readonly code = "E_ENDPOINT_UNAVAILABLE";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`The endpoint is unavailable: ${detail}`,
-      "Check that the server is running and baseURL is right; transient failures are retried (maxRetries)",
-      { retryable: true, ...opts });
+    super(`The endpoint is unavailable: ${detail}`, "Check that the server is running and baseURL is right; transient failures are retried (maxRetries)", {
+      retryable: true,
+      ...opts,
+    });
   }
 }
 
@@ -101,17 +118,22 @@ export class EndpointUnavailableError extends LLMError {
 export class EndpointDeadError extends LLMError {
   readonly code = "E_ENDPOINT_DEAD";
   constructor(failures: number, detail: string, opts: LLMErrorOptions = {}) {
-    super(`The endpoint cannot be reached: ${failures} connections in a row failed (${detail})`,
-      "Check that the server is running and that baseURL (host and port) is right", { ...opts, retryable: false });
+    super(
+      `The endpoint cannot be reached: ${failures} connections in a row failed (${detail})`,
+      "Check that the server is running and that baseURL (host and port) is right",
+      { ...opts, retryable: false },
+    );
   }
 }
 
 export class MalformedResponseError extends LLMError {
   readonly code = "E_MALFORMED_RESPONSE";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`The endpoint sent a response that is not a valid OpenAI-compatible body: ${detail}`,
+    super(
+      `The endpoint sent a response that is not a valid OpenAI-compatible body: ${detail}`,
       "Check that baseURL points at an OpenAI-compatible API (usually ending in /v1); a malformed body is retried, never half-parsed",
-      { retryable: true, ...opts });
+      { retryable: true, ...opts },
+    );
   }
 }
 
@@ -125,9 +147,11 @@ export class UnsupportedError extends LLMError {
 export class CacheMissError extends LLMError {
   readonly code = "E_CACHE_MISS";
   constructor(cacheFile: string, opts: LLMErrorOptions = {}) {
-    super(`The response cache is read-only and has no entry for this request (cache ${cacheFile})`,
-      "Run once with cache mode \"readwrite\" to record the responses, or check that the network, data and model settings match the recorded run",
-      opts);
+    super(
+      `The response cache is read-only and has no entry for this request (cache ${cacheFile})`,
+      'Run once with cache mode "readwrite" to record the responses, or check that the network, data and model settings match the recorded run',
+      opts,
+    );
   }
 }
 
@@ -135,8 +159,10 @@ export class MissingEnvVarError extends LLMError {
   readonly code = "E_MISSING_ENV";
   readonly variable: string;
   constructor(variable: string, model: string) {
-    super(`The environment variable ${variable} is not set (used by model "${model}")`,
-      `Export ${variable}, or write \${${variable}:-default} in the network file to give a default`);
+    super(
+      `The environment variable ${variable} is not set (used by model "${model}")`,
+      `Export ${variable}, or write \${${variable}:-default} in the network file to give a default`,
+    );
     this.variable = variable;
   }
 }
@@ -157,11 +183,13 @@ export const isLLMError = (e: unknown): e is LLMError => e instanceof LLMError;
  * (`http://user:password@host` → `http://[redacted]@host`).
  */
 export function redactSecrets(text: string): string {
-  return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, "$1[redacted]@")
-    .replace(/(bearer\s+)[^\s"',;]+/gi, "$1[redacted]")
-    .replace(/\bsk-[A-Za-z0-9_\-]{6,}/g, "sk-[redacted]")
-    // (not `${OPENAI_API_KEY:-default}`: a placeholder in advice is no secret)
-    .replace(/((?:api[-_]?key|authorization)["']?\s*(?::(?!-)|=)\s*["']?)[^\s"',;&]+/gi, "$1[redacted]")
-    .replace(/([?&](?:api[-_]?key|key|token)=)[^&\s"']+/gi, "$1[redacted]");
+  return (
+    text
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, "$1[redacted]@")
+      .replace(/(bearer\s+)[^\s"',;]+/gi, "$1[redacted]")
+      .replace(/\bsk-[A-Za-z0-9_-]{6,}/g, "sk-[redacted]")
+      // (not `${OPENAI_API_KEY:-default}`: a placeholder in advice is no secret)
+      .replace(/((?:api[-_]?key|authorization)["']?\s*(?::(?!-)|=)\s*["']?)[^\s"',;&]+/gi, "$1[redacted]")
+      .replace(/([?&](?:api[-_]?key|key|token)=)[^&\s"']+/gi, "$1[redacted]")
+  );
 }

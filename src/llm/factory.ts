@@ -73,17 +73,21 @@ async function loadLlama(): Promise<ProviderFactory> {
   } catch (err) {
     throw new UnsupportedError(
       `The llama provider could not be loaded (${String((err as Error)?.message ?? err).split("\n")[0]})`,
-      "Install the optional peer dependency: npm install node-llama-cpp@3.21.1 (about 700 MB), or use provider \"openai\" or \"sim\"",
+      'Install the optional peer dependency: npm install node-llama-cpp@3.21.1 (about 700 MB), or use provider "openai" or "sim"',
     );
   }
 }
 
 async function providerFor(spec: ModelSpec): Promise<ProviderFactory> {
   switch (spec.provider) {
-    case "openai": return createOpenAIProvider;
-    case "sim": return createSimProvider;
-    case "llama": return loadLlama();
-    default: throw new UnsupportedError(`Unknown provider "${String((spec as ModelSpec).provider)}"`, "Use provider \"openai\", \"llama\" or \"sim\"");
+    case "openai":
+      return createOpenAIProvider;
+    case "sim":
+      return createSimProvider;
+    case "llama":
+      return loadLlama();
+    default:
+      throw new UnsupportedError(`Unknown provider "${String((spec as ModelSpec).provider)}"`, 'Use provider "openai", "llama" or "sim"');
   }
 }
 
@@ -110,18 +114,24 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   const timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
   const endpoints = endpointSpecs(spec);
 
-  const perEndpoint = await Promise.all(endpoints.map(async (endpointSpec) => {
-    let client = await factory(endpointSpec, ctx);
-    if (timeoutMs !== undefined) client = withTimeout(client, { timeoutMs });
-    client = withBreaker(client); // a dead endpoint fails at once instead of being retried per sample
-    return withLimits(client, { concurrency: spec.concurrency ?? defaults.concurrency, rpm: spec.rpm, tpm: spec.tpm });
-  }));
-  let client: ModelClient = perEndpoint.length === 1
-    ? perEndpoint[0]
-    : withRouting(perEndpoint, {
-        id: `${spec.provider}:${spec.model}@{${endpoints.map((e) => describeEndpoint(e.baseURL ?? "")).sort().join(",")}}`,
-        weights: spec.endpoints?.map((e) => e.weight ?? 1),
-      });
+  const perEndpoint = await Promise.all(
+    endpoints.map(async (endpointSpec) => {
+      let client = await factory(endpointSpec, ctx);
+      if (timeoutMs !== undefined) client = withTimeout(client, { timeoutMs });
+      client = withBreaker(client); // a dead endpoint fails at once instead of being retried per sample
+      return withLimits(client, { concurrency: spec.concurrency ?? defaults.concurrency, rpm: spec.rpm, tpm: spec.tpm });
+    }),
+  );
+  let client: ModelClient =
+    perEndpoint.length === 1
+      ? perEndpoint[0]
+      : withRouting(perEndpoint, {
+          id: `${spec.provider}:${spec.model}@{${endpoints
+            .map((e) => describeEndpoint(e.baseURL ?? ""))
+            .sort()
+            .join(",")}}`,
+          weights: spec.endpoints?.map((e) => e.weight ?? 1),
+        });
   client = withRetry(client, { ...opts.retry, maxRetries: spec.maxRetries ?? 4 });
   client = withBatching(client, { windowMs: opts.batchWindowMs });
   const meter = opts.usage ?? new UsageMeter();
@@ -132,9 +142,20 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   client = withDedupe(client);
   client = withCache(client, { mode: cache.mode, path: cachePath });
   client = withUsage(client, { meter, model, price, count: "hits" });
-  client = withTelemetry(client, { provider: telemetryProvider(spec.provider), model: spec.model, operation: spec.provider === "openai" && spec.api !== "completions" ? "chat" : "text_completion", name: opts.name });
+  client = withTelemetry(client, {
+    provider: telemetryProvider(spec.provider),
+    model: spec.model,
+    operation: spec.provider === "openai" && spec.api !== "completions" ? "chat" : "text_completion",
+    name: opts.name,
+  });
   client = withDefaults(client, requestDefaults(spec));
   if (!opened) return client;
   const inner = client;
-  return { ...inner, close: async () => { opened.release(); await inner.close?.(); } };
+  return {
+    ...inner,
+    close: async () => {
+      opened.release();
+      await inner.close?.();
+    },
+  };
 }

@@ -7,8 +7,17 @@ export { canonicalJSON, canonicalRequest, requestKey } from "./canonical.js";
 export { createModelClient, DEFAULT_CACHE_FILE, type CacheSettings, type CreateModelClientOptions } from "./factory.js";
 export { ModelRegistry, type ModelRegistryOptions } from "./registry.js";
 export {
-  scoreClasses, targetLogLikelihood, chooseScoringMode, meanLogprob, classProbsFromTop, classesForToken, caseVariants, firstWord,
-  type ClassScores, type ScoreClassesOptions, type ResolvedScoringMode,
+  scoreClasses,
+  targetLogLikelihood,
+  chooseScoringMode,
+  meanLogprob,
+  classProbsFromTop,
+  classesForToken,
+  caseVariants,
+  firstWord,
+  type ClassScores,
+  type ScoreClassesOptions,
+  type ResolvedScoringMode,
 } from "./scoring.js";
 export { createOpenAIProvider, describeEndpoint, CHAT_TOP_LOGPROBS_MAX, COMPLETIONS_TOP_LOGPROBS_MAX } from "./providers/openai.js";
 export { forgetCapabilities } from "./providers/openai-capabilities.js";

@@ -42,9 +42,13 @@ export function priceOf(spec: Pick<ModelSpec, "provider" | "model" | "price">): 
  * price. Returns an error message naming the models without one, or undefined.
  */
 export function costBudgetProblem(models: Record<string, Pick<ModelSpec, "provider" | "model" | "price">>): string | undefined {
-  const missing = Object.entries(models).filter(([, spec]) => !priceOf(spec)).map(([name, spec]) => `${name} (${spec.model})`);
+  const missing = Object.entries(models)
+    .filter(([, spec]) => !priceOf(spec))
+    .map(([name, spec]) => `${name} (${spec.model})`);
   if (missing.length === 0) return undefined;
-  return `--budget-cost needs a price for every model in use; no price is known for ${missing.join(", ")}. ` +
+  return (
+    `--budget-cost needs a price for every model in use; no price is known for ${missing.join(", ")}. ` +
     `Give each one price: { prompt: <$ per 1M tokens>, completion: <$ per 1M tokens> } in the network file ` +
-    `(the built-in table, taken ${PRICES_TAKEN}, knows ${Object.keys(KNOWN_PRICES).join(", ")})`;
+    `(the built-in table, taken ${PRICES_TAKEN}, knows ${Object.keys(KNOWN_PRICES).join(", ")})`
+  );
 }

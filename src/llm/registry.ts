@@ -26,7 +26,10 @@ export class ModelRegistry {
   readonly meter = new UsageMeter();
   private readonly clients = new Map<string, Promise<ModelClient>>();
 
-  constructor(private readonly models: Record<string, ModelSpec>, private readonly opts: ModelRegistryOptions) {}
+  constructor(
+    private readonly models: Record<string, ModelSpec>,
+    private readonly opts: ModelRegistryOptions,
+  ) {}
 
   names(): string[] {
     return Object.keys(this.models);
@@ -37,7 +40,10 @@ export class ModelRegistry {
     const base = this.models[name];
     if (!base) {
       const known = this.names();
-      throw new UnsupportedError(`No model named "${name}"`, known.length ? `Use one of: ${known.join(", ")}` : "Declare it under `models` in the network file");
+      throw new UnsupportedError(
+        `No model named "${name}"`,
+        known.length ? `Use one of: ${known.join(", ")}` : "Declare it under `models` in the network file",
+      );
     }
     const override = { ...this.opts.overrides?.["*"], ...this.opts.overrides?.[name] };
     // A different provider means a different endpoint: the old one's URL, key and headers do not carry over.
@@ -51,8 +57,14 @@ export class ModelRegistry {
       client = (async () => {
         const spec = resolveModelSpec(this.spec(name), this.opts.env ?? process.env, name);
         return createModelClient(spec, {
-          baseDir: this.opts.baseDir, env: this.opts.env, cache: this.opts.cache, usage: this.meter, name,
-          warn: this.opts.warn, retry: this.opts.retry, batchWindowMs: this.opts.batchWindowMs,
+          baseDir: this.opts.baseDir,
+          env: this.opts.env,
+          cache: this.opts.cache,
+          usage: this.meter,
+          name,
+          warn: this.opts.warn,
+          retry: this.opts.retry,
+          batchWindowMs: this.opts.batchWindowMs,
         });
       })();
       this.clients.set(name, client);

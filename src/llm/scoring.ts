@@ -41,7 +41,10 @@ export function meanLogprob(tokens: TopLogprob[], burnIn = 0): number {
 
 /** ℓ(target | context): mean per-token logprob of `target` after `context` (exact scoring). */
 export async function targetLogLikelihood(
-  client: ModelClient, context: string, target: string, opts: { burnIn?: number; signal?: AbortSignal } = {},
+  client: ModelClient,
+  context: string,
+  target: string,
+  opts: { burnIn?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   const { tokens } = await client.score({ context, target, signal: opts.signal });
   return meanLogprob(tokens, opts.burnIn);
@@ -97,15 +100,19 @@ async function exactClassScores(client: ModelClient, prompt: string, classes: Cl
     });
     return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
   }
-  await Promise.all(classes.map(async (c) => {
-    const targets = exactTargets(c);
-    const probs = await Promise.all(targets.map(async (target) => {
-      const result = await client.score({ context: prompt, target, signal });
-      addUsage(usage, result.usage);
-      return Math.exp(result.tokens.reduce((s, t) => s + t.logprob, 0));
-    }));
-    raw[c.label] = combineInto(probs, combine);
-  }));
+  await Promise.all(
+    classes.map(async (c) => {
+      const targets = exactTargets(c);
+      const probs = await Promise.all(
+        targets.map(async (target) => {
+          const result = await client.score({ context: prompt, target, signal });
+          addUsage(usage, result.usage);
+          return Math.exp(result.tokens.reduce((s, t) => s + t.logprob, 0));
+        }),
+      );
+      raw[c.label] = combineInto(probs, combine);
+    }),
+  );
   return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
 }
 
@@ -137,8 +144,11 @@ async function topLogprobClassScores(client: ModelClient, prompt: string, classe
   const result = await client.generate({ prompt, maxTokens: 1, temperature: 0, topLogprobs: k, signal });
   const first = result.completions[0]?.tokens?.[0];
   if (!first) {
-    throw new UnsupportedError("The endpoint returned no logprobs for the generated token, so class scoring is not possible",
-      "Use scoring: \"accuracy\", or an endpoint that returns top logprobs", { where: client.id });
+    throw new UnsupportedError(
+      "The endpoint returned no logprobs for the generated token, so class scoring is not possible",
+      'Use scoring: "accuracy", or an endpoint that returns top logprobs',
+      { where: client.id },
+    );
   }
   const top = first.top?.length ? first.top : [{ token: first.token, logprob: first.logprob }];
   return { probs: classProbsFromTop(top, classes, combine), usage: result.usage };
@@ -158,9 +168,10 @@ async function accuracyClassScores(client: ModelClient, prompt: string, classes:
   const result = await client.generate({ prompt, temperature: 0, signal });
   const answer = firstWord(result.completions[0]?.text ?? "");
   const hits = classes.filter((c) => [c.label, ...c.verbalizers].some((v) => firstWord(v) === answer && answer !== ""));
-  const probs = hits.length === 1
-    ? Object.fromEntries(classes.map((c) => [c.label, c === hits[0] ? 1 : 0]))
-    : Object.fromEntries(classes.map((c) => [c.label, 1 / classes.length]));
+  const probs =
+    hits.length === 1
+      ? Object.fromEntries(classes.map((c) => [c.label, c === hits[0] ? 1 : 0]))
+      : Object.fromEntries(classes.map((c) => [c.label, 1 / classes.length]));
   return { probs, usage: result.usage };
 }
 
@@ -170,11 +181,12 @@ export async function scoreClasses(client: ModelClient, prompt: string, classes:
   const caps = await client.capabilities();
   const mode = chooseScoringMode(caps, opts.mode ?? "auto", { classes: true, hiddenTargets: false });
   const combine = opts.combine ?? "sum";
-  const scored = mode === "exact"
-    ? await exactClassScores(client, prompt, classes, combine, opts.signal)
-    : mode === "classes"
-      ? await topLogprobClassScores(client, prompt, classes, combine, caps.topLogprobs, opts.signal)
-      : await accuracyClassScores(client, prompt, classes, opts.signal);
+  const scored =
+    mode === "exact"
+      ? await exactClassScores(client, prompt, classes, combine, opts.signal)
+      : mode === "classes"
+        ? await topLogprobClassScores(client, prompt, classes, combine, caps.topLogprobs, opts.signal)
+        : await accuracyClassScores(client, prompt, classes, opts.signal);
   return { ...scored, mode };
 }
 
@@ -198,18 +210,26 @@ export function chooseScoringMode(caps: Capabilities, wanted: ScoringMode, needs
       if (caps.exactScoring) return "exact";
       throw new UnsupportedError(
         "This endpoint does not return prompt logprobs (echo), so exact scoring is not possible",
-        `Use scoring: ${classesPossible ? "\"classes\" or " : ""}"accuracy", or ${EXACT_ELSEWHERE}`);
+        `Use scoring: ${classesPossible ? '"classes" or ' : ""}"accuracy", or ${EXACT_ELSEWHERE}`,
+      );
     case "classes":
       if (!needs.classes) {
-        throw new UnsupportedError("Class scoring needs a layer with `classes`", `Give the layer classes, or use scoring: ${caps.exactScoring ? "\"exact\" or " : ""}"accuracy"`);
+        throw new UnsupportedError(
+          "Class scoring needs a layer with `classes`",
+          `Give the layer classes, or use scoring: ${caps.exactScoring ? '"exact" or ' : ""}"accuracy"`,
+        );
       }
       if (needs.hiddenTargets) {
-        throw new UnsupportedError("Class scoring cannot score the free-text targets of hidden layers",
-          caps.exactScoring ? "Use scoring: \"exact\" (this endpoint supports it) or \"accuracy\"" : `Use scoring: "accuracy", or ${EXACT_ELSEWHERE}`);
+        throw new UnsupportedError(
+          "Class scoring cannot score the free-text targets of hidden layers",
+          caps.exactScoring ? 'Use scoring: "exact" (this endpoint supports it) or "accuracy"' : `Use scoring: "accuracy", or ${EXACT_ELSEWHERE}`,
+        );
       }
       if (caps.topLogprobs <= 0) {
-        throw new UnsupportedError("This endpoint does not return top logprobs, so class scoring is not possible",
-          `Use scoring: ${caps.exactScoring ? "\"exact\" or " : ""}"accuracy"`);
+        throw new UnsupportedError(
+          "This endpoint does not return top logprobs, so class scoring is not possible",
+          `Use scoring: ${caps.exactScoring ? '"exact" or ' : ""}"accuracy"`,
+        );
       }
       return "classes";
     case "accuracy":

@@ -79,8 +79,18 @@ export function lineChart(o: LineChartOptions): string {
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const all = o.series.flatMap((s) => s.points);
-  const [x0, x1] = o.xDomain ?? domainOf(all.map((p) => p.x), false);
-  const [y0, y1] = o.yDomain ?? domainOf(all.map((p) => p.y), true);
+  const [x0, x1] =
+    o.xDomain ??
+    domainOf(
+      all.map((p) => p.x),
+      false,
+    );
+  const [y0, y1] =
+    o.yDomain ??
+    domainOf(
+      all.map((p) => p.y),
+      true,
+    );
   const sx = (x: number): number => MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
   const sy = (y: number): number => MARGIN.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH;
   const f = (n: number): string => String(Math.round(n * 10) / 10);
@@ -88,8 +98,14 @@ export function lineChart(o: LineChartOptions): string {
   const xTicks = niceTicks(x0, x1, Math.min(10, Math.max(1, Math.round(x1 - x0)))).filter((t) => Number.isInteger(t));
   const yTicks = niceTicks(y0, y1, 5);
   const grid = [
-    ...yTicks.map((t) => `<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${f(sy(t))}" y2="${f(sy(t))}"/><text class="tick" x="${MARGIN.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end">${escapeXml(o.formatY(t))}</text>`),
-    ...xTicks.map((t) => `<line class="tick-mark" x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 4}"/><text class="tick" x="${f(sx(t))}" y="${MARGIN.top + plotH + 17}" text-anchor="middle">${t}</text>`),
+    ...yTicks.map(
+      (t) =>
+        `<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${f(sy(t))}" y2="${f(sy(t))}"/><text class="tick" x="${MARGIN.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end">${escapeXml(o.formatY(t))}</text>`,
+    ),
+    ...xTicks.map(
+      (t) =>
+        `<line class="tick-mark" x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 4}"/><text class="tick" x="${f(sx(t))}" y="${MARGIN.top + plotH + 17}" text-anchor="middle">${t}</text>`,
+    ),
   ];
   const axes = [
     `<line class="axis" x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/>`,
@@ -97,18 +113,20 @@ export function lineChart(o: LineChartOptions): string {
     `<text class="axis-label" x="${MARGIN.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`,
     `<text class="axis-label" transform="translate(14 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`,
   ];
-  const markers = (o.markers ?? []).map(
-    (m) => {
-      // Label on the side with room for it.
-      const right = sx(m.x) + m.label.length * 6.6 + 8 < MARGIN.left + plotW;
-      return `<g class="marker"><line x1="${f(sx(m.x))}" x2="${f(sx(m.x))}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/><text x="${f(sx(m.x) + (right ? 4 : -4))}" y="${MARGIN.top + plotH - 6}" text-anchor="${right ? "start" : "end"}">${escapeXml(m.label)}</text></g>`;
-    },
-  );
+  const markers = (o.markers ?? []).map((m) => {
+    // Label on the side with room for it.
+    const right = sx(m.x) + m.label.length * 6.6 + 8 < MARGIN.left + plotW;
+    return `<g class="marker"><line x1="${f(sx(m.x))}" x2="${f(sx(m.x))}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/><text x="${f(sx(m.x) + (right ? 4 : -4))}" y="${MARGIN.top + plotH - 6}" text-anchor="${right ? "start" : "end"}">${escapeXml(m.label)}</text></g>`;
+  });
   const series = o.series.map((s) => {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
-    const line = pts.length > 1 ? `<polyline class="line${s.dashed ? " dashed" : ""}" stroke="${s.color}" points="${pts.map((p) => `${f(sx(p.x))},${f(sy(p.y))}`).join(" ")}"/>` : "";
+    const line =
+      pts.length > 1
+        ? `<polyline class="line${s.dashed ? " dashed" : ""}" stroke="${s.color}" points="${pts.map((p) => `${f(sx(p.x))},${f(sy(p.y))}`).join(" ")}"/>`
+        : "";
     const dots = pts.map(
-      (p) => `<circle class="pt${p.highlight ? " highlight" : ""}" data-series="${escapeXml(s.name)}" data-x="${p.x}" cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="${p.highlight ? 5 : pts.length > 60 ? 2.2 : 3.2}" fill="${s.color}"><title>${escapeXml(p.tip)}</title></circle>`,
+      (p) =>
+        `<circle class="pt${p.highlight ? " highlight" : ""}" data-series="${escapeXml(s.name)}" data-x="${p.x}" cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="${p.highlight ? 5 : pts.length > 60 ? 2.2 : 3.2}" fill="${s.color}"><title>${escapeXml(p.tip)}</title></circle>`,
     );
     return `<g class="series" data-series="${escapeXml(s.name)}">${line}${dots.join("")}</g>`;
   });

@@ -4,6 +4,7 @@
  */
 
 /** Characters XML 1.0 forbids even when escaped; a model can emit them, a browser would choke on them. */
+// eslint-disable-next-line no-control-regex -- these control characters are what it matches
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /** Text safe inside an element or a quoted attribute, in HTML and in SVG. */

@@ -3,11 +3,14 @@
 export const pct = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? "–" : `${(100 * x).toFixed(1)}%`);
 
 /** A score with a real minus sign; null (non-finite in the run) as a dash. */
-export const score = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits).replace(/^-/, "−"));
+export const score = (x: number | null | undefined, digits = 3): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits).replace(/^-/, "−");
 
-export const count = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? "–" : Math.round(n).toLocaleString("en-US"));
+export const count = (n: number | null | undefined): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? "–" : Math.round(n).toLocaleString("en-US");
 
-export const dollars = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? "–" : `$${x < 1 ? x.toFixed(4) : x.toFixed(2)}`);
+export const dollars = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? "–" : `$${x < 1 ? x.toFixed(4) : x.toFixed(2)}`;
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "–";

@@ -79,7 +79,13 @@ function totalUsage(m: ReportModel): Usage | null {
   const z = { requests: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, cost: 0 };
   const a = train ?? z;
   const b = test ?? z;
-  return { requests: a.requests + b.requests, promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, cacheHits: a.cacheHits + b.cacheHits, cost: a.cost + b.cost };
+  return {
+    requests: a.requests + b.requests,
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    cacheHits: a.cacheHits + b.cacheHits,
+    cost: a.cost + b.cost,
+  };
 }
 
 function summaryCards(m: ReportModel): string {
@@ -87,9 +93,18 @@ function summaryCards(m: ReportModel): string {
   const total = totalUsage(m);
   const last = m.iterations.at(-1);
   return `<div class="cards">${[
-    card("dev accuracy", `${pct(f.initialDevAccuracy)} → <b>${pct(f.devAccuracy)}</b>`, f.bestIteration !== null ? `best prompts from iteration ${f.bestIteration}` : undefined, "card-dev"),
+    card(
+      "dev accuracy",
+      `${pct(f.initialDevAccuracy)} → <b>${pct(f.devAccuracy)}</b>`,
+      f.bestIteration !== null ? `best prompts from iteration ${f.bestIteration}` : undefined,
+      "card-dev",
+    ),
     card("test accuracy", `<b>${pct(f.testAccuracy)}</b>`, f.testN !== undefined ? `${count(f.testN)} examples, best prompts` : undefined, "card-test"),
-    card("iterations", `${m.iterations.length}${m.iterationsPlanned !== undefined ? ` / ${m.iterationsPlanned}` : ""}`, `${m.params.reduce((n, p) => n + p.changes, 0)} prompt changes`),
+    card(
+      "iterations",
+      `${m.iterations.length}${m.iterationsPlanned !== undefined ? ` / ${m.iterationsPlanned}` : ""}`,
+      `${m.params.reduce((n, p) => n + p.changes, 0)} prompt changes`,
+    ),
     card("tokens", total ? count(total.promptTokens + total.completionTokens) : "–", total ? `${count(total.requests)} requests` : undefined),
     card("cost", total ? dollars(total.cost) : "–", "training + test"),
     card("wall time", duration(f.wallTimeMs ?? last?.elapsedMs)),
@@ -106,35 +121,61 @@ function charts(m: ReportModel): string {
   const xMax = Math.max(1, m.iterationsPlanned ?? 0, ...m.iterations.map((r) => r.iteration));
   const accuracy: ChartSeries[] = [
     {
-      name: "train (minibatch)", color: SERIES_COLORS[1],
-      points: m.iterations.map((r) => ({ x: r.iteration, y: r.trainAccuracy, tip: `iteration ${r.iteration}: train accuracy ${pct(r.trainAccuracy)} on the minibatch` })),
+      name: "train (minibatch)",
+      color: SERIES_COLORS[1],
+      points: m.iterations.map((r) => ({
+        x: r.iteration,
+        y: r.trainAccuracy,
+        tip: `iteration ${r.iteration}: train accuracy ${pct(r.trainAccuracy)} on the minibatch`,
+      })),
     },
     {
-      name: "dev", color: SERIES_COLORS[0],
+      name: "dev",
+      color: SERIES_COLORS[0],
       points: m.validations.map((v) => ({
-        x: v.iteration, y: v.accuracy, highlight: v.iteration === bestIteration,
+        x: v.iteration,
+        y: v.accuracy,
+        highlight: v.iteration === bestIteration,
         tip: `${v.iteration === 0 ? "initial prompts" : `iteration ${v.iteration}`}: dev accuracy ${pct(v.accuracy)} (${v.n} examples)${v.improved ? ", new best" : ""}`,
       })),
     },
   ];
   const scoreSeries: ChartSeries[] = m.params.map((p, i) => ({
-    name: p.param, color: SERIES_COLORS[(i + 2) % SERIES_COLORS.length],
-    points: p.steps.filter((s) => s.score !== null && Number.isFinite(s.score)).map((s) => ({
-      x: s.iteration, y: s.score as number,
-      tip: `${p.param} · iteration ${s.iteration}: ${score(s.score)}${s.source ? ` (${s.source})` : ""}${s.changed ? ", prompt changed" : ""}`,
-    })),
+    name: p.param,
+    color: SERIES_COLORS[(i + 2) % SERIES_COLORS.length],
+    points: p.steps
+      .filter((s) => s.score !== null && Number.isFinite(s.score))
+      .map((s) => ({
+        x: s.iteration,
+        y: s.score as number,
+        tip: `${p.param} · iteration ${s.iteration}: ${score(s.score)}${s.source ? ` (${s.source})` : ""}${s.changed ? ", prompt changed" : ""}`,
+      })),
   }));
   const modes = m.scoreModes.length ? m.scoreModes.join(", ") : "unknown";
-  const modeText = m.scoreModes.every((x) => x === "accuracy") && m.scoreModes.length ? "accuracy on the scoring half of the batch" : "weighted log-likelihood per token, minus trust-region and exploration terms";
+  const modeText =
+    m.scoreModes.every((x) => x === "accuracy") && m.scoreModes.length
+      ? "accuracy on the scoring half of the batch"
+      : "weighted log-likelihood per token, minus trust-region and exploration terms";
   return [
     `<div class="chart-box">${lineChart({
-      id: "chart-accuracy", title: "Accuracy over the iterations", xLabel: "iteration", yLabel: "accuracy", series: accuracy,
-      yDomain: [0, 1], xDomain: [0, xMax], formatY: (y) => `${Math.round(y * 100)}%`,
+      id: "chart-accuracy",
+      title: "Accuracy over the iterations",
+      xLabel: "iteration",
+      yLabel: "accuracy",
+      series: accuracy,
+      yDomain: [0, 1],
+      xDomain: [0, xMax],
+      formatY: (y) => `${Math.round(y * 100)}%`,
       markers: bestIteration !== null && bestIteration > 0 ? [{ x: bestIteration, label: "best dev" }] : [],
     })}</div>`,
     `<div class="chart-box">${lineChart({
-      id: "chart-score", title: "Optimization score of the chosen prompt, each point on a different batch", xLabel: "iteration", yLabel: "score", series: scoreSeries,
-      xDomain: [0, xMax], formatY: (y) => score(y, Math.abs(y) < 10 ? 2 : 0),
+      id: "chart-score",
+      title: "Optimization score of the chosen prompt, each point on a different batch",
+      xLabel: "iteration",
+      yLabel: "score",
+      series: scoreSeries,
+      xDomain: [0, xMax],
+      formatY: (y) => score(y, Math.abs(y) < 10 ? 2 : 0),
     })}<p class="note">Score of the candidate each optimizer step kept, per layer (scoring: ${esc(modes)}; ${esc(modeText)}; higher is better). <strong>Each point is scored on that iteration's own minibatch</strong>, so points are not comparable across iterations: the score can fall while the prompt stays the same. The dev accuracy above is measured on the same examples every time. Hover a point for its value.</p></div>`,
   ].join("");
 }
@@ -167,7 +208,9 @@ function usageTable(m: ReportModel): string {
     usageRow("training (validation included)", m.usage.train),
     usageRow("test", m.usage.test),
     usageRow("total", totalUsage(m)),
-  ].join("")}</tbody></table><p class="note">Cost is counted for models with a price table in the network file; cache hits cost nothing. This run does not break usage down per model.</p>`;
+  ].join(
+    "",
+  )}</tbody></table><p class="note">Cost is counted for models with a price table in the network file; cache hits cost nothing. This run does not break usage down per model.</p>`;
 }
 
 function promptsSection(m: ReportModel): string {
@@ -183,7 +226,9 @@ function paramBlock(p: ParamHistory, index: number): string {
     if (kept.length === 0) return;
     const a = kept[0].iteration;
     const b = kept.at(-1)!.iteration;
-    items.push(`<li class="kept-run">${a === b ? `iteration ${a}` : `iterations ${a}–${b}`}: kept the prompt (${kept.length} step${kept.length > 1 ? "s" : ""})</li>`);
+    items.push(
+      `<li class="kept-run">${a === b ? `iteration ${a}` : `iterations ${a}–${b}`}: kept the prompt (${kept.length} step${kept.length > 1 ? "s" : ""})</li>`,
+    );
     kept = [];
   };
   for (const s of p.steps) {
@@ -242,7 +287,9 @@ function iterationsTable(m: ReportModel): string {
 function configSection(m: ReportModel): string {
   if (!m.config) return `<p class="note">No configuration recorded.</p>`;
   const rows = Object.entries(m.config).map(([k, v]) => {
-    const value = Array.isArray(v) ? `<ul>${v.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>` : esc(typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+    const value = Array.isArray(v)
+      ? `<ul>${v.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`
+      : esc(typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
     return `<tr><th>${esc(k)}</th><td>${value}</td></tr>`;
   });
   return `<details><summary>the resolved training settings (${rows.length})</summary><table class="kv">${rows.join("")}</table></details>`;

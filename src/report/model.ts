@@ -88,7 +88,8 @@ const tokensOf = (u: Usage): number => u.promptTokens + u.completionTokens;
 export function buildReportModel(events: readonly TrainEvent[], result: TrainResult | null, runDir: string): ReportModel {
   const of = <T extends TrainEvent["type"]>(type: T): Array<EventOf<T>> => events.filter((e): e is EventOf<T> => e.type === type);
   // A resumed run repeats iterations it had started but not finished: the last word on each counts.
-  const lastBy = <T extends { iteration: number }>(list: T[]): T[] => [...new Map(list.map((e) => [e.iteration, e])).values()].sort((a, b) => a.iteration - b.iteration);
+  const lastBy = <T extends { iteration: number }>(list: T[]): T[] =>
+    [...new Map(list.map((e) => [e.iteration, e])).values()].sort((a, b) => a.iteration - b.iteration);
 
   const starts = of("start");
   const start = starts[0];
@@ -107,8 +108,15 @@ export function buildReportModel(events: readonly TrainEvent[], result: TrainRes
     const cost = e.usage.cost - (previousUsage?.cost ?? 0);
     previousUsage = e.usage;
     const row: IterationRow = {
-      iteration: e.iteration, trainAccuracy: e.trainAccuracy, devAccuracy: e.devAccuracy, bestDevAccuracy: e.bestDevAccuracy,
-      usage: e.usage, tokens: Math.max(0, tokens), cost: Math.max(0, cost), elapsedMs: e.elapsedMs, failures: e.failures,
+      iteration: e.iteration,
+      trainAccuracy: e.trainAccuracy,
+      devAccuracy: e.devAccuracy,
+      bestDevAccuracy: e.bestDevAccuracy,
+      usage: e.usage,
+      tokens: Math.max(0, tokens),
+      cost: Math.max(0, cost),
+      elapsedMs: e.elapsedMs,
+      failures: e.failures,
       changed: changedAt.get(e.iteration) ?? [],
     };
     if (reloads.has(e.iteration)) row.reloadedBest = reloads.get(e.iteration);
@@ -124,14 +132,27 @@ export function buildReportModel(events: readonly TrainEvent[], result: TrainRes
 
   const final: ReportModel["final"] = result
     ? {
-        initialDevAccuracy: result.initialDevAccuracy, devAccuracy: result.devAccuracy, testAccuracy: result.testAccuracy,
-        bestIteration: result.bestIteration, stopReason: result.stopReason, stopDetail: result.stopDetail, sizes: result.sizes,
-        testN: test?.n ?? result.sizes.test, wallTimeMs: result.wallTimeMs, bestPrompts: result.bestPrompts,
+        initialDevAccuracy: result.initialDevAccuracy,
+        devAccuracy: result.devAccuracy,
+        testAccuracy: result.testAccuracy,
+        bestIteration: result.bestIteration,
+        stopReason: result.stopReason,
+        stopDetail: result.stopDetail,
+        sizes: result.sizes,
+        testN: test?.n ?? result.sizes.test,
+        wallTimeMs: result.wallTimeMs,
+        bestPrompts: result.bestPrompts,
       }
     : {
-        initialDevAccuracy: initialDev, devAccuracy: done?.devAccuracy ?? bestValidation?.accuracy ?? null, testAccuracy: done?.testAccuracy ?? test?.accuracy ?? null,
-        bestIteration: bestValidation?.iteration ?? null, stopReason: stop?.reason, stopDetail: stop?.detail, testN: test?.n,
-        wallTimeMs: iterations.at(-1)?.elapsedMs, bestPrompts: done?.bestPrompts ?? {},
+        initialDevAccuracy: initialDev,
+        devAccuracy: done?.devAccuracy ?? bestValidation?.accuracy ?? null,
+        testAccuracy: done?.testAccuracy ?? test?.accuracy ?? null,
+        bestIteration: bestValidation?.iteration ?? null,
+        stopReason: stop?.reason,
+        stopDetail: stop?.detail,
+        testN: test?.n,
+        wallTimeMs: iterations.at(-1)?.elapsedMs,
+        bestPrompts: done?.bestPrompts ?? {},
       };
 
   const modes = new Set<ScoreMode>();
@@ -174,15 +195,22 @@ function paramHistories(candidateEvents: Array<EventOf<"candidates">>, choices: 
     const cands = candidatesAt.get(`${ch.param}\u0000${ch.iteration}`);
     const chosen = cands?.candidates.find((c) => c.prompt === ch.prompt);
     steps.get(ch.param)!.set(ch.iteration, {
-      iteration: ch.iteration, previous: ch.previous, prompt: ch.prompt, changed: ch.changed, score: ch.score,
-      mode: cands?.mode ?? null, source: chosen?.source, candidates: cands?.candidates ?? [],
+      iteration: ch.iteration,
+      previous: ch.previous,
+      prompt: ch.prompt,
+      changed: ch.changed,
+      score: ch.score,
+      mode: cands?.mode ?? null,
+      source: chosen?.source,
+      candidates: cands?.candidates ?? [],
     });
   }
   // Parameters that never stepped still have prompts worth showing (initial = best).
-  for (const param of Object.keys(result?.initialPrompts ?? {})) if (!steps.has(param)) {
-    steps.set(param, new Map());
-    order.push(param);
-  }
+  for (const param of Object.keys(result?.initialPrompts ?? {}))
+    if (!steps.has(param)) {
+      steps.set(param, new Map());
+      order.push(param);
+    }
   // Parents first: the result's order when known, else the reverse of the events' (children first).
   const known = Object.keys(result?.initialPrompts ?? {});
   order.reverse();

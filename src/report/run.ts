@@ -18,7 +18,11 @@ import type { TrainEvent } from "../train/events.js";
 export const NETWORK_COPIES = ["network.json5", "network.json"];
 
 export class ReportError extends Error {
-  constructor(readonly code: "E_REPORT_RUN_DIR" | "E_REPORT_NETWORK", readonly where: string, message: string) {
+  constructor(
+    readonly code: "E_REPORT_RUN_DIR" | "E_REPORT_NETWORK",
+    readonly where: string,
+    message: string,
+  ) {
     super(`${where}: ${message}`);
     this.name = "ReportError";
   }
@@ -45,7 +49,11 @@ export async function loadRun(runDir: string, options: LoadRunOptions = {}): Pro
   const eventsPath = join(dir, EVENTS_FILE);
   const resultPath = join(dir, RESULT_FILE);
   if (!existsSync(eventsPath) && !existsSync(resultPath)) {
-    throw new ReportError("E_REPORT_RUN_DIR", dir, `no ${EVENTS_FILE} or ${RESULT_FILE} here; point at the run directory of a \`dln train\` (printed when training starts)`);
+    throw new ReportError(
+      "E_REPORT_RUN_DIR",
+      dir,
+      `no ${EVENTS_FILE} or ${RESULT_FILE} here; point at the run directory of a \`dln train\` (printed when training starts)`,
+    );
   }
   const { events, badLines } = existsSync(eventsPath) ? parseEvents(await readFile(eventsPath, "utf8")) : { events: [], badLines: 0 };
   let result: TrainResult | null = null;
@@ -77,7 +85,12 @@ export function parseEvents(text: string): { events: TrainEvent[]; badLines: num
   return { events, badLines };
 }
 
-async function findNetwork(dir: string, events: TrainEvent[], result: TrainResult | null, given: CompiledNetwork | string | undefined): Promise<{ network: CompiledNetwork | null; note?: string }> {
+async function findNetwork(
+  dir: string,
+  events: TrainEvent[],
+  result: TrainResult | null,
+  given: CompiledNetwork | string | undefined,
+): Promise<{ network: CompiledNetwork | null; note?: string }> {
   if (given !== undefined && typeof given !== "string") return { network: given };
   const named = (o: unknown): string | undefined => {
     const f = (o as { networkFile?: unknown } | null | undefined)?.networkFile;
@@ -85,7 +98,9 @@ async function findNetwork(dir: string, events: TrainEvent[], result: TrainResul
   };
   const candidates = [
     ...(given !== undefined ? [resolve(given)] : []),
-    ...[named(events.find((e) => e.type === "start")), named(result)].filter((f): f is string => f !== undefined).map((f) => (isAbsolute(f) ? f : resolve(dir, f))),
+    ...[named(events.find((e) => e.type === "start")), named(result)]
+      .filter((f): f is string => f !== undefined)
+      .map((f) => (isAbsolute(f) ? f : resolve(dir, f))),
     ...NETWORK_COPIES.map((name) => join(dir, name)),
   ];
   for (const path of candidates) {

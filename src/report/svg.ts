@@ -41,7 +41,6 @@ interface Box {
 export const OUTPUT_SINK = "⟨output⟩";
 
 const FONT = `system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif`;
-const CHAR = 6.6; // average width of a 12px character, for sizing boxes without a browser
 const LAYER_WIDTH = 220;
 const PROMPT_CHARS = 30;
 const PROMPT_LINES = 2;
@@ -71,12 +70,27 @@ function nodeBox(node: CompiledNode, isOutput: boolean, prompts: Record<string, 
     const promptLines = prompt.trim() ? wrapWords(prompt, PROMPT_CHARS, PROMPT_LINES) : [];
     const subtitle = `${role} · ${node.templateName ?? "inline template"} · ${node.model}`;
     return {
-      key: node.id, kind: "layer", title: node.id, subtitle: firstWords(subtitle, 36), promptLines, tooltip: prompt, classes,
-      width: LAYER_WIDTH, height: 46 + 15 * Math.max(1, promptLines.length) + 8,
+      key: node.id,
+      kind: "layer",
+      title: node.id,
+      subtitle: firstWords(subtitle, 36),
+      promptLines,
+      tooltip: prompt,
+      classes,
+      width: LAYER_WIDTH,
+      height: 46 + 15 * Math.max(1, promptLines.length) + 8,
     };
   }
   if (node.kind === "combine") {
-    return { key: node.id, kind: "combine", title: node.id, subtitle: firstWords(`combine · ${node.templateName ?? "inline template"}`, 30), classes, width: 200, height: 50 };
+    return {
+      key: node.id,
+      kind: "combine",
+      title: node.id,
+      subtitle: firstWords(`combine · ${node.templateName ?? "inline template"}`, 30),
+      classes,
+      width: 200,
+      height: 50,
+    };
   }
   const how = typeof node.aggregate === "object" ? "judge" : node.aggregate;
   return { key: node.id, kind: "ensemble", title: node.id, subtitle: `ensemble · ${how} · ${node.members.length} members`, classes, width: 220, height: 50 };
@@ -91,14 +105,23 @@ interface Laid {
 
 /** Positions from dagre: top to bottom, centres of boxes and the bend points of edges. */
 function layout(boxes: Box[], edges: Array<[string, string]>): Laid {
-  const g = new dagre.graphlib.Graph<Record<string, unknown>, { width: number; height: number; x?: number; y?: number }, { points?: Array<{ x: number; y: number }> }>({ multigraph: false });
+  const g = new dagre.graphlib.Graph<
+    Record<string, unknown>,
+    { width: number; height: number; x?: number; y?: number },
+    { points?: Array<{ x: number; y: number }> }
+  >({ multigraph: false });
   g.setGraph({ rankdir: "TB", nodesep: 36, ranksep: 48, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const b of boxes) g.setNode(b.key, { width: b.width, height: b.height });
   for (const [from, to] of edges) g.setEdge(from, to);
   dagre.layout(g);
   const size = g.graph() as { width?: number; height?: number };
-  const placed = inDeclaredOrder(boxes, edges, (key) => ({ x: g.node(key).x ?? 0, y: g.node(key).y ?? 0 }), (from, to) => g.edge(from, to)?.points ?? []);
+  const placed = inDeclaredOrder(
+    boxes,
+    edges,
+    (key) => ({ x: g.node(key).x ?? 0, y: g.node(key).y ?? 0 }),
+    (from, to) => g.edge(from, to)?.points ?? [],
+  );
   return {
     boxes: boxes.map((b) => ({ ...b, ...placed.at(b.key) })),
     edges: edges.map(([from, to]) => ({ from, to, points: placed.points(from, to) })),
@@ -231,7 +254,9 @@ function drawBox(b: Box & { x: number; y: number }, id: string): string {
       const trainable = b.classes.includes("trainable");
       const label = trainable ? "trainable" : "frozen";
       const bw = label.length * 6 + 14;
-      parts.push(`<g class="badge ${label}" transform="translate(${b.width / 2 - bw - 8} ${top + 7})"><rect width="${bw}" height="16" rx="8"/><text x="${bw / 2}" y="12" text-anchor="middle">${label}</text></g>`);
+      parts.push(
+        `<g class="badge ${label}" transform="translate(${b.width / 2 - bw - 8} ${top + 7})"><rect width="${bw}" height="16" rx="8"/><text x="${bw / 2}" y="12" text-anchor="middle">${label}</text></g>`,
+      );
       const lines = b.promptLines?.length ? b.promptLines : undefined;
       const texts = lines ?? ["(empty prompt)"];
       texts.forEach((line, i) => {

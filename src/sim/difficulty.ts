@@ -84,12 +84,26 @@ export const NORMAL: Difficulty = {
   thinkSlip: 0,
   wordyInputs: 0,
   proposals: {
-    oneRuleAndFormat: 0.2, allRules: 0.1, oneRule: 0.1, restate: 0.15, filler: 0.15, misleading: 0.15,
-    dropRule: 0.1, dropFormat: 0.05, removeHarmful: 0.15, memory: 0.1,
+    oneRuleAndFormat: 0.2,
+    allRules: 0.1,
+    oneRule: 0.1,
+    restate: 0.15,
+    filler: 0.15,
+    misleading: 0.15,
+    dropRule: 0.1,
+    dropFormat: 0.05,
+    removeHarmful: 0.15,
+    memory: 0.1,
   },
   posterior: { step: 0.6, shortcut: 0.1, vague: 0.15, opposite: 0.15 },
-  answerWhitespace: [[" ", 0.9], ["\n", 0.1]],
-  thinkWhitespace: [["\n", 0.55], [" ", 0.45]],
+  answerWhitespace: [
+    [" ", 0.9],
+    ["\n", 0.1],
+  ],
+  thinkWhitespace: [
+    ["\n", 0.55],
+    [" ", 0.45],
+  ],
 };
 
 export const HARD: Difficulty = {
@@ -107,15 +121,32 @@ export const HARD: Difficulty = {
   thinkSlip: 0.1,
   wordyInputs: 0.5,
   proposals: {
-    oneRuleAndFormat: 0.08, allRules: 0.02, oneRule: 0.07, restate: 0.25, filler: 0.15, misleading: 0.15,
-    dropRule: 0.1, dropFormat: 0.08, removeHarmful: 0.1, memory: 0.1,
+    oneRuleAndFormat: 0.08,
+    allRules: 0.02,
+    oneRule: 0.07,
+    restate: 0.25,
+    filler: 0.15,
+    misleading: 0.15,
+    dropRule: 0.1,
+    dropFormat: 0.08,
+    removeHarmful: 0.1,
+    memory: 0.1,
   },
   posterior: { step: 0.35, shortcut: 0.3, vague: 0.2, opposite: 0.15 },
-  answerWhitespace: [[" ", 0.9], ["\n", 0.1]],
-  thinkWhitespace: [["\n", 0.55], [" ", 0.45]],
+  answerWhitespace: [
+    [" ", 0.9],
+    ["\n", 0.1],
+  ],
+  thinkWhitespace: [
+    ["\n", 0.55],
+    [" ", 0.45],
+  ],
 };
 
 /** Every alternative in each leading-whitespace variant, weighted (its own leading whitespace is replaced). */
-export function withLeadingWhitespace<T extends { text: string; p: number }>(alternatives: T[], variants: Array<[string, number]>): Array<{ text: string; p: number }> {
+export function withLeadingWhitespace<T extends { text: string; p: number }>(
+  alternatives: T[],
+  variants: Array<[string, number]>,
+): Array<{ text: string; p: number }> {
   return alternatives.flatMap((a) => variants.map(([ws, w]) => ({ text: ws + a.text.trimStart(), p: a.p * w })));
 }

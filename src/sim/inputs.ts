@@ -45,7 +45,12 @@ export function slips(seed: number, task: AnyTask, x: string, skill = 1): boolea
 
 /** Normalises an answer to a task label: first word, lower case, without punctuation; or null. */
 export function asLabel(task: AnyTask, text: string): string | null {
-  const first = text.trim().split(/\s+/)[0]?.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "") ?? "";
+  const first =
+    text
+      .trim()
+      .split(/\s+/)[0]
+      ?.toLowerCase()
+      .replace(/[^\p{L}\p{N}]/gu, "") ?? "";
   if (task.info.labels.includes(first)) return first;
   return task.readConclusion(text);
 }

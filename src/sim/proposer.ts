@@ -46,7 +46,10 @@ export function proposalAlternatives(req: ProposeRequest, difficulty: Difficulty
   const wrong = ofTask.filter((e) => !e.correct).map((e) => e.found!.facts);
   const seen = understand(task, req.instruction);
 
-  const missing = rulesDecidingMost(task.rules.filter((r) => !seen.rules.includes(r)), wrong);
+  const missing = rulesDecidingMost(
+    task.rules.filter((r) => !seen.rules.includes(r)),
+    wrong,
+  );
   const tempting = task.misleading.filter((r) => !seen.misleading.includes(r));
   const temptingHere = rulesDecidingMost(tempting, wrong, (r, f) => r.verdict(f) !== task.label(f));
   const harmful = seen.misleading.find((r) => wrong.some((f) => r.verdict(f) !== null && r.verdict(f) !== task.label(f)));

@@ -47,7 +47,10 @@ function parsePropose(prompt: string): SimRequest | null {
   if (!instruction) return null;
   const memoryBlock = /Instructions that worked well before:\n([\s\S]*?)\nExamples:/.exec(prompt);
   const memory = memoryBlock
-    ? memoryBlock[1].split("\n").filter((l) => l.startsWith("- ")).map((l) => l.slice(2).trim())
+    ? memoryBlock[1]
+        .split("\n")
+        .filter((l) => l.startsWith("- "))
+        .map((l) => l.slice(2).trim())
     : [];
   const examples: ProposeExample[] = [];
   const example = /## Example \d+\nInput:\n([\s\S]*?)\nOutput:\n([\s\S]*?)\nCorrect output:\n([\s\S]*?)\nVerdict: (correct|WRONG)/g;

@@ -19,7 +19,10 @@ export interface Understanding {
 }
 
 export function clauses(instruction: string): string[] {
-  return instruction.split(/[.;!?\n]+/).map((c) => c.trim()).filter((c) => c.length > 0);
+  return instruction
+    .split(/[.;!?\n]+/)
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
 }
 
 function statedIn(parts: string[], patterns: RegExp[]): boolean {
@@ -105,12 +108,14 @@ export function answerDistribution(
   let total = 0;
   for (const w of votes.byLabel.values()) total += w;
   const strength = Math.min(1, total);
-  const fromRules: Array<[number, LabelDistribution]> = [...votes.byLabel].map(([l, w]) => [
-    total > 0 ? (strength * w) / total : 0,
-    peaked(labels, l, 0.9),
-  ]);
+  const fromRules: Array<[number, LabelDistribution]> = [...votes.byLabel].map(([l, w]) => [total > 0 ? (strength * w) / total : 0, peaked(labels, l, 0.9)]);
   const direct = mix([...fromRules, [1 - strength, peaked(labels, guess, labels.length > 2 ? 0.55 : 0.6)]]);
-  return concluded && labels.includes(concluded) ? mix([[pull, peaked(labels, concluded, 0.95)], [1 - pull, direct]]) : direct;
+  return concluded && labels.includes(concluded)
+    ? mix([
+        [pull, peaked(labels, concluded, 0.95)],
+        [1 - pull, direct],
+      ])
+    : direct;
 }
 
 /**

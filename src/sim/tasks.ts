@@ -15,9 +15,7 @@ export type { Sample, TaskInfo } from "./task.js";
 export const SIM_TASKS: Record<string, AnyTask> = { animals, navigate, coins };
 
 /** Public descriptions of the bundled tasks, by name. */
-export const TASKS: Record<string, TaskInfo> = Object.fromEntries(
-  Object.entries(SIM_TASKS).map(([name, t]) => [name, t.info]),
-);
+export const TASKS: Record<string, TaskInfo> = Object.fromEntries(Object.entries(SIM_TASKS).map(([name, t]) => [name, t.info]));
 
 export class UnknownTaskError extends Error {
   readonly code = "SIM_UNKNOWN_TASK";

@@ -13,8 +13,7 @@ export class UnknownWorldError extends Error {
   readonly code = "SIM_UNKNOWN_WORLD";
   constructor(readonly world: string) {
     super(
-      `sim: there is no simulated world named "${world}"; set model to one of: ${[...worlds.keys()].join(", ")} ` +
-        `(or register your own with registerWorld)`,
+      `sim: there is no simulated world named "${world}"; set model to one of: ${[...worlds.keys()].join(", ")} ` + `(or register your own with registerWorld)`,
     );
     this.name = "UnknownWorldError";
   }

@@ -8,9 +8,7 @@ import { formatPath, type PathSegment } from "./path.js";
 import { SourceMap } from "./source-map.js";
 import { UNSAFE_NAMES_HELP } from "./names.js";
 
-export type ParseResult =
-  | { ok: true; value: unknown; sourceMap: SourceMap; diagnostics: Diagnostic[] }
-  | { ok: false; diagnostics: Diagnostic[] };
+export type ParseResult = { ok: true; value: unknown; sourceMap: SourceMap; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Parses JSON5 text. Errors (syntax, duplicated keys) come back as diagnostics with their line and column. */
 export function parseNetworkText(text: string, file: string): ParseResult {
@@ -33,7 +31,10 @@ function syntaxDiagnostic(err: unknown, text: string, file: string): Diagnostic 
     message = "unexpected end of file (a `}` or `]` is missing?)";
   } else if (/^Unexpected (token|character)/.test(raw) && e.offset !== undefined) {
     const found = /^(\w+|"[^"\n]{0,30}"?|'[^'\n]{0,30}'?|\S)/.exec(text.slice(e.offset))?.[0] ?? "";
-    const before = text.slice(0, e.offset).replace(/(\/\/[^\n]*|\/\*[\s\S]*?\*\/|\s)+$/g, "").slice(-1);
+    const before = text
+      .slice(0, e.offset)
+      .replace(/(\/\/[^\n]*|\/\*[\s\S]*?\*\/|\s)+$/g, "")
+      .slice(-1);
     const missingComma = before !== "" && !",{[:".includes(before) && !"}]:,".includes(found);
     message = `unexpected ${found ? `\`${found}\`` : "character"}${missingComma ? " (is a comma missing before it?)" : ""}`;
   }
@@ -60,13 +61,7 @@ function findDuplicateKeys(value: ValueNode, path: PathSegment[], file: string):
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-function checkObject(
-  object: ObjectNode,
-  path: PathSegment[],
-  file: string,
-  out: Diagnostic[],
-  stack: Array<{ value: ValueNode; path: PathSegment[] }>,
-): void {
+function checkObject(object: ObjectNode, path: PathSegment[], file: string, out: Diagnostic[], stack: Array<{ value: ValueNode; path: PathSegment[] }>): void {
   const seen = new Map<string, number>();
   for (const member of object.members) {
     const key = SourceMap.keyOf(member);

@@ -75,13 +75,7 @@ export type ScoringMode = "auto" | "exact" | "classes" | "accuracy";
 export type NodeSpec = LayerSpec | CombineSpec | EnsembleSpec;
 
 /** How a layer's raw text becomes its value. */
-export type ParseSpec =
-  | "none"
-  | "trim"
-  | "first_line"
-  | "first_word"
-  | "json"
-  | { regex: string; group?: number | string; flags?: string };
+export type ParseSpec = "none" | "trim" | "first_line" | "first_word" | "json" | { regex: string; group?: number | string; flags?: string };
 
 export type ClassSpec = string | { label: string; verbalizers?: string[] };
 

@@ -40,9 +40,7 @@ function selectErrors(all: ErrorObject[]): ErrorObject[] {
   const dropped = new Set<ErrorObject>();
   for (const e of all) if (e.keyword === "if") dropped.add(e);
 
-  const unions = all
-    .filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf")
-    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  const unions = all.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").sort((a, b) => a.schemaPath.length - b.schemaPath.length);
   for (const union of unions) {
     if (dropped.has(union)) continue;
     const prefix = `${union.schemaPath}/`;
@@ -54,9 +52,7 @@ function selectErrors(all: ErrorObject[]): ErrorObject[] {
       branches.set(index, [...(branches.get(index) ?? []), e]);
     }
     // A branch whose JSON type does not match the value was not what the author meant.
-    const viable = [...branches.values()].filter(
-      (errs) => !errs.some((e) => e.keyword === "type" && e.instancePath === union.instancePath),
-    );
+    const viable = [...branches.values()].filter((errs) => !errs.some((e) => e.keyword === "type" && e.instancePath === union.instancePath));
     for (const errs of branches.values()) for (const e of errs) dropped.add(e);
     if (viable.length === 1 && branches.size > 0) {
       dropped.add(union);
@@ -90,12 +86,7 @@ function toDiagnostic(e: ErrorObject, root: unknown, sourceMap: SourceMap): Diag
   const where = formatPath(key === undefined ? segments : [...segments, key]) || "the network";
   const schema = (e.parentSchema ?? {}) as SchemaObject;
   const override = schema["x-errors"]?.[e.keyword];
-  const make = (
-    code: string,
-    message: string,
-    at: { segments: PathSegment[]; key?: boolean },
-    suggestion?: string,
-  ): Diagnostic => ({
+  const make = (code: string, message: string, at: { segments: PathSegment[]; key?: boolean }, suggestion?: string): Diagnostic => ({
     severity: "error",
     code: override?.code ?? code,
     message: override?.message ? `${where}: ${override.message}` : message,
@@ -118,26 +109,26 @@ function toDiagnostic(e: ErrorObject, root: unknown, sourceMap: SourceMap): Diag
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
       const help = schema.properties?.[missing]?.description;
-      return make(
-        "E_MISSING_FIELD",
-        `${where} is missing the required field "${missing}"${help ? `: ${lowerFirst(help)}` : ""}`,
-        { segments, key: segments.length > 0 },
-      );
+      return make("E_MISSING_FIELD", `${where} is missing the required field "${missing}"${help ? `: ${lowerFirst(help)}` : ""}`, {
+        segments,
+        key: segments.length > 0,
+      });
     }
     case "type": {
       const expected = (e.params as { type: string | string[] }).type;
-      return make(
-        "E_WRONG_TYPE",
-        `${where} must be ${describeTypes(expected)}, not ${describeValue(e.data)}`,
-        { segments },
-      );
+      return make("E_WRONG_TYPE", `${where} must be ${describeTypes(expected)}, not ${describeValue(e.data)}`, { segments });
     }
     case "enum":
     case "const": {
       const allowed: unknown[] =
         e.keyword === "enum" ? (e.params as { allowedValues: unknown[] }).allowedValues : [(e.params as { allowedValue: unknown }).allowedValue];
       const suggestion =
-        typeof e.data === "string" ? nearestName(e.data, allowed.filter((a): a is string => typeof a === "string")) : undefined;
+        typeof e.data === "string"
+          ? nearestName(
+              e.data,
+              allowed.filter((a): a is string => typeof a === "string"),
+            )
+          : undefined;
       if (typeof e.data === "string" && /\$\{[A-Za-z_]/.test(e.data)) {
         // `api: "${DLN_API}"`: fixed words are checked when the file is compiled, before any environment is read.
         return make(

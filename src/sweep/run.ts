@@ -58,7 +58,17 @@ export type SweepEvent = EventBase &
     | { type: "point-skip"; point: string; reason: "finished"; devAccuracy: number | null; testAccuracy: number | null }
     | { type: "point-start"; point: string; dir: string; settings: Record<string, SettingValue>; resumedFrom: number | null; iterations: number }
     | { type: "point-iteration"; point: string; iteration: number; iterations: number; devAccuracy: number | null; bestDevAccuracy: number }
-    | { type: "point-done"; point: string; dir: string; devAccuracy: number | null; testAccuracy: number | null; requests: number; tokens: number; cost: number; wallTimeMs: number }
+    | {
+        type: "point-done";
+        point: string;
+        dir: string;
+        devAccuracy: number | null;
+        testAccuracy: number | null;
+        requests: number;
+        tokens: number;
+        cost: number;
+        wallTimeMs: number;
+      }
     | { type: "point-failed"; point: string; dir: string; error: string }
     | { type: "sweep-done"; points: number; trained: number; skipped: number; failed: number; usage: Usage; wallTimeMs: number }
   );
@@ -111,11 +121,21 @@ export async function loadSweepNetworks(sweep: Sweep): Promise<Map<string, Compi
       throw new SweepError(loaded.diagnostics, `the network ${path} is not valid:\n${loaded.diagnostics.map(formatDiagnostic).join("\n")}`);
     }
     networks.set(path, loaded.network);
-    const named = [...Object.keys(sweep.models), ...Object.keys(sweep.grid).filter((k) => k.startsWith("models.")).map((k) => k.split(".")[1])];
+    const named = [
+      ...Object.keys(sweep.models),
+      ...Object.keys(sweep.grid)
+        .filter((k) => k.startsWith("models."))
+        .map((k) => k.split(".")[1]),
+    ];
     for (const model of new Set(named)) {
       if (model !== "*" && !(model in loaded.network.models)) {
         problems.push({
-          severity: "error", code: "E_SWEEP_MODEL", file: sweep.file ?? "<sweep>", line: 0, column: 0, path: `models.${model}`,
+          severity: "error",
+          code: "E_SWEEP_MODEL",
+          file: sweep.file ?? "<sweep>",
+          line: 0,
+          column: 0,
+          path: `models.${model}`,
           message: `the sweep sets model "${model}", which the network ${path} does not have (its models: ${Object.keys(loaded.network.models).join(", ") || "none"})`,
         });
       }
@@ -139,7 +159,11 @@ export function sweepPoints(sweep: Sweep): Array<SweepPoint & { dir: string; fin
 
 export function writeManifest(sweep: Sweep, points: SweepPoint[]): void {
   const manifest: SweepManifest = {
-    version: 1, name: sweep.name, ...(sweep.file ? { file: sweep.file } : {}), networks: sweep.networks, grid: sweep.grid,
+    version: 1,
+    name: sweep.name,
+    ...(sweep.file ? { file: sweep.file } : {}),
+    networks: sweep.networks,
+    grid: sweep.grid,
     points: points.map((p) => ({ name: p.name, network: p.network, settings: p.settings })),
   };
   writeJsonAtomic(join(sweep.out, SWEEP_FILE), manifest);
@@ -177,8 +201,17 @@ export async function trainPoint(
     const sub = run.events$.subscribe({
       next: (e) => {
         options.onTrainEvent?.(e);
-        if (e.type === "start") emit({ type: "point-start", point: point.name, dir, settings: point.settings, resumedFrom: e.resumedFrom ?? null, iterations: e.iterations });
-        else if (e.type === "iteration") emit({ type: "point-iteration", point: point.name, iteration: e.iteration, iterations: e.iterations, devAccuracy: e.devAccuracy, bestDevAccuracy: e.bestDevAccuracy });
+        if (e.type === "start")
+          emit({ type: "point-start", point: point.name, dir, settings: point.settings, resumedFrom: e.resumedFrom ?? null, iterations: e.iterations });
+        else if (e.type === "iteration")
+          emit({
+            type: "point-iteration",
+            point: point.name,
+            iteration: e.iteration,
+            iterations: e.iterations,
+            devAccuracy: e.devAccuracy,
+            bestDevAccuracy: e.bestDevAccuracy,
+          });
       },
       error: () => undefined,
     });
@@ -224,13 +257,24 @@ export async function runSweep(input: string | Sweep | SweepSpec, options: RunSw
         continue;
       }
       try {
-        const { result, usage: spent } = await trainPoint(sweep, p, networks.get(p.network)!, p.dir, { cache, env: options.env, signal: options.signal, onEvent: options.onEvent });
+        const { result, usage: spent } = await trainPoint(sweep, p, networks.get(p.network)!, p.dir, {
+          cache,
+          env: options.env,
+          signal: options.signal,
+          onEvent: options.onEvent,
+        });
         addUsage(usage, spent);
         const t = result.usage.train;
         emit({
-          type: "point-done", point: p.name, dir: p.dir, devAccuracy: result.devAccuracy, testAccuracy: result.testAccuracy,
-          requests: spent.requests, tokens: t.promptTokens + t.completionTokens + result.usage.test.promptTokens + result.usage.test.completionTokens,
-          cost: t.cost + result.usage.test.cost, wallTimeMs: result.wallTimeMs,
+          type: "point-done",
+          point: p.name,
+          dir: p.dir,
+          devAccuracy: result.devAccuracy,
+          testAccuracy: result.testAccuracy,
+          requests: spent.requests,
+          tokens: t.promptTokens + t.completionTokens + result.usage.test.promptTokens + result.usage.test.completionTokens,
+          cost: t.cost + result.usage.test.cost,
+          wallTimeMs: result.wallTimeMs,
         });
         outcomes.push({ name: p.name, dir: p.dir, status: "trained", result });
       } catch (err) {

@@ -53,7 +53,10 @@ export type SweepLoad = { ok: true; sweep: Sweep } | { ok: false; diagnostics: D
 /** Thrown by `runSweep` for an invalid sweep file; carries every diagnostic. */
 export class SweepError extends Error {
   readonly code = "E_SWEEP_INVALID";
-  constructor(readonly diagnostics: Diagnostic[], message?: string) {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    message?: string,
+  ) {
     super(message ?? `invalid sweep: ${diagnostics.map((d) => `${d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file}: ${d.message}`).join("; ")}`);
     this.name = "SweepError";
   }
@@ -105,7 +108,10 @@ export async function loadSweepFile(path: string, options: { cwd?: string } = {}
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;
-    return { ok: false, diagnostics: [{ severity: "error", code: "E_READ", message: `cannot read the sweep file: ${reason}`, file: path, line: 0, column: 0, path: "" }] };
+    return {
+      ok: false,
+      diagnostics: [{ severity: "error", code: "E_READ", message: `cannot read the sweep file: ${reason}`, file: path, line: 0, column: 0, path: "" }],
+    };
   }
   return parseSweep(text, { file: path, baseDir: dirname(abs), defaultName: basename(abs, extname(abs)).replace(/\.json5?$/, "") });
 }
@@ -147,35 +153,59 @@ export function parseSweep(input: string | SweepSpec, options: { file?: string; 
       const knob = parts[1];
       check = NOT_IN_GRID.has(knob) ? undefined : settingSchema("train", knob);
       if (!check) {
-        error("E_SWEEP_GRID_KEY", `"${key}" is not a training setting a grid can vary`, ["grid", key], { key: true, suggestion: suggest(knob, settingNames("train").filter((n) => !NOT_IN_GRID.has(n)), "train.") });
+        error("E_SWEEP_GRID_KEY", `"${key}" is not a training setting a grid can vary`, ["grid", key], {
+          key: true,
+          suggestion: suggest(
+            knob,
+            settingNames("train").filter((n) => !NOT_IN_GRID.has(n)),
+            "train.",
+          ),
+        });
         continue;
       }
     } else {
       const field = parts.slice(2).join(".");
       check = settingSchema("model", field);
       if (!check) {
-        error("E_SWEEP_GRID_KEY", `"${key}": models have no field "${field}"`, ["grid", key], { key: true, suggestion: suggest(field, settingNames("model"), `models.${parts[1]}.`) });
+        error("E_SWEEP_GRID_KEY", `"${key}": models have no field "${field}"`, ["grid", key], {
+          key: true,
+          suggestion: suggest(field, settingNames("model"), `models.${parts[1]}.`),
+        });
         continue;
       }
     }
     values.forEach((v, i) => {
       if (check && !check(v)) {
-        const why = (check.errors ?? []).map((e) => e.message).filter(Boolean).join(", ");
+        const why = (check.errors ?? [])
+          .map((e) => e.message)
+          .filter(Boolean)
+          .join(", ");
         error("E_SWEEP_GRID_VALUE", `${JSON.stringify(v)} is not a valid value of ${key} (${why})`, ["grid", key, i]);
       }
     });
     if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) error("E_SWEEP_GRID_VALUE", `${key} lists a value twice`, ["grid", key]);
   }
-  if ("seed" in spec.grid && spec.train && "seed" in spec.train) error("E_SWEEP_CONFLICT", `"seed" is both in train and in the grid`, ["train", "seed"], { key: true });
+  if ("seed" in spec.grid && spec.train && "seed" in spec.train)
+    error("E_SWEEP_CONFLICT", `"seed" is both in train and in the grid`, ["train", "seed"], { key: true });
   for (const key of Object.keys(spec.grid)) {
     const knob = key.startsWith("train.") ? key.slice(6) : undefined;
-    if (knob && spec.train && knob in spec.train) error("E_SWEEP_CONFLICT", `"${knob}" is both in train and in the grid (as "${key}")`, ["train", knob], { key: true });
+    if (knob && spec.train && knob in spec.train)
+      error("E_SWEEP_CONFLICT", `"${knob}" is both in train and in the grid (as "${key}")`, ["train", knob], { key: true });
   }
   for (const [name, fields] of Object.entries(spec.models ?? {})) {
     for (const [field, v] of Object.entries(fields)) {
       const check = settingSchema("model", field);
-      if (!check) error("E_SWEEP_MODELS", `models have no field "${field}"`, ["models", name, field], { key: true, suggestion: suggest(field, settingNames("model"), "") });
-      else if (!check(v)) error("E_SWEEP_MODELS", `${JSON.stringify(v)} is not a valid ${field} (${(check.errors ?? []).map((e) => e.message).join(", ")})`, ["models", name, field]);
+      if (!check)
+        error("E_SWEEP_MODELS", `models have no field "${field}"`, ["models", name, field], {
+          key: true,
+          suggestion: suggest(field, settingNames("model"), ""),
+        });
+      else if (!check(v))
+        error("E_SWEEP_MODELS", `${JSON.stringify(v)} is not a valid ${field} (${(check.errors ?? []).map((e) => e.message).join(", ")})`, [
+          "models",
+          name,
+          field,
+        ]);
     }
   }
   if (diagnostics.length > 0) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
@@ -185,9 +215,10 @@ export function parseSweep(input: string | SweepSpec, options: { file?: string; 
     const paper = parsePaperDataRef(p);
     return paper ? `paper:${paper.task}:${abs(paper.dir)}` : abs(p);
   };
-  const data = typeof spec.data === "string"
-    ? { data: dataPath(spec.data) }
-    : { train: abs(spec.data.train), dev: spec.data.dev && abs(spec.data.dev), test: spec.data.test && abs(spec.data.test) };
+  const data =
+    typeof spec.data === "string"
+      ? { data: dataPath(spec.data) }
+      : { train: abs(spec.data.train), dev: spec.data.dev && abs(spec.data.dev), test: spec.data.test && abs(spec.data.test) };
   return {
     ok: true,
     sweep: {
@@ -226,7 +257,10 @@ function selectErrors(all: ErrorObject[]): ErrorObject[] {
   });
 }
 
-function schemaDiagnostic(e: ErrorObject, error: (code: string, message: string, segments: PathSegment[], extra?: { key?: boolean; suggestion?: string }) => void): void {
+function schemaDiagnostic(
+  e: ErrorObject,
+  error: (code: string, message: string, segments: PathSegment[], extra?: { key?: boolean; suggestion?: string }) => void,
+): void {
   const segments: PathSegment[] = pointerSegments(e.instancePath);
   const where = formatPath(segments) || "the sweep";
   const parent = e.parentSchema as Schema | undefined;
@@ -241,7 +275,10 @@ function schemaDiagnostic(e: ErrorObject, error: (code: string, message: string,
     case "additionalProperties": {
       const field = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((parent?.properties as Record<string, unknown> | undefined) ?? {}).filter((k) => k !== "$schema");
-      error("E_SWEEP_UNKNOWN_FIELD", `unknown field "${field}" in ${where} (allowed: ${known.join(", ")})`, [...segments, field], { key: true, suggestion: nearestName(field, known) });
+      error("E_SWEEP_UNKNOWN_FIELD", `unknown field "${field}" in ${where} (allowed: ${known.join(", ")})`, [...segments, field], {
+        key: true,
+        suggestion: nearestName(field, known),
+      });
       return;
     }
     case "propertyNames": {

@@ -16,23 +16,20 @@ export const FORWARD_TEMPLATES: Record<string, { source: string; description: st
     source: "{{ prompt }}\n\n{% for f in from %}{{ f.value }}\n\n{% endfor %}Answer:",
   },
   think: {
-    description:
-      "The paper's hidden layer: the input, then the prompt, then an invitation to reason step by step. Its value is the reasoning text.",
+    description: "The paper's hidden layer: the input, then the prompt, then an invitation to reason step by step. Its value is the reasoning text.",
     source: "{% for f in from %}{{ f.value }}\n\n{% endfor %}{{ prompt }} Let's think step by step.",
   },
   residual: {
     description:
       "The paper's second layer with the residual connection: the prompt, the first upstream value (the input), then the later ones as the previous layer's reasoning.",
-    source:
-      "{{ prompt }}\n\n{{ from[0].value }}\n\n{% for f in from offset:1 %}Your thoughts were:\n{{ f.value }}\n\n{% endfor %}Answer:",
+    source: "{{ prompt }}\n\n{{ from[0].value }}\n\n{% for f in from offset:1 %}Your thoughts were:\n{{ f.value }}\n\n{% endfor %}Answer:",
   },
   concat: {
     description: "For `combine` nodes: the upstream values one after the other, separated by a blank line.",
     source: "{% for f in from %}{{ f.value }}{% unless forloop.last %}\n\n{% endunless %}{% endfor %}",
   },
   judge: {
-    description:
-      "For a judge layer of an ensemble: the prompt, the input, the members' answers as a numbered list, then `Best answer:`.",
+    description: "For a judge layer of an ensemble: the prompt, the input, the members' answers as a numbered list, then `Best answer:`.",
     source: "{{ prompt }}\n\n{% for f in from %}{{ f.value }}\n\n{% endfor %}Candidate answers:\n{{ candidates }}\n\nBest answer:",
   },
 };

@@ -141,7 +141,10 @@ export function trialRender(source: string, names: readonly string[]): TemplateE
 }
 
 const LIMIT_MESSAGES: Array<[RegExp, string]> = [
-  [/^memory alloc limit exceeded/, `the template allocates more than ${TEMPLATE_LIMITS.memoryLimit.toLocaleString("en-US")} characters or list items (a range or loop too large?)`],
+  [
+    /^memory alloc limit exceeded/,
+    `the template allocates more than ${TEMPLATE_LIMITS.memoryLimit.toLocaleString("en-US")} characters or list items (a range or loop too large?)`,
+  ],
   [/^template render limit exceeded/, `the template takes longer than ${TEMPLATE_LIMITS.renderLimit} ms to render (a loop too large?)`],
   [/^parse length limit exceeded/, `the template is longer than ${TEMPLATE_LIMITS.parseLimit.toLocaleString("en-US")} characters`],
 ];

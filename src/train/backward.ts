@@ -62,8 +62,7 @@ export function backward(input: BackwardInput): Observable<UnitStepped> {
     const sets = (graph.senders.get(id) ?? []).map((s) => (s === GOLD ? gold : received.get(id)?.get(s))).filter((t): t is TargetSets => t !== undefined);
     return batch.gold.map((_, i) => mergeTargetSets(sets.map((s) => s[i] ?? [])));
   };
-  const ready = (id: string, inside: ReadonlySet<string>): boolean =>
-    (graph.senders.get(id) ?? []).every((s) => done.has(s) || inside.has(s));
+  const ready = (id: string, inside: ReadonlySet<string>): boolean => (graph.senders.get(id) ?? []).every((s) => done.has(s) || inside.has(s));
 
   /** Work whose receivers have heard from every sender, not started yet, in topological order. */
   const nextWork = (): Work[] => {

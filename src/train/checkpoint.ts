@@ -61,7 +61,10 @@ export function saveCheckpoint(runDir: string, checkpoint: Checkpoint): string {
 
 export class CheckpointError extends Error {
   readonly code = "E_CHECKPOINT";
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`${path}: ${message}`);
     this.name = "CheckpointError";
   }

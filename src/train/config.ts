@@ -99,15 +99,17 @@ export function resolveTrainConfig(spec: TrainSpec | undefined, cli: TrainOverri
   merged.preset = hidden ? "dln-2" : "dln-1";
   merged.seed = fromCli.seed ?? fromSpec.seed ?? DEFAULT_SEED;
   merged.budget = { ...defined(spec?.budget), ...defined(cli.budget) };
-  merged.rewriteInstructions =
-    fromCli.rewriteInstructions ?? (spec?.rewriteInstructions?.length ? spec.rewriteInstructions : REWRITE_INSTRUCTIONS);
+  merged.rewriteInstructions = fromCli.rewriteInstructions ?? (spec?.rewriteInstructions?.length ? spec.rewriteInstructions : REWRITE_INSTRUCTIONS);
   checkConfig(merged);
   return merged;
 }
 
 export class TrainConfigError extends Error {
   readonly code = "E_TRAIN_CONFIG";
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`train.${field}: ${message}`);
     this.name = "TrainConfigError";
   }
@@ -127,7 +129,8 @@ function checkConfig(c: TrainConfig): void {
   }
   if (!(c.posteriorTemperature > 0)) throw new TrainConfigError("posteriorTemperature", `must be > 0 (got ${c.posteriorTemperature})`);
   if (!(c.burnIn >= 0 && c.burnIn < 1)) throw new TrainConfigError("burnIn", `must be in [0, 1) (got ${c.burnIn})`);
-  if (!["auto", "exact", "classes", "accuracy"].includes(c.scoring)) throw new TrainConfigError("scoring", `must be auto, exact, classes or accuracy (got ${c.scoring})`);
+  if (!["auto", "exact", "classes", "accuracy"].includes(c.scoring))
+    throw new TrainConfigError("scoring", `must be auto, exact, classes or accuracy (got ${c.scoring})`);
   if (!["score", "random"].includes(c.selection)) throw new TrainConfigError("selection", `must be score or random (got ${c.selection})`);
   if (c.rewriteInstructions.length === 0) throw new TrainConfigError("rewriteInstructions", "needs at least one instruction");
 }

@@ -21,9 +21,24 @@ export type TrainEvent = Base &
     | { type: "candidates"; iteration: number; param: string; layers: string[]; mode: ScoreMode | null; candidates: ScoredCandidate[] }
     | { type: "choice"; iteration: number; param: string; previous: string; prompt: string; changed: boolean; score: number | null }
     | { type: "signal"; iteration: number; from: string; to: string; samples: number; peak: number }
-    | { type: "iteration"; iteration: number; iterations: number; trainAccuracy: number; devAccuracy: number | null; bestDevAccuracy: number; usage: Usage; elapsedMs: number; failures: number }
+    | {
+        type: "iteration";
+        iteration: number;
+        iterations: number;
+        trainAccuracy: number;
+        devAccuracy: number | null;
+        bestDevAccuracy: number;
+        usage: Usage;
+        elapsedMs: number;
+        failures: number;
+      }
     | { type: "reload-best"; iteration: number; devAccuracy: number }
-    | { type: "checkpoint"; iteration: number; path: string; /** Written on resume: the process saved the checkpoint but was killed before logging it. */ recovered?: true }
+    | {
+        type: "checkpoint";
+        iteration: number;
+        path: string;
+        /** Written on resume: the process saved the checkpoint but was killed before logging it. */ recovered?: true;
+      }
     | { type: "stop"; iteration: number; reason: "completed" | "budget" | "aborted"; detail?: string }
     | { type: "test"; accuracy: number | null; n: number; usage: Usage }
     | { type: "done"; devAccuracy: number | null; testAccuracy: number | null; bestPrompts: Record<string, string> }

@@ -1,5 +1,17 @@
 /** Training: the DLN variational optimizer, the trainer loop, checkpoints and events (docs/training.md). */
-export { train, initialPrompts, remember, memoryByParam, TrainError, RESULT_FILE, EVENTS_FILE, BEST_FILE, type TrainOptions, type TrainResult, type TrainRun } from "./trainer.js";
+export {
+  train,
+  initialPrompts,
+  remember,
+  memoryByParam,
+  TrainError,
+  RESULT_FILE,
+  EVENTS_FILE,
+  BEST_FILE,
+  type TrainOptions,
+  type TrainResult,
+  type TrainRun,
+} from "./trainer.js";
 export { resolveTrainConfig, DLN1_DEFAULTS, DLN2_DEFAULTS, DEFAULT_SEED, TrainConfigError, type TrainConfig, type TrainOverrides } from "./config.js";
 export { createTrainServices, type TrainServices, type ForwardOptions, type RegistryLike } from "./services.js";
 export { createDlnVi } from "./dln-vi/index.js";

@@ -25,10 +25,12 @@ let turn: Turn | undefined;
 
 function newTurn(): Turn {
   const t: Turn = { started: 0, next: Promise.resolve() };
-  t.next = new Promise<void>((resolve) => setImmediate(() => {
-    if (turn === t) turn = undefined;
-    resolve();
-  }));
+  t.next = new Promise<void>((resolve) =>
+    setImmediate(() => {
+      if (turn === t) turn = undefined;
+      resolve();
+    }),
+  );
   return t;
 }
 

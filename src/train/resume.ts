@@ -46,7 +46,8 @@ export interface RunManifest {
 /** A split's fingerprint: the same examples in the same order give the same hex string. */
 export function splitFingerprint(examples: readonly Example[]): string {
   const hash = createHash("sha256");
-  for (const e of examples) hash.update(JSON.stringify([e.id, Object.entries(e.inputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), e.target])).update("\n");
+  for (const e of examples)
+    hash.update(JSON.stringify([e.id, Object.entries(e.inputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), e.target])).update("\n");
   return hash.digest("hex");
 }
 
@@ -106,7 +107,7 @@ export interface ResumePlan {
   manifest: RunManifest | undefined;
 }
 
-const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? "unset");
+const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? "unset"));
 
 /** Settings that may change on resume: how long the run goes on, and what it may spend. */
 const FREE = new Set(["iterations", "budget"]);
@@ -130,14 +131,16 @@ export function resolveResume(request: ResumeRequest): ResumePlan {
     for (const s of SPLITS) {
       const now = splitFingerprint(request.splits[s]);
       if (now !== manifest.data.fingerprints[s]) {
-        differences.push(`the ${s} data differs (${request.splits[s].length} examples, fingerprint ${now.slice(0, 12)}; the run's: ${manifest.data.sizes[s]} examples, ${manifest.data.fingerprints[s].slice(0, 12)})`);
+        differences.push(
+          `the ${s} data differs (${request.splits[s].length} examples, fingerprint ${now.slice(0, 12)}; the run's: ${manifest.data.sizes[s]} examples, ${manifest.data.fingerprints[s].slice(0, 12)})`,
+        );
       }
     }
   }
   if (differences.length > 0 && !request.force) {
     throw new ResumeError(
       `cannot resume ${runDir}: ${differences.join("; ")}. A resumed run keeps its data and settings (only iterations and budgets may change): ` +
-      "resume without them, or force it (--force; { force: true }), which is recorded in run.json",
+        "resume without them, or force it (--force; { force: true }), which is recorded in run.json",
     );
   }
   const budget = { ...checkpoint.config.budget, ...request.overrides?.budget };
@@ -158,7 +161,9 @@ export function resolveResume(request: ResumeRequest): ResumePlan {
 export function truncateEvents(runDir: string, iteration: number): number {
   const path = join(runDir, EVENTS);
   if (!existsSync(path)) return 0;
-  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "");
+  const lines = readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
   let keep = -1;
   let firstIterationEvent = -1;
   lines.forEach((line, i) => {
@@ -190,10 +195,13 @@ export function truncateEvents(runDir: string, iteration: number): number {
     const e = JSON.parse(l) as { type?: string; iteration?: number };
     return e.type === "checkpoint" && e.iteration === iteration;
   });
-  const missing = !saved && iteration > 0 && kept.some((l) => {
-    const e = JSON.parse(l) as { type?: string; iteration?: number };
-    return e.type === "iteration" && e.iteration === iteration;
-  });
+  const missing =
+    !saved &&
+    iteration > 0 &&
+    kept.some((l) => {
+      const e = JSON.parse(l) as { type?: string; iteration?: number };
+      return e.type === "iteration" && e.iteration === iteration;
+    });
   if (missing) kept.push(JSON.stringify(makeEvent({ type: "checkpoint", iteration, path: join(runDir, CHECKPOINT_FILE), recovered: true })));
   if (dropped > 0 || missing) {
     const tmp = `${path}.tmp-${process.pid}`;
@@ -241,7 +249,7 @@ export function lockRunDir(runDir: string): () => void {
       if (!stale) {
         throw new ResumeError(
           `the run directory ${runDir} is in use by process ${holder!.pid} on ${holder!.host} (since ${holder!.time}); ` +
-          `wait for it to finish or stop it, or remove ${path} if that process is gone`,
+            `wait for it to finish or stop it, or remove ${path} if that process is gone`,
         );
       }
       try {

@@ -29,7 +29,12 @@ export interface ScoringFunctions {
     classes: ClassDef[],
     options?: { mode?: ScoringMode; signal?: AbortSignal },
   ): Promise<{ probs: Record<string, number> | number[]; mode?: string; usage?: Usage }>;
-  targetLogLikelihood(client: ModelClient, context: string, target: string, options: { burnIn: number; signal?: AbortSignal }): Promise<number | { logprob: number }>;
+  targetLogLikelihood(
+    client: ModelClient,
+    context: string,
+    target: string,
+    options: { burnIn: number; signal?: AbortSignal },
+  ): Promise<number | { logprob: number }>;
 }
 
 /**

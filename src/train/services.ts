@@ -74,9 +74,20 @@ export function createTrainServices(
   return {
     clients: registry,
     forward: (samples, o) =>
-      runAll(network, samples, { clients: registry, prompts: o.prompts, temperature: o.temperature, sampleKey: o.sampleKey, signal: o.signal, trace: o.trace ?? false }),
+      runAll(network, samples, {
+        clients: registry,
+        prompts: o.prompts,
+        temperature: o.temperature,
+        sampleKey: o.sampleKey,
+        signal: o.signal,
+        trace: o.trace ?? false,
+      }),
     async scorer(layer, client) {
-      const mode = pickScoringMode(layer, await client.capabilities(), options.scoring === "auto" ? (network.models[layer.model]?.scoring ?? "auto") : options.scoring);
+      const mode = pickScoringMode(
+        layer,
+        await client.capabilities(),
+        options.scoring === "auto" ? (network.models[layer.model]?.scoring ?? "auto") : options.scoring,
+      );
       return createLayerScorer(layer, client, mode, fns, options.burnIn);
     },
     isCorrect: (prediction, gold) => isCorrect(prediction, gold, network.loss),

@@ -25,7 +25,16 @@ import { Rng } from "../util/random.js";
 import { backward, type UnitStepped } from "./backward.js";
 import { budgetExceeded, subtractUsage } from "./budget.js";
 import { lockRunDir, newManifest, readManifest, truncateEvents, writeManifest } from "./resume.js";
-import { loadCheckpoint, openUsageLog, readUsageLog, saveCheckpoint, writeJsonAtomic, type Checkpoint, type HistoryEntry, type PromptSet } from "./checkpoint.js";
+import {
+  loadCheckpoint,
+  openUsageLog,
+  readUsageLog,
+  saveCheckpoint,
+  writeJsonAtomic,
+  type Checkpoint,
+  type HistoryEntry,
+  type PromptSet,
+} from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { createDlnVi } from "./dln-vi/index.js";
 import { appendEvent, makeEvent, type TrainEvent, type TrainEventBody } from "./events.js";
@@ -148,7 +157,7 @@ class Trainer {
   }
 
   async run(): Promise<TrainResult> {
-    const { config, splits, options } = this;
+    const { splits, options } = this;
     if (splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
     if (options.runDir) mkdirSync(options.runDir, { recursive: true });
     // One process per run directory (a killed one's lock is taken over).
@@ -201,9 +210,20 @@ class Trainer {
       const iterRng = new Rng(rng.int(2 ** 32));
       const step = (this.step = startSpan("dln.train.step", { "dln.train.iteration": t }));
       const batch = await withSpan(step, () => this.forwardBatch(t, iterRng.fork("batch"), state.prompts));
-      const steps = await withSpan(step, () => lastValueFrom(
-        backward({ graph: this.graph, optimizer: this.optimizer, iteration: t - 1, prompts: state.prompts, memory: memoryByParam(state.memory), batch, rng: iterRng.fork("backward"), signal: options.signal }).pipe(toArray()),
-      ));
+      const steps = await withSpan(step, () =>
+        lastValueFrom(
+          backward({
+            graph: this.graph,
+            optimizer: this.optimizer,
+            iteration: t - 1,
+            prompts: state.prompts,
+            memory: memoryByParam(state.memory),
+            batch,
+            rng: iterRng.fork("backward"),
+            signal: options.signal,
+          }).pipe(toArray()),
+        ),
+      );
       state.prompts = this.applySteps(t, state.prompts, steps);
 
       let dev: number | null = null;
@@ -229,11 +249,21 @@ class Trainer {
         stop = { reason: "budget", detail: exceeded };
       }
       this.emit({
-        type: "iteration", iteration: t, iterations: config.iterations, trainAccuracy: mean(batch.correct.map(Number)), devAccuracy: dev,
-        bestDevAccuracy: state.best.devAccuracy, usage: state.usage, elapsedMs: state.elapsedMs,
+        type: "iteration",
+        iteration: t,
+        iterations: config.iterations,
+        trainAccuracy: mean(batch.correct.map(Number)),
+        devAccuracy: dev,
+        bestDevAccuracy: state.best.devAccuracy,
+        usage: state.usage,
+        elapsedMs: state.elapsedMs,
         failures: steps.reduce((n, s) => n + s.output.failures, 0),
       });
-      step.setAttributes({ "dln.train.train_accuracy": mean(batch.correct.map(Number)), ...(dev !== null ? { "dln.train.dev_accuracy": dev } : {}), "dln.train.prompts_changed": steps.filter((s) => s.output.prompt !== s.previous).length });
+      step.setAttributes({
+        "dln.train.train_accuracy": mean(batch.correct.map(Number)),
+        ...(dev !== null ? { "dln.train.dev_accuracy": dev } : {}),
+        "dln.train.prompts_changed": steps.filter((s) => s.output.prompt !== s.previous).length,
+      });
       endSpan(step);
       this.step = undefined;
       if (options.runDir) this.emit({ type: "checkpoint", iteration: t, path: saveCheckpoint(options.runDir, state) });
@@ -293,14 +323,33 @@ class Trainer {
       writeNetworkCopy(this.options.runDir, this.network);
       writeManifest(this.options.runDir, newManifest(this.network.name, this.splits, this.options.dataSources));
     }
-    this.emit({ type: "start", network: this.network.name, runDir: this.options.runDir, seed: this.config.seed, iterations: this.config.iterations, config: this.config });
+    this.emit({
+      type: "start",
+      network: this.network.name,
+      runDir: this.options.runDir,
+      seed: this.config.seed,
+      iterations: this.config.iterations,
+      config: this.config,
+    });
     const initial = this.splits.dev.length ? await this.accuracy(this.splits.dev, prompts, "the initial validation") : null;
-    if (initial !== null) this.emit({ type: "validation", iteration: 0, split: "dev", accuracy: initial, n: this.splits.dev.length, best: initial, improved: true });
+    if (initial !== null)
+      this.emit({ type: "validation", iteration: 0, split: "dev", accuracy: initial, n: this.splits.dev.length, best: initial, improved: true });
     const best: PromptSet = { prompts, devAccuracy: initial ?? -1, iteration: 0 };
     return {
-      version: 1, network: this.network.name, iteration: 0, prompts, memory: initial === null ? [] : [best].slice(0, this.config.memory),
-      rng: new Rng(`dln-train/${this.config.seed}`).state(), best, initialDevAccuracy: initial, staleValidations: 0,
-      usage: emptyUsage(), elapsedMs: 0, seed: this.config.seed, config: this.config, history: [],
+      version: 1,
+      network: this.network.name,
+      iteration: 0,
+      prompts,
+      memory: initial === null ? [] : [best].slice(0, this.config.memory),
+      rng: new Rng(`dln-train/${this.config.seed}`).state(),
+      best,
+      initialDevAccuracy: initial,
+      staleValidations: 0,
+      usage: emptyUsage(),
+      elapsedMs: 0,
+      seed: this.config.seed,
+      config: this.config,
+      history: [],
     };
   }
 
@@ -308,7 +357,8 @@ class Trainer {
     const dir = this.options.runDir;
     if (!dir || !existsSync(dir)) throw new TrainError("E_TRAIN_RESUME", `cannot resume: run directory ${dir ?? "(none)"} does not exist`);
     const cp = loadCheckpoint(dir);
-    if (cp.network !== this.network.name) throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`);
+    if (cp.network !== this.network.name)
+      throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`);
     // The events of the iteration a kill cut short are done again: drop them, so the log reads each iteration once.
     truncateEvents(dir, cp.iteration);
     let manifest = readManifest(dir) ?? newManifest(this.network.name, this.splits, this.options.dataSources);
@@ -317,9 +367,21 @@ class Trainer {
       const now = newManifest(this.network.name, this.splits, this.options.dataSources ?? manifest.data.sources);
       manifest = { ...manifest, data: now.data };
     }
-    manifest.resumes.push({ time: new Date().toISOString(), fromIteration: cp.iteration, ...(this.options.forced?.length ? { forced: this.options.forced } : {}) });
+    manifest.resumes.push({
+      time: new Date().toISOString(),
+      fromIteration: cp.iteration,
+      ...(this.options.forced?.length ? { forced: this.options.forced } : {}),
+    });
     writeManifest(dir, manifest);
-    this.emit({ type: "start", network: this.network.name, runDir: dir, seed: this.config.seed, iterations: this.config.iterations, resumedFrom: cp.iteration, config: this.config });
+    this.emit({
+      type: "start",
+      network: this.network.name,
+      runDir: dir,
+      seed: this.config.seed,
+      iterations: this.config.iterations,
+      resumedFrom: cp.iteration,
+      config: this.config,
+    });
     return cp;
   }
 
@@ -357,7 +419,10 @@ class Trainer {
     if (what && failed.length === results.length && results.length > 0) {
       // Nothing answered: a number (0%) would hide a configuration problem.
       const first = failed[0].error!;
-      throw new TrainError("E_TRAIN_ALL_FAILED", `every sample of ${what} failed, so there is no accuracy to report; the first: ${first.code}${first.node ? ` at ${first.node}` : ""}: ${first.message}`);
+      throw new TrainError(
+        "E_TRAIN_ALL_FAILED",
+        `every sample of ${what} failed, so there is no accuracy to report; the first: ${first.code}${first.node ? ` at ${first.node}` : ""}: ${first.message}`,
+      );
     }
     return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, examples[k].target) ? 1 : 0)));
   }
@@ -372,9 +437,24 @@ class Trainer {
       const { unit, output } = s;
       for (const sig of output.summaries) this.emit({ type: "signal", iteration: t, ...sig });
       if (output.candidates.length === 0) continue;
-      this.emit({ type: "candidates", iteration: t, param: unit.param, layers: unit.layers.map((l) => l.id), mode: output.mode ?? null, candidates: output.candidates });
+      this.emit({
+        type: "candidates",
+        iteration: t,
+        param: unit.param,
+        layers: unit.layers.map((l) => l.id),
+        mode: output.mode ?? null,
+        candidates: output.candidates,
+      });
       const chosen = output.candidates.find((c) => c.prompt === output.prompt);
-      this.emit({ type: "choice", iteration: t, param: unit.param, previous: s.previous, prompt: output.prompt, changed: output.prompt !== s.previous, score: chosen?.score ?? null });
+      this.emit({
+        type: "choice",
+        iteration: t,
+        param: unit.param,
+        previous: s.previous,
+        prompt: output.prompt,
+        changed: output.prompt !== s.previous,
+        score: chosen?.score ?? null,
+      });
       next[unit.param] = output.prompt;
     }
     return next;
@@ -421,7 +501,10 @@ export function memoryByParam(memory: readonly PromptSet[]): Record<string, stri
 }
 
 export class TrainError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "TrainError";
   }

@@ -20,7 +20,10 @@ export class Rng {
   /** A float in [0, 1). */
   next(): number {
     let [a, b, c, d] = this.s;
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
     a = b ^ (b >>> 9);

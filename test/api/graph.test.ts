@@ -41,15 +41,21 @@ describe("Graph (the public API)", () => {
     );
     const toExample = (s: { x: string; y: string; id: string }): Example => ({ id: s.id, inputs: { x: s.x }, target: s.y });
     const data = generateTask("animals", { seed: 5, n: 120 }).map(toExample);
-    const run = graph.train({ train: data.slice(0, 60), dev: data.slice(60, 90), test: data.slice(90) }, {
-      config: { iterations: 3, batchSize: 8, promptSamples: 4, seed: 1 },
-    });
+    const run = graph.train(
+      { train: data.slice(0, 60), dev: data.slice(60, 90), test: data.slice(90) },
+      {
+        config: { iterations: 3, batchSize: 8, promptSamples: 4, seed: 1 },
+      },
+    );
     const kinds = new Set<string>();
     run.events$.subscribe((e) => kinds.add(e.type));
     const result = await run.result;
     expect(kinds).toContain("candidates");
     expect(result.devAccuracy!).toBeGreaterThan(result.initialDevAccuracy! + 0.2);
-    const after = await graph.runAll(data.slice(90).map((e) => e.inputs), { prompts: result.bestPrompts });
+    const after = await graph.runAll(
+      data.slice(90).map((e) => e.inputs),
+      { prompts: result.bestPrompts },
+    );
     const correct = after.filter((r, i) => r.output === data[90 + i].target).length;
     expect(correct / after.length).toBeCloseTo(result.testAccuracy!, 5);
     await graph.close();

@@ -62,10 +62,22 @@ describe("the benchmark harness", () => {
     ];
     for (const r of rows) expectRowShape(r);
     const ids = rows.map((r) => r.id);
-    expect(ids).toEqual(expect.arrayContaining([
-      "executor.chain", "executor.diamond", "executor.deep5", "executor.ensemble", "executor.transport",
-      "train.requests.asked", "train.requests.sent", "train.requests.warm", "train.requests.original", "overhead.perCall", "compile.large", "llama.tokens",
-    ]));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "executor.chain",
+        "executor.diamond",
+        "executor.deep5",
+        "executor.ensemble",
+        "executor.transport",
+        "train.requests.asked",
+        "train.requests.sent",
+        "train.requests.warm",
+        "train.requests.original",
+        "overhead.perCall",
+        "compile.large",
+        "llama.tokens",
+      ]),
+    );
     const warm = rows.find((r) => r.id === "train.requests.warm")!;
     expect(warm.measured).toBe(0); // a warm cache answers the same step without the server
     const llama = rows.find((r) => r.id === "llama.tokens")!;

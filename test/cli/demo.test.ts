@@ -13,7 +13,12 @@ describe("dln demo", () => {
     const out = capture();
     const err = capture();
     // Fewer iterations than the demo's 8, to keep the test short; the hard world still needs more than one.
-    const code = await runCli(["node", "dln", "demo", "--cache", "off", "--run-dir", "run", "--iterations", "4"], { stdout: out.stream, stderr: err.stream, cwd, env: {} });
+    const code = await runCli(["node", "dln", "demo", "--cache", "off", "--run-dir", "run", "--iterations", "4"], {
+      stdout: out.stream,
+      stderr: err.stream,
+      cwd,
+      env: {},
+    });
     expect(err.text()).toBe("");
     expect(code).toBe(0);
     const text = out.text();
@@ -38,15 +43,24 @@ describe("dln demo", () => {
     const ctx = { stdout: capture().stream, stderr: capture().stream, cwd: ".", env: { NO_COLOR: "1" }, exitCode: 0 } as unknown as CliContext;
     const rose = learningCurve(
       {
-        initialDevAccuracy: 0.5, devAccuracy: 0.9, testAccuracy: 0.88, bestIteration: 2,
-        history: [{ iteration: 1, devAccuracy: 0.5 }, { iteration: 2, devAccuracy: 0.9 }, { iteration: 3, devAccuracy: 0.6 }],
-        initialPrompts: { h1: "Read the question.", y: "Answer." }, bestPrompts: { h1: "Count the moves.", y: "Answer." },
+        initialDevAccuracy: 0.5,
+        devAccuracy: 0.9,
+        testAccuracy: 0.88,
+        bestIteration: 2,
+        history: [
+          { iteration: 1, devAccuracy: 0.5 },
+          { iteration: 2, devAccuracy: 0.9 },
+          { iteration: 3, devAccuracy: 0.6 },
+        ],
+        initialPrompts: { h1: "Read the question.", y: "Answer." },
+        bestPrompts: { h1: "Count the moves.", y: "Answer." },
       },
-      ctx, "stdout",
+      ctx,
+      "stdout",
     );
     const lines = rose.split("\n");
     expect(lines.find((l) => l.trimStart().startsWith("before"))).toMatch(/before +50% +█{20}$/);
-    expect(lines.find((l) => l.includes("iter 2"))).toMatch(/iter 2 +90% +█{36}  ↑ new best$/);
+    expect(lines.find((l) => l.includes("iter 2"))).toMatch(/iter 2 +90% +█{36} {2}↑ new best$/);
     expect(lines.find((l) => l.includes("iter 3"))).toMatch(/iter 3 +60% +█{24}$/);
     expect(rose).toContain("dev accuracy rose from 50% to 90% (best prompts from iteration 2); held-out test accuracy 88%.");
     expect(rose).toContain('h1: "Read the question." → "Count the moves."');

@@ -77,10 +77,12 @@ describe("dln eval (end to end with the sim provider)", () => {
   it("reads a paper task with --data paper:<task>:<dir>, the dir relative to the working directory", async () => {
     const fixtures = join(import.meta.dirname, "../fixtures/data");
     const out = capture();
-    const code = await runCli(
-      ["node", "dln", "eval", join(dir, "net.json5"), "--data", "paper:mpqa:paper", "--split", "dev", "--cache", "off", "--json"],
-      { stdout: out.stream, stderr: capture().stream, cwd: fixtures, env: {} },
-    );
+    const code = await runCli(["node", "dln", "eval", join(dir, "net.json5"), "--data", "paper:mpqa:paper", "--split", "dev", "--cache", "off", "--json"], {
+      stdout: out.stream,
+      stderr: capture().stream,
+      cwd: fixtures,
+      env: {},
+    });
     expect(code).toBe(0);
     const report = JSON.parse(out.text()) as EvalReport;
     expect(report.examples).toBe(2);
@@ -96,7 +98,9 @@ describe("dln eval (end to end with the sim provider)", () => {
     const unmapped = await evalCli(dir, ["--data", "animals.jsonl", "--cache", "off"]);
     expect(unmapped.code).toBe(2);
     // `question` is mapped to the single input automatically; the gold field is not guessed
-    expect(unmapped.stderr).toMatch(/no gold-answer field \("y" or "target"\); the file's fields are "id", "question", "label": name one with --target <field>/);
+    expect(unmapped.stderr).toMatch(
+      /no gold-answer field \("y" or "target"\); the file's fields are "id", "question", "label": name one with --target <field>/,
+    );
     expect((await evalCli(dir, [...common, "--shots", "-1"])).code).toBe(2);
     expect((await evalCli(dir, [...common, "--split", "train"])).code).toBe(2);
     expect((await evalCli(dir, [...common, "--field", "nonsense"])).code).toBe(2);

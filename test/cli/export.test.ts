@@ -54,7 +54,7 @@ describe("dln export", () => {
     "c": {}
   }
 }`;
-    const { text: out, written } = writePrompts(text, { a: "A \"quoted\"\nprompt", b: "B", c: "C" });
+    const { text: out, written } = writePrompts(text, { a: 'A "quoted"\nprompt', b: "B", c: "C" });
     expect(written).toEqual(["a", "b", "c"]);
     expect(out).toBe(`{
   // JSON with comments

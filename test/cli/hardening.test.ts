@@ -28,9 +28,24 @@ const network = `{
   train: { iterations: 1, batchSize: 6, promptSamples: 3, valEvery: 1 },
 }`;
 writeFileSync(join(dir, "net.json5"), network);
-writeFileSync(join(dir, "data.jsonl"), generateTask("animals", { seed: 5, n: 40 }).map((s) => JSON.stringify(s)).join("\n") + "\n");
-writeFileSync(join(dir, "other.jsonl"), generateTask("animals", { seed: 6, n: 40 }).map((s) => JSON.stringify(s)).join("\n") + "\n");
-writeFileSync(join(dir, "in.jsonl"), generateTask("animals", { seed: 7, n: 500 }).map((s) => JSON.stringify({ x: s.x })).join("\n") + "\n");
+writeFileSync(
+  join(dir, "data.jsonl"),
+  generateTask("animals", { seed: 5, n: 40 })
+    .map((s) => JSON.stringify(s))
+    .join("\n") + "\n",
+);
+writeFileSync(
+  join(dir, "other.jsonl"),
+  generateTask("animals", { seed: 6, n: 40 })
+    .map((s) => JSON.stringify(s))
+    .join("\n") + "\n",
+);
+writeFileSync(
+  join(dir, "in.jsonl"),
+  generateTask("animals", { seed: 7, n: 500 })
+    .map((s) => JSON.stringify({ x: s.x }))
+    .join("\n") + "\n",
+);
 
 async function dln(args: string[], opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; onOut?: (text: string) => void } = {}) {
   const out = capture();
@@ -42,7 +57,10 @@ async function dln(args: string[], opts: { env?: NodeJS.ProcessEnv; signal?: Abo
 
 /** A network of one openai model at `baseURL` (api chat), with this apiKey. */
 function httpNetwork(name: string, baseURL: string, apiKey: string): string {
-  const text = network.replace(`{ sim: { provider: "sim", model: "tasks" } }`, JSON.stringify({ sim: { provider: "openai", model: "m", baseURL, apiKey, api: "chat" } }));
+  const text = network.replace(
+    `{ sim: { provider: "sim", model: "tasks" } }`,
+    JSON.stringify({ sim: { provider: "openai", model: "m", baseURL, apiKey, api: "chat" } }),
+  );
   writeFileSync(join(dir, name), text);
   return name;
 }
@@ -53,7 +71,10 @@ describe("dln train --resume (item 4)", () => {
     expect(first.code, first.err).toBe(0);
     const resumed = await dln(["train", "net.json5", "--resume", "r1", "--iterations", "2", "--cache", "off", "--json"]);
     expect(resumed.code, resumed.err).toBe(0);
-    const events = resumed.out.trim().split("\n").map((l) => JSON.parse(l));
+    const events = resumed.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events[0].resumedFrom).toBe(1);
     expect(events.filter((e) => e.type === "iteration").map((e) => e.iteration)).toEqual([2]);
     expect(events.find((e) => e.type === "batch").ids).toHaveLength(5); // the run's batch size, not the network's 6
@@ -124,7 +145,13 @@ describe("numeric flags (item 8)", () => {
 
 describe("configuration errors are found before the first sample (items 7, 9, 10)", () => {
   it("a missing ${VAR}: dln run writes no rows and says so once, exit 2", async () => {
-    writeFileSync(join(dir, "env.json5"), network.replace(`{ provider: "sim", model: "tasks" }`, `{ provider: "openai", model: "m", apiKey: "\${NO_SUCH_KEY_VAR}", baseURL: "http://127.0.0.1:1/v1" }`));
+    writeFileSync(
+      join(dir, "env.json5"),
+      network.replace(
+        `{ provider: "sim", model: "tasks" }`,
+        `{ provider: "openai", model: "m", apiKey: "\${NO_SUCH_KEY_VAR}", baseURL: "http://127.0.0.1:1/v1" }`,
+      ),
+    );
     const r = await dln(["run", "env.json5", "-i", "in.jsonl", "-o", "out-env.jsonl", "--cache", "off"]);
     expect(r.code).toBe(2);
     expect(r.err.match(/NO_SUCH_KEY_VAR/g)?.length).toBeGreaterThanOrEqual(1);

@@ -17,8 +17,26 @@ describe("runs/last", () => {
     expect(existsSync(join(cwd, "runs", "last", "result.json"))).toBe(true);
 
     const data = join("runs", demoRun, "data");
-    const train = ["node", "dln", "train", join(process.cwd(), "networks", "dln-2.json5"), "--cache", "off", "--iterations", "1", "--model", "*=sim:tasks",
-      "--train", join(data, "train.jsonl"), "--dev", join(data, "dev.jsonl"), "--test", join(data, "test.jsonl"), "--run-dir", "runs/second"];
+    const train = [
+      "node",
+      "dln",
+      "train",
+      join(process.cwd(), "networks", "dln-2.json5"),
+      "--cache",
+      "off",
+      "--iterations",
+      "1",
+      "--model",
+      "*=sim:tasks",
+      "--train",
+      join(data, "train.jsonl"),
+      "--dev",
+      join(data, "dev.jsonl"),
+      "--test",
+      join(data, "test.jsonl"),
+      "--run-dir",
+      "runs/second",
+    ];
     expect(await runCli(train, io())).toBe(0);
     expect(readlinkSync(join(cwd, "runs", "last"))).toBe("second");
     expect(realpathSync(join(cwd, "runs", "last"))).toBe(realpathSync(join(cwd, "runs", "second")));

@@ -34,7 +34,12 @@ async function dln(args: string[], stdin = "") {
   return { code, out: out.text(), err: err.text() };
 }
 
-const lines = (text: string) => text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const lines = (text: string) =>
+  text
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dln-run-"));

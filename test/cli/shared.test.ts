@@ -41,7 +41,7 @@ describe("--model overrides", () => {
     // A model that cannot load is a configuration error, reported once before the first sample.
     expect(code).toBe(2);
     expect(out.text()).toBe("");
-    expect(err.text()).toContain("model \"fwd\" cannot be used");
+    expect(err.text()).toContain('model "fwd" cannot be used');
     expect(err.text()).toContain(`${join(cwd, "models", "x.gguf")} does not exist`);
     expect(err.text()).not.toContain(join(resolve("networks"), "models", "x.gguf"));
   });
@@ -51,10 +51,12 @@ describe("--model overrides", () => {
     writeFileSync(join(cwd, "in.jsonl"), JSON.stringify({ x: "Moves: 2 north, 2 south. Do you end where you started?" }) + "\n");
     const out = capture();
     const err = capture();
-    const code = await runCli(
-      ["node", "dln", "run", resolve("networks/dln-2.json5"), "--input", "in.jsonl", "--model", "*=sim:tasks", "--cache", "off"],
-      { stdout: out.stream, stderr: err.stream, cwd, env: {} },
-    );
+    const code = await runCli(["node", "dln", "run", resolve("networks/dln-2.json5"), "--input", "in.jsonl", "--model", "*=sim:tasks", "--cache", "off"], {
+      stdout: out.stream,
+      stderr: err.stream,
+      cwd,
+      env: {},
+    });
     expect(err.text()).not.toMatch(/OPENAI_API_KEY/);
     expect(code).toBe(0);
     const line = JSON.parse(out.text().trim());

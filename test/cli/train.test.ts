@@ -19,7 +19,12 @@ const network = `{
   train: { iterations: 2, batchSize: 6, promptSamples: 3, valEvery: 1 },
 }`;
 writeFileSync(join(dir, "net.json5"), network);
-writeFileSync(join(dir, "data.jsonl"), generateTask("animals", { seed: 5, n: 40 }).map((s) => JSON.stringify(s)).join("\n") + "\n");
+writeFileSync(
+  join(dir, "data.jsonl"),
+  generateTask("animals", { seed: 5, n: 40 })
+    .map((s) => JSON.stringify(s))
+    .join("\n") + "\n",
+);
 
 async function dln(...args: string[]) {
   const out = capture();
@@ -43,9 +48,26 @@ describe("dln train", () => {
   }, 60_000);
 
   it("--json prints one JSON event per line; flags override the network's train section", async () => {
-    const r = await dln("net.json5", "--data", "data.jsonl", "--run-dir", "run2", "--cache", "off", "--json", "--iterations", "1", "--prompt-samples", "2", "--no-held-out");
+    const r = await dln(
+      "net.json5",
+      "--data",
+      "data.jsonl",
+      "--run-dir",
+      "run2",
+      "--cache",
+      "off",
+      "--json",
+      "--iterations",
+      "1",
+      "--prompt-samples",
+      "2",
+      "--no-held-out",
+    );
     expect(r.code).toBe(0);
-    const events = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events[0].type).toBe("start");
     expect(events[0].config.iterations).toBe(1);
     expect(events[0].config.promptSamples).toBe(2);
@@ -56,7 +78,10 @@ describe("dln train", () => {
   it("resumes a finished run without training again", async () => {
     const r = await dln("net.json5", "--data", "data.jsonl", "--resume", "run1", "--cache", "off", "--json");
     expect(r.code).toBe(0);
-    const events = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events[0].resumedFrom).toBe(2);
     expect(events.some((e) => e.type === "candidates")).toBe(false);
   }, 60_000);
@@ -70,9 +95,15 @@ describe("dln train", () => {
   });
 
   it("refuses --budget-cost before spending anything when a model in use has no price (issue 15)", async () => {
-    writeFileSync(join(dir, "priced.json5"), network.replace('models: { sim: { provider: "sim", model: "tasks" } }',
-      'models: { sim: { provider: "sim", model: "tasks" }, remote: { provider: "openai", model: "my-own-model", baseURL: "http://127.0.0.1:9/v1" } }')
-      .replace('prompt: "Answer the question.",', 'prompt: "Answer the question.", model: "remote",'));
+    writeFileSync(
+      join(dir, "priced.json5"),
+      network
+        .replace(
+          'models: { sim: { provider: "sim", model: "tasks" } }',
+          'models: { sim: { provider: "sim", model: "tasks" }, remote: { provider: "openai", model: "my-own-model", baseURL: "http://127.0.0.1:9/v1" } }',
+        )
+        .replace('prompt: "Answer the question.",', 'prompt: "Answer the question.", model: "remote",'),
+    );
     const r = await dln("priced.json5", "--data", "data.jsonl", "--run-dir", "run-priced", "--cache", "off", "--budget-cost", "0.5");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--budget-cost needs a price.*remote \(my-own-model\).*price: \{ prompt/s);

@@ -26,7 +26,10 @@ describe("compileNetwork defaults", () => {
     const n = ok(spec({ y: { type: "layer", from: ["x"], stop: "\n", classes: ["yes", { label: "no", verbalizers: ["no", "nope"] }] } }));
     const y = n.nodes.get("y") as LayerNode;
     expect(y.stop).toEqual(["\n"]);
-    expect(y.classes).toEqual([{ label: "yes", verbalizers: ["yes"] }, { label: "no", verbalizers: ["no", "nope"] }]);
+    expect(y.classes).toEqual([
+      { label: "yes", verbalizers: ["yes"] },
+      { label: "no", verbalizers: ["no", "nope"] },
+    ]);
     expect(y.parse).toBe("first_word");
     const multi = ok(spec({ y: { type: "layer", from: ["x"], classes: ["very good", "bad"] } })).nodes.get("y") as LayerNode;
     expect(multi.parse).toBe("first_line");
@@ -55,7 +58,13 @@ describe("compileNetwork defaults", () => {
   });
 
   it("a combine node joins values without an LLM call", () => {
-    const n = ok(spec({ h: { type: "layer", from: ["x"], template: "think" }, c: { type: "combine", from: ["x", "h"], template: "concat" }, y: { type: "layer", from: ["c"] } }));
+    const n = ok(
+      spec({
+        h: { type: "layer", from: ["x"], template: "think" },
+        c: { type: "combine", from: ["x", "h"], template: "concat" },
+        y: { type: "layer", from: ["c"] },
+      }),
+    );
     expect(n.nodes.get("c")!.kind).toBe("combine");
     expect(n.children.get("h")).toEqual(["c"]);
     expect(n.generations).toEqual([["h"], ["c"], ["y"]]);
@@ -79,9 +88,9 @@ describe("compileNetwork defaults", () => {
 
 describe("diagnostics", () => {
   it("formats as file:line:column: severity CODE message", () => {
-    expect(
-      formatDiagnostic({ severity: "error", code: "E_X", message: "bad", file: "a.json5", line: 3, column: 7, path: "nodes.y", suggestion: "z" }),
-    ).toBe('a.json5:3:7: error E_X bad (did you mean "z"?)');
+    expect(formatDiagnostic({ severity: "error", code: "E_X", message: "bad", file: "a.json5", line: 3, column: 7, path: "nodes.y", suggestion: "z" })).toBe(
+      'a.json5:3:7: error E_X bad (did you mean "z"?)',
+    );
   });
 
   it("NetworkError carries every diagnostic and names the first", () => {

@@ -13,7 +13,10 @@ const dagArb = fc.integer({ min: 1, max: 25 }).chain((n) =>
   fc.tuple(
     fc.constant(n),
     fc.array(fc.subarray(Array.from({ length: n }, (_, j) => j)), { minLength: n, maxLength: n }),
-    fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n }),
+    fc.shuffledSubarray(
+      Array.from({ length: n }, (_, i) => i),
+      { minLength: n, maxLength: n },
+    ),
   ),
 );
 

@@ -86,8 +86,18 @@ const networks: NetworkCase[] = readdirSync(join(ROOT, NETWORKS))
   });
 
 const SAMPLES = `${DATA}/bom.jsonl`;
-const trainArgs = (network: string, data: string, runDir: string) =>
-  ["train", network, "--data", data, "--iterations", "1", "--run-dir", join(tmp, runDir), "--cache", "off"];
+const trainArgs = (network: string, data: string, runDir: string) => [
+  "train",
+  network,
+  "--data",
+  data,
+  "--iterations",
+  "1",
+  "--run-dir",
+  join(tmp, runDir),
+  "--cache",
+  "off",
+];
 
 function expectNoHang(r: Outcome): void {
   expect(r.signal, `killed by the time or memory bound:\n${r.stderr.slice(-2000)}`).toBeNull();
@@ -158,7 +168,10 @@ describe("hostile data files", () => {
     const run = dln("run", OK, "-i", `${DATA}/non-utf8.jsonl`, "--cache", "off");
     expectNoHang(run);
     expect(run.status).toBe(1);
-    const rows = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as { line: number; error?: { code: string; message: string } });
+    const rows = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { line: number; error?: { code: string; message: string } });
     expect(rows.filter((r) => r.error).map((r) => [r.line, r.error!.code])).toEqual([[4, "E_INVALID_TEXT"]]);
     expect(rows).toHaveLength(17);
     for (const [file, line] of [
@@ -168,7 +181,9 @@ describe("hostile data files", () => {
       const train = dln(...trainArgs(OK, `${DATA}/${file}`, `utf8-${file}`));
       expectNoHang(train);
       expect(train.status, train.stderr).toBe(0);
-      expect(train.stderr).toMatch(new RegExp(`1 malformed record left out:\\n {2}\\S*${file.replace(".", "\\.")}:${line}: not UTF-8 text \\(byte 0x[0-9A-F]{2}`));
+      expect(train.stderr).toMatch(
+        new RegExp(`1 malformed record left out:\\n {2}\\S*${file.replace(".", "\\.")}:${line}: not UTF-8 text \\(byte 0x[0-9A-F]{2}`),
+      );
     }
   });
 

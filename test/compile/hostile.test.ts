@@ -24,7 +24,9 @@ function codes(text: string): string[] {
 
 describe("names every JavaScript object inherits", () => {
   it("a node named __proto__ read by another node is refused at its key, without hanging", () => {
-    const text = net(`  inputs: ["x"],\n  nodes: { __proto__: { type: "layer", from: ["x"] }, out: { type: "layer", from: ["__proto__"] } },\n  output: "out",`);
+    const text = net(
+      `  inputs: ["x"],\n  nodes: { __proto__: { type: "layer", from: ["x"] }, out: { type: "layer", from: ["__proto__"] } },\n  output: "out",`,
+    );
     expect(codes(text)).toEqual(["E_UNSAFE_NAME@5:12"]);
   });
 
@@ -44,15 +46,23 @@ describe("names every JavaScript object inherits", () => {
 
   it("an input, a model, a template and loss.target are checked too", () => {
     expect(codes(net(`  inputs: ["__proto__"],\n  nodes: { out: { type: "layer", from: ["__proto__"] } },\n  output: "out",`))).toEqual(["E_UNSAFE_NAME@4:12"]);
-    expect(codes(net(`  inputs: ["x"],\n  nodes: { out: { type: "layer", from: ["x"] } },\n  output: "out",\n  loss: { type: "exact_match", target: "constructor" },`))).toEqual([
-      "E_UNSAFE_NAME@7:40",
-    ]);
     expect(
-      codes(`{ name: "t", models: { toString: { provider: "sim", model: "tasks" } }, inputs: ["x"], nodes: { out: { type: "layer", from: ["x"] } }, output: "out" }`),
+      codes(
+        net(`  inputs: ["x"],\n  nodes: { out: { type: "layer", from: ["x"] } },\n  output: "out",\n  loss: { type: "exact_match", target: "constructor" },`),
+      ),
+    ).toEqual(["E_UNSAFE_NAME@7:40"]);
+    expect(
+      codes(
+        `{ name: "t", models: { toString: { provider: "sim", model: "tasks" } }, inputs: ["x"], nodes: { out: { type: "layer", from: ["x"] } }, output: "out" }`,
+      ),
     ).toEqual(["E_UNSAFE_NAME@1:24"]);
-    expect(codes(net(`  inputs: ["x"],\n  templates: { valueOf: "{{ prompt }} {{ x }}" },\n  nodes: { out: { type: "layer", from: ["x"], template: "valueOf" } },\n  output: "out",`))).toEqual([
-      "E_UNSAFE_NAME@5:16",
-    ]);
+    expect(
+      codes(
+        net(
+          `  inputs: ["x"],\n  templates: { valueOf: "{{ prompt }} {{ x }}" },\n  nodes: { out: { type: "layer", from: ["x"], template: "valueOf" } },\n  output: "out",`,
+        ),
+      ),
+    ).toEqual(["E_UNSAFE_NAME@5:16"]);
   });
 
   it("template variables have no prototype, so a parent's name never finds an inherited property", () => {
@@ -83,7 +93,9 @@ describe("templates without limits", () => {
   });
 
   it("an include tag is a located E_TEMPLATE_TAG diagnostic, never a file lookup", () => {
-    const text = net(`  inputs: ["x"],\n  nodes: { out: { type: "layer", from: ["x"], template: "{{ prompt }} {% include '/etc/passwd' %}{{ x }}" } },\n  output: "out",`);
+    const text = net(
+      `  inputs: ["x"],\n  nodes: { out: { type: "layer", from: ["x"], template: "{{ prompt }} {% include '/etc/passwd' %}{{ x }}" } },\n  output: "out",`,
+    );
     const r = compileNetwork(text, { file: "n.json5" });
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -102,7 +114,9 @@ describe("templates without limits", () => {
   });
 
   it("a named template that is a bomb is reported where the template is written", () => {
-    const text = net(`  inputs: ["x"],\n  templates: { t: "{{ prompt }}{% for i in (1..30000000) %}{{ x }}{% endfor %}" },\n  nodes: { out: { type: "layer", from: ["x"], template: "t" } },\n  output: "out",`);
+    const text = net(
+      `  inputs: ["x"],\n  templates: { t: "{{ prompt }}{% for i in (1..30000000) %}{{ x }}{% endfor %}" },\n  nodes: { out: { type: "layer", from: ["x"], template: "t" } },\n  output: "out",`,
+    );
     expect(codes(text)).toEqual(["E_TEMPLATE_LIMIT@5:19"]);
   });
 
@@ -124,10 +138,10 @@ describe("templates without limits", () => {
 
 describe("numbers and fixed words", () => {
   it.each([
-    ["models: { m: { provider: \"sim\", model: \"tasks\", timeoutMs: 1e300 } }", "train: {}"],
-    ["models: { m: { provider: \"sim\", model: \"tasks\" } }", "train: { promptSamples: 1000000000 }"],
-    ["models: { m: { provider: \"sim\", model: \"tasks\" } }", "train: { hiddenSamples: 1e9 }"],
-    ["models: { m: { provider: \"sim\", model: \"tasks\" } }", "train: { memory: 1e9 }"],
+    ['models: { m: { provider: "sim", model: "tasks", timeoutMs: 1e300 } }', "train: {}"],
+    ['models: { m: { provider: "sim", model: "tasks" } }', "train: { promptSamples: 1000000000 }"],
+    ['models: { m: { provider: "sim", model: "tasks" } }', "train: { hiddenSamples: 1e9 }"],
+    ['models: { m: { provider: "sim", model: "tasks" } }', "train: { memory: 1e9 }"],
   ])("%s / %s is E_OUT_OF_RANGE at the number", (models, train) => {
     const text = `{ name: "t", ${models}, inputs: ["x"], nodes: { y: { type: "layer", from: ["x"] } }, output: "y",\n  ${train} }`;
     const r = compileNetwork(text, { file: "n.json5" });

@@ -60,7 +60,9 @@ describe("whole data files", () => {
   it("a record on a line that is not UTF-8 is left out and named; the others are kept", () => {
     const jsonl = parseExamples(bytes('{"x":"a","y":"b"}\n{"x":"caf', [0xe9], '","y":"b"}\n{"x":"c","y":"d"}\n'), "d.jsonl", { inputs: ["x"] });
     expect(jsonl.examples.map((e) => e.source?.line)).toEqual([1, 3]);
-    expect(jsonl.problems).toEqual([{ file: "d.jsonl", line: 2, message: expect.stringMatching(/^not UTF-8 text \(byte 0xE9 at byte 10 of the line\).*left out$/) }]);
+    expect(jsonl.problems).toEqual([
+      { file: "d.jsonl", line: 2, message: expect.stringMatching(/^not UTF-8 text \(byte 0xE9 at byte 10 of the line\).*left out$/) },
+    ]);
     // A CSV record whose quoted field spans the bad line is left out as a whole.
     const csv = parseExamples(bytes('x,y\n"two\nlin', [0xe9], 's",b\nc,d\n'), "d.csv", { inputs: ["x"] });
     expect(csv.examples.map((e) => [e.source?.line, e.inputs.x])).toEqual([[4, "c"]]);
@@ -76,7 +78,9 @@ describe("whole data files", () => {
       [7, "another good"],
       [8, "fine"],
     ]);
-    expect(r.problems.map((p) => [p.line, p.message])).toEqual([[6, expect.stringMatching(/^unreadable CSV: .*the record starting on this line is left out$/)]]);
+    expect(r.problems.map((p) => [p.line, p.message])).toEqual([
+      [6, expect.stringMatching(/^unreadable CSV: .*the record starting on this line is left out$/)],
+    ]);
   });
 
   it("a stray quote in the middle of a field is named at its own line", () => {
@@ -111,7 +115,9 @@ describe("gold labels no class can produce", () => {
 
   it("match under the network's loss, and an unconstrained output warns of nothing", () => {
     expect(unreachableGoldLabels(examples, compiled('["yes", "no", "maybe"]'))).toEqual([]);
-    const free = compileNetwork(`{ name: "t", models: { m: { provider: "sim", model: "tasks" } }, inputs: ["x"], nodes: { y: { type: "layer", from: ["x"] } }, output: "y" }`);
+    const free = compileNetwork(
+      `{ name: "t", models: { m: { provider: "sim", model: "tasks" } }, inputs: ["x"], nodes: { y: { type: "layer", from: ["x"] } }, output: "y" }`,
+    );
     expect(free.ok && unreachableGoldLabels(examples, free.network)).toEqual([]);
   });
 });

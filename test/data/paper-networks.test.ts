@@ -5,7 +5,9 @@ import { loadNetworkFile } from "../../src/compile/index.js";
 import { PAPER_TASKS } from "../../src/data/index.js";
 
 const dir = join(import.meta.dirname, "../../networks/paper");
-const files = readdirSync(dir).filter((f) => f.endsWith(".json5")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".json5"))
+  .sort();
 
 describe("networks/paper", () => {
   it("has a DLN-1 and a DLN-2 network for every task family, and a DLN-1 for every task", () => {

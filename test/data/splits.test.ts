@@ -10,7 +10,10 @@ function examples(n: number, classes = ["a", "b"]): Example[] {
 
 function writeJsonl(dir: string, name: string, n: number, offset = 0): string {
   const path = join(dir, name);
-  writeFileSync(path, Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${name}-${i + offset}`, x: `x${i}`, y: i % 2 ? "yes" : "no" })).join("\n") + "\n");
+  writeFileSync(
+    path,
+    Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${name}-${i + offset}`, x: `x${i}`, y: i % 2 ? "yes" : "no" })).join("\n") + "\n",
+  );
   return path;
 }
 

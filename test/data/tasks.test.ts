@@ -9,9 +9,18 @@ const ids = (list: Example[]) => list.map((e) => e.id);
 
 describe("PAPER_TASKS", () => {
   it("lists the paper's tasks with labels, fields, loss and a source", () => {
-    expect(Object.keys(PAPER_TASKS).sort()).toEqual(
-      ["airline", "date_understanding", "disaster", "gsm8k", "hyperbaton", "logical_deduction_seven_objects", "mpqa", "navigate", "subj", "trec"],
-    );
+    expect(Object.keys(PAPER_TASKS).sort()).toEqual([
+      "airline",
+      "date_understanding",
+      "disaster",
+      "gsm8k",
+      "hyperbaton",
+      "logical_deduction_seven_objects",
+      "mpqa",
+      "navigate",
+      "subj",
+      "trec",
+    ]);
     expect(PAPER_TASKS.hyperbaton.labels).toEqual(["A", "B"]);
     expect(PAPER_TASKS.logical_deduction_seven_objects.labels).toHaveLength(7);
     expect(PAPER_TASKS.navigate.labels).toEqual(["Yes", "No"]);
@@ -79,7 +88,15 @@ describe("loadPaperTask: BIG-Bench Hard", () => {
     expect(plain.test).toEqual(a.test);
     for (const e of plain.train) {
       const original = e.inputs.x.match(/\(A\) (.*)\n/)![1];
-      expect(["lovely small old house", "green huge tree", "nice tall wooden door", "glass old lamp", "good big box", "red tiny ball", "fine small car"]).toContain(original);
+      expect([
+        "lovely small old house",
+        "green huge tree",
+        "nice tall wooden door",
+        "glass old lamp",
+        "good big box",
+        "red tiny ball",
+        "fine small car",
+      ]).toContain(original);
     }
   });
 

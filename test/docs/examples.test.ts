@@ -31,8 +31,9 @@ function newestMtime(dir: string): number {
  * run against it (as a user's would, and several times faster than compiling src/ in every
  * child). Otherwise they run against src/ through tsx, so a stale build never hides a change.
  */
-const BUILT = ["dist/index.js", "dist/cli/main.js"].every((f) => existsSync(join(ROOT, f)))
-  && Math.min(statSync(join(ROOT, "dist/index.js")).mtimeMs, statSync(join(ROOT, "dist/cli/main.js")).mtimeMs) >= newestMtime(join(ROOT, "src"));
+const BUILT =
+  ["dist/index.js", "dist/cli/main.js"].every((f) => existsSync(join(ROOT, f))) &&
+  Math.min(statSync(join(ROOT, "dist/index.js")).mtimeMs, statSync(join(ROOT, "dist/cli/main.js")).mtimeMs) >= newestMtime(join(ROOT, "src"));
 const ENTRY = pathToFileURL(join(ROOT, BUILT ? "dist/index.js" : "src/index.ts")).href;
 const DLN = BUILT ? `exec node "${join(ROOT, "bin/dln.js")}" "$@"` : `exec "${TSX}" "${join(ROOT, "test/docs/dln-bin.ts")}" "$@"`;
 /** Per block; a generous guard, not a speed assertion. */
@@ -43,7 +44,13 @@ const BLOCK_TIMEOUT_MS = 60_000;
  */
 const MAX_CHILDREN = 2;
 
-const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+const DOCS = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const blocksOf = (doc: string): CodeBlock[] => extractBlocks(readFileSync(join(ROOT, doc), "utf8"), doc);
 
 const scratch = mkdtempSync(join(tmpdir(), "dln-docs-"));
@@ -90,7 +97,8 @@ function limiter(max: number): <T>(priority: number, task: () => Promise<T>) => 
       return await task();
     } finally {
       const next = waiting.shift();
-      if (next) next.go(); // the slot passes straight to the next task
+      if (next)
+        next.go(); // the slot passes straight to the next task
       else running--;
     }
   };

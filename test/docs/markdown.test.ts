@@ -55,7 +55,26 @@ describe("docs code blocks", () => {
 
   it("flags ts/js code that is not marked runnable, and nothing else", () => {
     const mixed = extractBlocks(
-      ["```ts runnable", "a", "```", "```js", "b", "```", "```TypeScript", "c", "```", "```mjs", "d", "```", "```text", "{ shape }", "```", "```sh", "dln run", "```"].join("\n"),
+      [
+        "```ts runnable",
+        "a",
+        "```",
+        "```js",
+        "b",
+        "```",
+        "```TypeScript",
+        "c",
+        "```",
+        "```mjs",
+        "d",
+        "```",
+        "```text",
+        "{ shape }",
+        "```",
+        "```sh",
+        "dln run",
+        "```",
+      ].join("\n"),
       "mixed.md",
     );
     expect(unrunnableCode(mixed)).toEqual(["mixed.md:4", "mixed.md:7", "mixed.md:10"]);

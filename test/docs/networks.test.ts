@@ -9,8 +9,7 @@ import { generateTask, loadNetwork, type Graph } from "../../src/index.js";
 const ROOT = resolve(import.meta.dirname, "../..");
 const SIM = { models: { "*": { provider: "sim" as const, model: "tasks" } }, cache: { mode: "off" as const }, cwd: ROOT };
 
-const examples = (task: string, seed: number, n: number) =>
-  generateTask(task, { seed, n }).map((s) => ({ id: s.id, inputs: { x: s.x }, target: s.y }));
+const examples = (task: string, seed: number, n: number) => generateTask(task, { seed, n }).map((s) => ({ id: s.id, inputs: { x: s.x }, target: s.y }));
 
 async function withGraph<T>(file: string, body: (g: Graph) => Promise<T>): Promise<T> {
   const graph = await loadNetwork(file, SIM);

@@ -58,12 +58,16 @@ describe("requests per sample of dln run (issue 12)", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const inputs = Array.from({ length: SAMPLES }, (_x, i) => JSON.stringify({ x: `sample number ${i}: the film was ${i % 2 ? "great" : "dull"}` })).join("\n") + "\n";
+  const inputs =
+    Array.from({ length: SAMPLES }, (_x, i) => JSON.stringify({ x: `sample number ${i}: the film was ${i % 2 ? "great" : "dull"}` })).join("\n") + "\n";
 
   async function run(file: string, cache: string[] = ["--cache", "off"]): Promise<void> {
     const err = sink();
     const code = await runCli(["node", "dln", "run", file, "--input", "in.jsonl", "--output", "out.jsonl", ...cache], {
-      cwd: dir, env: {}, stdout: sink().stream, stderr: err.stream,
+      cwd: dir,
+      env: {},
+      stdout: sink().stream,
+      stderr: err.stream,
     });
     expect(code, err.text()).toBe(0);
   }
@@ -88,7 +92,10 @@ describe("requests per sample of dln run (issue 12)", () => {
     const err = sink();
     writeFileSync(join(dir, "in.jsonl"), inputs.split("\n").slice(0, FEW).join("\n") + "\n");
     const code = await runCli(["node", "dln", "run", "one-exact.json", "--input", "in.jsonl", "--output", "out.jsonl", "--cache", "off", "-c", "1"], {
-      cwd: dir, env: {}, stdout: sink().stream, stderr: err.stream,
+      cwd: dir,
+      env: {},
+      stdout: sink().stream,
+      stderr: err.stream,
     });
     expect(code, err.text()).toBe(0);
     const probes = server.stats.received.filter((r) => r.body.prompt === "Hello world").length;
@@ -98,7 +105,7 @@ describe("requests per sample of dln run (issue 12)", () => {
     expect(server.stats.promptsPerRequest.slice(-FEW).every((n) => n === 24)).toBe(true);
   });
 
-  it("a network declared api: \"chat\" sends nothing to legacy completions, and at most one request per layer call", async () => {
+  it('a network declared api: "chat" sends nothing to legacy completions, and at most one request per layer call', async () => {
     server = await startOpenAIServer();
     writeFileSync(join(dir, "in.jsonl"), inputs);
     writeFileSync(join(dir, "two.json"), twoLayers(server.baseURL));
@@ -123,7 +130,7 @@ describe("requests per sample of dln run (issue 12)", () => {
 });
 
 describe("the declared API and the asked scoring (issue 12)", () => {
-  it("training a network declared api: \"chat\" with scoring: \"exact\" is refused after the chat probe alone", async () => {
+  it('training a network declared api: "chat" with scoring: "exact" is refused after the chat probe alone', async () => {
     forgetCapabilities();
     const server = await startOpenAIServer();
     const dir = mkdtempSync(join(tmpdir(), "dln-cost-train-"));
@@ -131,10 +138,16 @@ describe("the declared API and the asked scoring (issue 12)", () => {
       const net = JSON.parse(twoLayers(server.baseURL));
       net.models.fwd.scoring = "exact";
       writeFileSync(join(dir, "net.json"), JSON.stringify(net));
-      writeFileSync(join(dir, "data.jsonl"), Array.from({ length: 30 }, (_x, i) => JSON.stringify({ x: `question ${i}`, y: i % 2 ? "yes" : "no" })).join("\n") + "\n");
+      writeFileSync(
+        join(dir, "data.jsonl"),
+        Array.from({ length: 30 }, (_x, i) => JSON.stringify({ x: `question ${i}`, y: i % 2 ? "yes" : "no" })).join("\n") + "\n",
+      );
       const err = sink();
       const code = await runCli(["node", "dln", "train", "net.json", "--data", "data.jsonl", "--run-dir", "run", "--cache", "off", "--iterations", "1"], {
-        cwd: dir, env: {}, stdout: sink().stream, stderr: err.stream,
+        cwd: dir,
+        env: {},
+        stdout: sink().stream,
+        stderr: err.stream,
       });
       expect(code).not.toBe(0);
       expect(err.text()).toMatch(/exact scoring is not possible/);

@@ -21,7 +21,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-writeFileSync(join(dir, "net.json5"), `{
+writeFileSync(
+  join(dir, "net.json5"),
+  `{
   name: "kill",
   models: { sim: { provider: "sim", model: "tasks" } },
   inputs: ["x"],
@@ -29,14 +31,26 @@ writeFileSync(join(dir, "net.json5"), `{
   output: "y",
   loss: { type: "exact_match", normalize: "first_word" },
   train: { iterations: 500, batchSize: 6, promptSamples: 3, valEvery: 1 },
-}`);
-writeFileSync(join(dir, "data.jsonl"), generateTask("animals", { seed: 5, n: 40 }).map((s) => JSON.stringify(s)).join("\n") + "\n");
+}`,
+);
+writeFileSync(
+  join(dir, "data.jsonl"),
+  generateTask("animals", { seed: 5, n: 40 })
+    .map((s) => JSON.stringify(s))
+    .join("\n") + "\n",
+);
 
 /** Starts `dln train …` in a child; resolves once it printed a checkpoint event (its iteration). */
 function trainUntilCheckpoint(args: string[]): Promise<{ child: ChildProcess; iteration: number }> {
-  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "test/docs/dln-bin.ts"), "train", "net.json5", ...args, "--cache", "off", "--json"], {
-    cwd: dir, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", import.meta.resolve("tsx"), join(ROOT, "test/docs/dln-bin.ts"), "train", "net.json5", ...args, "--cache", "off", "--json"],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   children.push(child);
   return new Promise((done, fail) => {
     let out = "";
@@ -51,10 +65,11 @@ function trainUntilCheckpoint(args: string[]): Promise<{ child: ChildProcess; it
   });
 }
 
-const killed = (child: ChildProcess) => new Promise<void>((done) => {
-  child.once("exit", () => done());
-  child.kill("SIGKILL");
-});
+const killed = (child: ChildProcess) =>
+  new Promise<void>((done) => {
+    child.once("exit", () => done());
+    child.kill("SIGKILL");
+  });
 
 async function dln(...args: string[]) {
   const out = new PassThrough();
@@ -83,7 +98,10 @@ describe("killed and resumed runs (real processes)", () => {
     const end = JSON.parse(readFileSync(join(dir, "run", "checkpoint.json"), "utf8")).iteration + 2;
     const last = await dln("--resume", "run", "--json", "--iterations", String(end));
     expect(last.code, last.err).toBe(0);
-    const events = readFileSync(join(dir, "run", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const events = readFileSync(join(dir, "run", "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const its = (type: string) => events.filter((e) => e.type === type).map((e) => e.iteration);
     const all = Array.from({ length: end }, (_x, i) => i + 1);
     expect(its("iteration")).toEqual(all);

@@ -32,10 +32,19 @@ describe("regressions found end to end", () => {
       completions: false,
       responder: (r) => {
         const prompt = String(r.body.messages?.at(-1)?.content ?? "");
-        const top = prompt === "Hello world" ? [{ token: "!", logprob: -0.01 }] : Array.from({ length: r.body.top_logprobs ?? 0 }, (_x, i) => ({ token: ` t${i}`, logprob: -1 - i }));
+        const top =
+          prompt === "Hello world"
+            ? [{ token: "!", logprob: -0.01 }]
+            : Array.from({ length: r.body.top_logprobs ?? 0 }, (_x, i) => ({ token: ` t${i}`, logprob: -1 - i }));
         return {
-          choices: [{ index: 0, message: { role: "assistant", content: top[0]?.token ?? "" }, finish_reason: "length",
-            logprobs: r.body.logprobs ? { content: [{ token: top[0]?.token ?? "", logprob: top[0]?.logprob ?? 0, top_logprobs: top }] } : null }],
+          choices: [
+            {
+              index: 0,
+              message: { role: "assistant", content: top[0]?.token ?? "" },
+              finish_reason: "length",
+              logprobs: r.body.logprobs ? { content: [{ token: top[0]?.token ?? "", logprob: top[0]?.logprob ?? 0, top_logprobs: top }] } : null,
+            },
+          ],
           usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
         };
       },
@@ -72,16 +81,24 @@ describe("regressions found end to end", () => {
   it("trainer: the network copy in the run directory has no literal API key or header secret, and keeps ${VAR} placeholders", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dln-e2e-copy-"));
     try {
-      const graph = compile({
-        name: "copy",
-        models: {
-          a: { provider: "sim", model: "tasks", apiKey: "sk-test-literal-secret-0000", headers: { Authorization: "Bearer tok-literal-0000" } },
-          b: { provider: "sim", model: "tasks", apiKey: "${OPENAI_API_KEY}", endpoints: [{ baseURL: "http://127.0.0.1:9/v1", apiKey: "sk-endpoint-secret-0000" }] },
+      const graph = compile(
+        {
+          name: "copy",
+          models: {
+            a: { provider: "sim", model: "tasks", apiKey: "sk-test-literal-secret-0000", headers: { Authorization: "Bearer tok-literal-0000" } },
+            b: {
+              provider: "sim",
+              model: "tasks",
+              apiKey: "${OPENAI_API_KEY}",
+              endpoints: [{ baseURL: "http://127.0.0.1:9/v1", apiKey: "sk-endpoint-secret-0000" }],
+            },
+          },
+          inputs: ["x"],
+          nodes: { y: { type: "layer", from: ["x"], template: "classify", prompt: "Answer.", model: "a", classes: ["yes", "no"] } },
+          output: "y",
         },
-        inputs: ["x"],
-        nodes: { y: { type: "layer", from: ["x"], template: "classify", prompt: "Answer.", model: "a", classes: ["yes", "no"] } },
-        output: "y",
-      }, { baseDir: dir, cache: { mode: "off" } });
+        { baseDir: dir, cache: { mode: "off" } },
+      );
       const data = [{ id: "1", inputs: { x: "Is a cat a mammal?" }, target: "yes" }];
       await graph.train({ train: data, dev: [], test: [] }, { runDir: join(dir, "run"), config: { iterations: 1, batchSize: 1, promptSamples: 1 } }).result;
       const copy = readFileSync(join(dir, "run", "network.json5"), "utf8");
@@ -101,8 +118,12 @@ describe("regressions found end to end", () => {
       { provider: "openai", model: "sim-model", baseURL: server.baseURL, apiKey: "sk-test-not-a-secret-000000", api: "completions" },
       { baseDir: ".", env: {}, cache: { mode: "off" }, retry: FAST_RETRY },
     );
-    const classes = [{ label: "Yes", verbalizers: ["Yes"] }, { label: "No", verbalizers: ["No"] }];
-    const instruction = "Keep two totals: steps north minus steps south, and steps east minus steps west. You end where you started only when both totals are zero. Answer with exactly one word: yes or no.";
+    const classes = [
+      { label: "Yes", verbalizers: ["Yes"] },
+      { label: "No", verbalizers: ["No"] },
+    ];
+    const instruction =
+      "Keep two totals: steps north minus steps south, and steps east minus steps west. You end where you started only when both totals are zero. Answer with exactly one word: yes or no.";
     for (const sample of generateTask("navigate", { seed: 4, n: 4 })) {
       const prompt = classifyPrompt(instruction, sample.x);
       const said = (await client.generate({ prompt, temperature: 0, maxTokens: 4 })).completions[0].text.trim().toLowerCase();

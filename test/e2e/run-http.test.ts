@@ -25,17 +25,21 @@ const LAYERS = 2;
 
 function networkFile(baseURL: string): string {
   const fwd = { provider: "openai", model: "sim-model", baseURL, apiKey: API_KEY, api: "chat", temperature: 0, concurrency: CAP, maxRetries: 8 };
-  return JSON.stringify({
-    name: "dln-2-run-http",
-    models: { fwd: { ...fwd, maxTokens: 256 } },
-    inputs: ["x"],
-    nodes: {
-      h1: { type: "layer", from: ["x"], template: "think", prompt: "Count the steps north, south, east and west.", model: "fwd" },
-      y: { type: "layer", from: ["x", "h1"], template: "residual", prompt: "Answer yes or no.", model: "fwd", classes: ["yes", "no"], maxTokens: 8 },
+  return JSON.stringify(
+    {
+      name: "dln-2-run-http",
+      models: { fwd: { ...fwd, maxTokens: 256 } },
+      inputs: ["x"],
+      nodes: {
+        h1: { type: "layer", from: ["x"], template: "think", prompt: "Count the steps north, south, east and west.", model: "fwd" },
+        y: { type: "layer", from: ["x", "h1"], template: "residual", prompt: "Answer yes or no.", model: "fwd", classes: ["yes", "no"], maxTokens: 8 },
+      },
+      output: "y",
+      loss: { type: "exact_match", normalize: "first_word" },
     },
-    output: "y",
-    loss: { type: "exact_match", normalize: "first_word" },
-  }, null, 2);
+    null,
+    2,
+  );
 }
 
 function sink() {
@@ -82,7 +86,10 @@ describe("dln run through the OpenAI-compatible HTTP path", () => {
       writeFileSync(join(dir, "warm.json"), networkFile(quiet.baseURL));
       writeFileSync(join(dir, "warm.jsonl"), lines.slice(0, 2).join("\n") + "\n");
       const warm = await runCli(["node", "dln", "run", "warm.json", "--input", "warm.jsonl", "--output", "warm.out.jsonl", "--cache", "off"], {
-        cwd: dir, env: {}, stdout: sink().stream, stderr: sink().stream,
+        cwd: dir,
+        env: {},
+        stdout: sink().stream,
+        stderr: sink().stream,
       });
       expect(warm).toBe(0);
     } finally {
@@ -94,11 +101,17 @@ describe("dln run through the OpenAI-compatible HTTP path", () => {
     const stderr = sink();
     const started = performance.now();
     const code = await runCli(["node", "dln", "run", "net.json", "--input", "in.jsonl", "--output", "out.jsonl", "--cache", "off"], {
-      cwd: dir, env: {}, stdout: stdout.stream, stderr: stderr.stream,
+      cwd: dir,
+      env: {},
+      stdout: stdout.stream,
+      stderr: stderr.stream,
     });
     const wallMs = performance.now() - started;
 
-    const out = readFileSync(join(dir, "out.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const out = readFileSync(join(dir, "out.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(code, stderr.text()).toBe(1);
     expect(out).toHaveLength(SAMPLES + 1);
     expect(out.map((r) => r.index)).toEqual(out.map((_r, i) => i)); // input order

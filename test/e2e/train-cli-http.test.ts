@@ -54,14 +54,37 @@ describe("dln train on the docs' networks through the OpenAI-compatible HTTP pat
     const dir = mkdtempSync(join(tmpdir(), "dln-e2e-cli-"));
     dirs.push(dir);
     const write = (name: string, seed: number, n: number) =>
-      writeFileSync(join(dir, name), generateTask("navigate", { seed, n }).map((s) => JSON.stringify({ x: s.x, y: s.y })).join("\n") + "\n");
+      writeFileSync(
+        join(dir, name),
+        generateTask("navigate", { seed, n })
+          .map((s) => JSON.stringify({ x: s.x, y: s.y }))
+          .join("\n") + "\n",
+      );
     write("train.jsonl", 1, 40);
     write("dev.jsonl", 2, 24);
     write("test.jsonl", 3, 24);
     const stdout = sink();
     const stderr = sink();
     const code = await runCli(
-      ["node", "dln", "train", resolve("networks", network), "--train", "train.jsonl", "--dev", "dev.jsonl", "--test", "test.jsonl", "--run-dir", "run", "--seed", "7", "--val-every", "1", ...flags],
+      [
+        "node",
+        "dln",
+        "train",
+        resolve("networks", network),
+        "--train",
+        "train.jsonl",
+        "--dev",
+        "dev.jsonl",
+        "--test",
+        "test.jsonl",
+        "--run-dir",
+        "run",
+        "--seed",
+        "7",
+        "--val-every",
+        "1",
+        ...flags,
+      ],
       { cwd: dir, env: { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: server.baseURL, DLN_MODEL: "sim-model" }, stdout: stdout.stream, stderr: stderr.stream },
     );
     const result = JSON.parse(readFileSync(join(dir, "run", "result.json"), "utf8"));
@@ -96,7 +119,10 @@ describe("dln train on the docs' networks through the OpenAI-compatible HTTP pat
     const r = await trainCli("dln-2.json5", "chat-only", ["--iterations", "2", "--batch-size", "6", "--prompt-samples", "3", "--hidden-samples", "2"]);
     expectHealthy(r);
     expect(r.server.stats.answered.completions).toBe(0);
-    const events = readFileSync(join(r.dir, "run", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const events = readFileSync(join(r.dir, "run", "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const modes = new Set(events.filter((e) => e.type === "candidates").map((e) => `${e.param}:${e.mode}`));
     expect(modes).toEqual(new Set(["y:classes", "h1:accuracy"]));
   }, 60_000);

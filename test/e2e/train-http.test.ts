@@ -132,7 +132,10 @@ async function trainOverHttp(
   const dir = mkdtempSync(join(tmpdir(), "dln-e2e-train-"));
   const graph = compile(make(server.baseURL, api, TASKS[task].labels), { baseDir: dir });
   const registry = new ModelRegistry(graph.network.models, {
-    baseDir: dir, env: {}, cache: { mode: "readwrite", path: join(dir, "cache.sqlite") }, retry: FAST_RETRY,
+    baseDir: dir,
+    env: {},
+    cache: { mode: "readwrite", path: join(dir, "cache.sqlite") },
+    retry: FAST_RETRY,
   });
   try {
     const run = graph.train(splits(task, sizes), { config: overrides, runDir: join(dir, "run"), clients: registry });
@@ -159,7 +162,9 @@ function expectHealthyRun(o: Outcome, models: number): void {
   expect(result.stopReason).toBe("completed");
   expect(o.events.at(-1)?.type).toBe("done");
   // The faults really happened, and the run got through them.
-  const injected = Object.entries(server.stats.faults).filter(([kind]) => kind !== "404").reduce((s, [, n]) => s + n, 0);
+  const injected = Object.entries(server.stats.faults)
+    .filter(([kind]) => kind !== "404")
+    .reduce((s, [, n]) => s + n, 0);
   expect(injected).toBeGreaterThan(0);
   // Held-out improvement: dev (used to pick the best) and test (never seen in training).
   expect(result.devAccuracy! - result.initialDevAccuracy!).toBeGreaterThanOrEqual(0.2);
@@ -176,8 +181,7 @@ function expectHealthyRun(o: Outcome, models: number): void {
   for (const file of files) expect(readFileSync(file).includes(API_KEY), file).toBe(false);
 }
 
-const modesOf = (events: TrainEvent[], param: string) =>
-  new Set(events.flatMap((e) => (e.type === "candidates" && e.param === param ? [e.mode] : [])));
+const modesOf = (events: TrainEvent[], param: string) => new Set(events.flatMap((e) => (e.type === "candidates" && e.param === param ? [e.mode] : [])));
 
 describe("training through the OpenAI-compatible HTTP path, under injected faults", () => {
   const servers: FakeOpenAIServer[] = [];

@@ -60,7 +60,15 @@ describe("with the loopback OpenAI server", () => {
   afterAll(async () => {
     await server.close();
   });
-  const model = (): ModelSpec => ({ provider: "openai", model: "fake", baseURL: server.baseURL, apiKey: "sk-test", api: "chat", concurrency: 4, maxRetries: 3 });
+  const model = (): ModelSpec => ({
+    provider: "openai",
+    model: "fake",
+    baseURL: server.baseURL,
+    apiKey: "sk-test",
+    api: "chat",
+    concurrency: 4,
+    maxRetries: 3,
+  });
   const registryFor = (network: CompiledNetwork) =>
     new ModelRegistry(network.models, { baseDir: "/tmp", env: {}, cache: { mode: "off" }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
 

@@ -18,7 +18,7 @@ describe("parseValue", () => {
   });
   it("json reads the whole text, a fenced block, or the first object in chatter", () => {
     expect(parseValue('{"a": 1}', "json")).toEqual({ a: 1 });
-    expect(parseValue('Here:\n```json\n[1, 2]\n```', "json")).toEqual([1, 2]);
+    expect(parseValue("Here:\n```json\n[1, 2]\n```", "json")).toEqual([1, 2]);
     expect(parseValue('Sure! {"answer": "x"} Hope that helps', "json")).toEqual({ answer: "x" });
     expect(() => parseValue("no json here", "json", "h1")).toThrow(expect.objectContaining({ code: "E_PARSE", node: "h1" }));
   });

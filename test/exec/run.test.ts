@@ -33,7 +33,11 @@ describe("runNetwork: dataflow", () => {
     const wide = network(["x"], "out", [...names.map((n) => layer(n, ["x"])), layer("out", names)]);
     expect((await runAll(wide, [{ x: "a" }], { clients }))[0].output).toBe(`out:${names.map((n) => `${n}:a`).join("|")}`);
 
-    const deep = network(["x"], "l5", [1, 2, 3, 4, 5].map((i) => layer(`l${i}`, [i === 1 ? "x" : `l${i - 1}`])));
+    const deep = network(
+      ["x"],
+      "l5",
+      [1, 2, 3, 4, 5].map((i) => layer(`l${i}`, [i === 1 ? "x" : `l${i - 1}`])),
+    );
     expect((await runAll(deep, [{ x: "a" }], { clients }))[0].output).toBe("l5:l4:l3:l2:l1:a");
   });
 
@@ -87,7 +91,10 @@ describe("runNetwork: dataflow", () => {
     subject.next({ x: "b" });
     subject.complete();
     const results = (await done).sort((a, b) => a.index - b.index);
-    expect(results.map((r) => [r.id, r.output])).toEqual([["first", "h:a"], [undefined, "h:b"]]);
+    expect(results.map((r) => [r.id, r.output])).toEqual([
+      ["first", "h:a"],
+      [undefined, "h:b"],
+    ]);
   });
 
   it("a slow sample does not hold the others back", async () => {
@@ -103,12 +110,7 @@ describe("runNetwork: dataflow", () => {
   it("a slow branch does not delay the nodes that do not need it", async () => {
     const client = fakeClient((p) => ({ text: echo(p), delayMs: p.startsWith("slow(") ? 40 : 1 }));
     // fast2 needs only fast1; join needs both branches.
-    const net = network(["x"], "join", [
-      layer("slow", ["x"]),
-      layer("fast1", ["x"]),
-      layer("fast2", ["fast1"]),
-      layer("join", ["slow", "fast2"]),
-    ]);
+    const net = network(["x"], "join", [layer("slow", ["x"]), layer("fast1", ["x"]), layer("fast2", ["fast1"]), layer("join", ["slow", "fast2"])]);
     await runAll(net, [{ x: "a" }], { clients: clientsOf(client) });
     const ev = client.events;
     expect(ev.indexOf("end fast2(fast1:a)")).toBeLessThan(ev.indexOf("end slow(a)"));
@@ -230,10 +232,7 @@ describe("runNetwork: options and layers", () => {
 
   it("records a trace of every node when asked, and usage in progress reports", async () => {
     const client = fakeClient((p) => ` ${echo(p)} `);
-    const net = network(["x"], "c", [
-      layer("h", ["x"]),
-      { kind: "combine", id: "c", parents: ["x", "h"], template: "{{ x }}+{{ h }}" },
-    ]);
+    const net = network(["x"], "c", [layer("h", ["x"]), { kind: "combine", id: "c", parents: ["x", "h"], template: "{{ x }}+{{ h }}" }]);
     const progress: number[] = [];
     const [r] = await runAll(net, [{ x: "a" }], { clients: clientsOf(client), trace: true, onProgress: (p) => progress.push(p.usage.requests) });
     expect(r.output).toBe("a+h:a");
@@ -248,7 +247,12 @@ describe("runNetwork: options and layers", () => {
   it("answers a classes layer with the scored class and records the probabilities", async () => {
     const client = fakeClient(() => "should not be called", { topLogprobs: 5 });
     const net = network(["x"], "y", [
-      layer("y", ["x"], { classes: [{ label: "yes", verbalizers: ["yes"] }, { label: "no", verbalizers: ["no"] }] }),
+      layer("y", ["x"], {
+        classes: [
+          { label: "yes", verbalizers: ["yes"] },
+          { label: "no", verbalizers: ["no"] },
+        ],
+      }),
     ]);
     const options: InternalRunOptions = {
       clients: clientsOf(client),
@@ -264,7 +268,12 @@ describe("runNetwork: options and layers", () => {
   it("falls back to generate and match when scoring is unsupported", async () => {
     const client = fakeClient(() => "Positive, clearly.", { topLogprobs: 5 });
     const net = network(["x"], "y", [
-      layer("y", ["x"], { classes: [{ label: "pos", verbalizers: ["positive"] }, { label: "neg", verbalizers: ["negative"] }] }),
+      layer("y", ["x"], {
+        classes: [
+          { label: "pos", verbalizers: ["positive"] },
+          { label: "neg", verbalizers: ["negative"] },
+        ],
+      }),
     ]);
     const options: InternalRunOptions = {
       clients: clientsOf(client),
@@ -279,13 +288,19 @@ describe("runNetwork: options and layers", () => {
 });
 
 describe("runNetwork: ensembles", () => {
-  const yesNo = [{ label: "yes", verbalizers: ["yes"] }, { label: "no", verbalizers: ["no"] }];
+  const yesNo = [
+    { label: "yes", verbalizers: ["yes"] },
+    { label: "no", verbalizers: ["no"] },
+  ];
 
   it("votes by majority and breaks ties by class order, keeping every member's value in the trace", async () => {
     const answers: Record<string, string> = { m1: "no", m2: "yes", m3: "no" };
     const client = fakeClient((p) => answers[p.slice(0, 2)]);
     const members = ["m1", "m2", "m3"].map((m) => layer(m, ["x"], { classes: yesNo }));
-    const majority = network(["x"], "e", [...members, { kind: "ensemble", id: "e", parents: ["m1", "m2", "m3"], members: ["m1", "m2", "m3"], aggregate: "vote" }]);
+    const majority = network(["x"], "e", [
+      ...members,
+      { kind: "ensemble", id: "e", parents: ["m1", "m2", "m3"], members: ["m1", "m2", "m3"], aggregate: "vote" },
+    ]);
     const [r] = await runAll(majority, [{ x: "a" }], { clients: clientsOf(client), trace: true });
     expect(r.output).toBe("no");
     expect(r.trace!.find((t) => t.node === "e")!.members).toEqual([
@@ -341,4 +356,3 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
   }
 }
-

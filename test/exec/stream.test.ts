@@ -20,9 +20,7 @@ describe("pullSamples", () => {
         closed = true;
       }
     }
-    const out = await lastValueFrom(
-      pullSamples(gen(), (x, i) => defer(() => timer(x === 0 ? 300 : 1).pipe(map(() => i))), 4).pipe(toArray()),
-    );
+    const out = await lastValueFrom(pullSamples(gen(), (x, i) => defer(() => timer(x === 0 ? 300 : 1).pipe(map(() => i))), 4).pipe(toArray()));
     expect(out[out.length - 1]).toBe(0);
     expect(closed).toBe(true);
     closed = false;

@@ -99,7 +99,10 @@ function unsureModel(pYes: (prompt: string) => number, caps: Partial<Capabilitie
     async generate(req: GenerateRequest): Promise<GenerateResult> {
       calls.push(req);
       const p = pYes(req.prompt);
-      const top = [{ token: " yes", logprob: Math.log(p) }, { token: " no", logprob: Math.log(1 - p) }];
+      const top = [
+        { token: " yes", logprob: Math.log(p) },
+        { token: " no", logprob: Math.log(1 - p) },
+      ];
       const t = req.temperature ?? 0;
       const u = new Rng(`${req.prompt}/${req.seed ?? ""}`).next();
       const wy = Math.pow(p, 1 / Math.max(t, 1e-9));
@@ -192,7 +195,11 @@ describe("sampled replicas", () => {
     const data = animals(7, 40);
     const registry = simClients(net);
     try {
-      const results = await runAll(net, data.map((s) => ({ x: s.x })), { clients: registry });
+      const results = await runAll(
+        net,
+        data.map((s) => ({ x: s.x })),
+        { clients: registry },
+      );
       expect(results.every((r) => !r.error)).toBe(true);
       const differing = results.filter((r) => new Set(replicaValues(r, 5)).size > 1).length;
       expect(differing).toBeGreaterThanOrEqual(data.length / 2);
@@ -220,7 +227,11 @@ describe("an ensemble of three different prompts (networks/ensemble.json5, on th
     const data = animals(11, 60);
     const registry = simClients(net);
     try {
-      const results = await runAll(net, data.map((s) => ({ x: s.x })), { clients: registry, prompts });
+      const results = await runAll(
+        net,
+        data.map((s) => ({ x: s.x })),
+        { clients: registry, prompts },
+      );
       const members = ["terse", "careful", "brief"];
       const disagree = results.filter((r) => new Set(members.map((m) => r.values[m])).size > 1).length;
       expect(disagree).toBeGreaterThan(0);
@@ -238,10 +249,7 @@ describe("an ensemble of three different prompts (networks/ensemble.json5, on th
 describe("self-consistency beats a greedy answer when the model's mass is split over wordings", () => {
   // The right answer is written six ways (0.12 each), the wrong one one way (0.28): greedy
   // decoding picks the wrong wording; a vote over sampled, class-matched answers pools the right one.
-  const wordings = [
-    { text: "no", p: 0.28 },
-    ...["yes", "Yes, it is", "I'd say yes", "yes.", "Yes!", "Surely yes"].map((text) => ({ text, p: 0.12 })),
-  ];
+  const wordings = [{ text: "no", p: 0.28 }, ...["yes", "Yes, it is", "I'd say yes", "yes.", "Yes!", "Surely yes"].map((text) => ({ text, p: 0.12 }))];
   const model = (): { clients: ClientSource; calls: GenerateRequest[] } => {
     const client = fakeClient((prompt, req) => {
       const t = req.temperature ?? 0;

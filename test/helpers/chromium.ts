@@ -7,7 +7,16 @@ import { existsSync } from "node:fs";
 import packagedChromium from "@sparticuz/chromium";
 import { chromium, type BrowserContext } from "playwright-core";
 
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** The Chromium to launch: DLN_CHROMIUM when set, else the one unpacked from @sparticuz/chromium. */
 export async function chromiumPath(): Promise<string> {

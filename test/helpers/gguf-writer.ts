@@ -78,9 +78,48 @@ const CHARACTERS = [..."▁etaoinsrhldcumfpgwybvkxjqz.,:?!"];
 
 /** Words whose every prefix is also a piece, so SentencePiece's pair merges can reach them. */
 const WORDS = [
-  "▁a", "▁the", "▁is", "▁of", "▁to", "▁and", "▁in", "▁it", "▁yes", "▁no", "▁answer", "▁question",
-  "▁true", "▁false", "▁cat", "▁dog", "▁not", "▁what", "th", "he", "in", "er", "an", "re", "on", "at",
-  "en", "nd", "es", "or", "te", "ed", "ti", "is", "it", "al", "ar", "st", "to", "nt", "ng", "se",
+  "▁a",
+  "▁the",
+  "▁is",
+  "▁of",
+  "▁to",
+  "▁and",
+  "▁in",
+  "▁it",
+  "▁yes",
+  "▁no",
+  "▁answer",
+  "▁question",
+  "▁true",
+  "▁false",
+  "▁cat",
+  "▁dog",
+  "▁not",
+  "▁what",
+  "th",
+  "he",
+  "in",
+  "er",
+  "an",
+  "re",
+  "on",
+  "at",
+  "en",
+  "nd",
+  "es",
+  "or",
+  "te",
+  "ed",
+  "ti",
+  "is",
+  "it",
+  "al",
+  "ar",
+  "st",
+  "to",
+  "nt",
+  "ng",
+  "se",
 ];
 
 /** The word pieces in vocabulary order: characters first, then words with their prefixes. */
@@ -217,11 +256,16 @@ class GgufBuffer {
   value(v: MetaValue): void {
     this.u32(v.type);
     switch (v.type) {
-      case GgufType.UINT32: return this.u32(v.value);
-      case GgufType.INT32: return this.i32(v.value);
-      case GgufType.FLOAT32: return this.f32(v.value);
-      case GgufType.BOOL: return this.bool(v.value);
-      case GgufType.STRING: return this.string(v.value);
+      case GgufType.UINT32:
+        return this.u32(v.value);
+      case GgufType.INT32:
+        return this.i32(v.value);
+      case GgufType.FLOAT32:
+        return this.f32(v.value);
+      case GgufType.BOOL:
+        return this.bool(v.value);
+      case GgufType.STRING:
+        return this.string(v.value);
       case GgufType.ARRAY: {
         this.u32(v.of);
         this.u64(v.value.length);
@@ -295,7 +339,7 @@ export function writeTinyLlamaGguf(path: string, options: TinyLlamaOptions = {})
     out.u32(0); // GGML_TYPE_F32
     out.u64(offset);
     offsets.push(offset);
-    offset += Math.ceil((t.data.byteLength) / ALIGNMENT) * ALIGNMENT;
+    offset += Math.ceil(t.data.byteLength / ALIGNMENT) * ALIGNMENT;
   }
   out.padTo(ALIGNMENT);
   const dataStart = out.length;

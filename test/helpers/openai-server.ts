@@ -35,8 +35,30 @@ import type { AddressInfo } from "node:net";
 
 /** The vocabulary generation draws from (classification-friendly). */
 export const FAKE_VOCAB = [
-  " yes", " no", " Yes", " No", "yes", "no", " maybe", " positive", " negative", " A", " B", " C", " D",
-  " the", " a", " answer", " is", " it", " not", " true", " false", ",", "\n", ".",
+  " yes",
+  " no",
+  " Yes",
+  " No",
+  "yes",
+  "no",
+  " maybe",
+  " positive",
+  " negative",
+  " A",
+  " B",
+  " C",
+  " D",
+  " the",
+  " a",
+  " answer",
+  " is",
+  " it",
+  " not",
+  " true",
+  " false",
+  ",",
+  "\n",
+  ".",
 ];
 
 function hashUnit(text: string): number {
@@ -74,7 +96,10 @@ export interface Generation {
 }
 
 /** What the default model generates after `prompt` (choice `choice` of a request). */
-export function fakeGenerate(prompt: string, opts: { maxTokens?: number; temperature?: number; seed?: number; stop?: string[]; choice?: number; topK?: number }): Generation {
+export function fakeGenerate(
+  prompt: string,
+  opts: { maxTokens?: number; temperature?: number; seed?: number; stop?: string[]; choice?: number; topK?: number },
+): Generation {
   const maxTokens = opts.maxTokens ?? 16;
   const tokens: GeneratedToken[] = [];
   let text = "";
@@ -189,7 +214,14 @@ export interface FakeOpenAIServer {
 
 const emptyRoutes = (): Record<Route, number> => ({ chat: 0, completions: 0, models: 0 });
 const newStats = (): ServerStats => ({
-  requests: 0, byRoute: emptyRoutes(), answered: emptyRoutes(), faults: {}, concurrent: 0, maxConcurrent: 0, received: [], promptsPerRequest: [],
+  requests: 0,
+  byRoute: emptyRoutes(),
+  answered: emptyRoutes(),
+  faults: {},
+  concurrent: 0,
+  maxConcurrent: 0,
+  received: [],
+  promptsPerRequest: [],
 });
 
 function routeOf(method: string, path: string): Route | undefined {
@@ -200,7 +232,10 @@ function routeOf(method: string, path: string): Route | undefined {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly body: unknown) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
     super(`HTTP ${status}`);
   }
 }
@@ -216,7 +251,8 @@ const stopOf = (stop: unknown): string[] | undefined => (typeof stop === "string
 
 /** The default model's answer to POST /completions. */
 function defaultCompletions(body: any, options: ServerOptions): unknown {
-  if (options.completions === false) throw new HttpError(404, apiError("This is a chat model and not supported in the v1/completions endpoint.", "invalid_request_error", null));
+  if (options.completions === false)
+    throw new HttpError(404, apiError("This is a chat model and not supported in the v1/completions endpoint.", "invalid_request_error", null));
   const prompts: string[] = Array.isArray(body.prompt) ? body.prompt : [body.prompt ?? ""];
   if (body.echo && options.echo === false) throw new HttpError(400, apiError("echo is not supported for this model", "invalid_request_error", null));
   const n: number = body.n ?? 1;
@@ -226,7 +262,14 @@ function defaultCompletions(body: any, options: ServerOptions): unknown {
   let completionTokens = 0;
   prompts.forEach((prompt, p) => {
     for (let j = 0; j < n; j++) {
-      const gen = fakeGenerate(prompt, { maxTokens: body.max_tokens ?? 16, temperature: body.temperature, seed: body.seed, stop: stopOf(body.stop), choice: j, topK });
+      const gen = fakeGenerate(prompt, {
+        maxTokens: body.max_tokens ?? 16,
+        temperature: body.temperature,
+        seed: body.seed,
+        stop: stopOf(body.stop),
+        choice: j,
+        topK,
+      });
       completionTokens += gen.tokens.length;
       let logprobs: unknown = null;
       if (wantLogprobs) {
@@ -240,7 +283,15 @@ function defaultCompletions(body: any, options: ServerOptions): unknown {
           for (const token of fakeTokenize(prompt)) {
             tokens.push(token);
             token_logprobs.push(prefix === "" ? null : fakeTokenLogprob(prefix, token));
-            top_logprobs.push(prefix === "" ? null : Object.fromEntries(fakeNextTokenDistribution(prefix).slice(0, topK).map((t) => [t.token, t.logprob])));
+            top_logprobs.push(
+              prefix === ""
+                ? null
+                : Object.fromEntries(
+                    fakeNextTokenDistribution(prefix)
+                      .slice(0, topK)
+                      .map((t) => [t.token, t.logprob]),
+                  ),
+            );
             text_offset.push(offset);
             offset += [...token].length;
             prefix += token;
@@ -270,12 +321,21 @@ function defaultChat(body: any, options: ServerOptions): unknown {
   const withLogprobs = body.logprobs === true && options.chatLogprobs !== false;
   let completionTokens = 0;
   const choices = Array.from({ length: n }, (_x, j) => {
-    const gen = fakeGenerate(prompt, { maxTokens: body.max_tokens ?? body.max_completion_tokens ?? 16, temperature: body.temperature, seed: body.seed, stop: stopOf(body.stop), choice: j, topK });
+    const gen = fakeGenerate(prompt, {
+      maxTokens: body.max_tokens ?? body.max_completion_tokens ?? 16,
+      temperature: body.temperature,
+      seed: body.seed,
+      stop: stopOf(body.stop),
+      choice: j,
+      topK,
+    });
     completionTokens += gen.tokens.length;
     return {
       index: j,
       message: { role: "assistant", content: gen.text },
-      logprobs: withLogprobs ? { content: gen.tokens.map((t) => ({ token: t.token, logprob: t.logprob, bytes: null, top_logprobs: t.top.map((x) => ({ ...x, bytes: null })) })) } : null,
+      logprobs: withLogprobs
+        ? { content: gen.tokens.map((t) => ({ token: t.token, logprob: t.logprob, bytes: null, top_logprobs: t.top.map((x) => ({ ...x, bytes: null })) })) }
+        : null,
       finish_reason: gen.finishReason,
     };
   });
@@ -318,7 +378,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Fa
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (!route) return send(res, 404, apiError(`no route ${req.method} ${path}`, "invalid_request_error", null));
-    let body: any = {};
+    let body: any;
     try {
       body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : {};
     } catch {
@@ -349,22 +409,44 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Fa
             if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
             return send(res, 429, apiError("Rate limit reached for requests", "requests", "rate_limit_exceeded"), headers);
           }
-          case "500": return send(res, 500, apiError("The server had an error while processing your request.", "server_error", null));
-          case "503": return send(res, 503, apiError("The engine is currently overloaded.", "server_error", null), fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
-          case "malformed": return send(res, 200, '{"id": "cmpl-broken", "choices": [{"text": "half');
-          case "drop": return void req.socket.destroy();
-          case "context_length": return send(res, 400, apiError("This model's maximum context length is 4096 tokens. However, your messages resulted in 9000 tokens.", "invalid_request_error", "context_length_exceeded"));
-          case "401": return send(res, 401, apiError("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
-          case "404": return send(res, 404, apiError("The model does not exist.", "invalid_request_error", "model_not_found"));
-          case "400": return send(res, 400, apiError(fault.message ?? "Invalid request.", "invalid_request_error", null));
-          case "slow": await wait(fault.delayMs); break; // then answer normally, if anyone still listens
+          case "500":
+            return send(res, 500, apiError("The server had an error while processing your request.", "server_error", null));
+          case "503":
+            return send(
+              res,
+              503,
+              apiError("The engine is currently overloaded.", "server_error", null),
+              fault.retryAfter ? { "retry-after": fault.retryAfter } : {},
+            );
+          case "malformed":
+            return send(res, 200, '{"id": "cmpl-broken", "choices": [{"text": "half');
+          case "drop":
+            return void req.socket.destroy();
+          case "context_length":
+            return send(
+              res,
+              400,
+              apiError(
+                "This model's maximum context length is 4096 tokens. However, your messages resulted in 9000 tokens.",
+                "invalid_request_error",
+                "context_length_exceeded",
+              ),
+            );
+          case "401":
+            return send(res, 401, apiError("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
+          case "404":
+            return send(res, 404, apiError("The model does not exist.", "invalid_request_error", "model_not_found"));
+          case "400":
+            return send(res, 400, apiError(fault.message ?? "Invalid request.", "invalid_request_error", null));
+          case "slow":
+            await wait(fault.delayMs);
+            break; // then answer normally, if anyone still listens
         }
       }
       if (res.destroyed) return;
-      if (route === "models") return send(res, 200, { object: "list", data: (options.models ?? ["fake-model"]).map((id) => ({ id, object: "model", owned_by: "fake" })) });
-      const answer = options.responder
-        ? await options.responder(request)
-        : route === "chat" ? defaultChat(body, options) : defaultCompletions(body, options);
+      if (route === "models")
+        return send(res, 200, { object: "list", data: (options.models ?? ["fake-model"]).map((id) => ({ id, object: "model", owned_by: "fake" })) });
+      const answer = options.responder ? await options.responder(request) : route === "chat" ? defaultChat(body, options) : defaultCompletions(body, options);
       stats.answered[route]++;
       send(res, 200, answer);
     } catch (err) {

@@ -72,7 +72,11 @@ export function segmentStarts(prompt: string): number[] {
  * The prompt's tokens as the sim would score them: segment by segment (see the file comment),
  * with the top-k alternatives at each position when `topK > 0`. The first token has no logprob.
  */
-export function echoTokens(world: World, prompt: string, topK = 0): Array<{ token: string; logprob: number | null; top: SampledToken["top"] | null; offset: number }> {
+export function echoTokens(
+  world: World,
+  prompt: string,
+  topK = 0,
+): Array<{ token: string; logprob: number | null; top: SampledToken["top"] | null; offset: number }> {
   const starts = segmentStarts(prompt);
   const out: Array<{ token: string; logprob: number | null; top: SampledToken["top"] | null; offset: number }> = [];
   let offset = 0;
@@ -93,7 +97,8 @@ export function echoTokens(world: World, prompt: string, topK = 0): Array<{ toke
 /** The text of a chat message's content (a string, or a list of text parts). */
 function messageText(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((p) => (p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : "")).join("");
+  if (Array.isArray(content))
+    return content.map((p) => (p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : "")).join("");
   return "";
 }
 
@@ -110,7 +115,11 @@ export function simResponder(opts: SimResponderOptions = {}): Responder {
   const chatSim: ModelClient = createSimClient({ world, seed, endpoint: "chat" });
 
   /** `n` completions of one prompt from the sim (identical requests without `seed` get identical text). */
-  async function complete(prompt: string, p: { n: number; temperature: number; seed?: number; stop?: string[]; maxTokens?: number; topK: number }, client = sim): Promise<Completion[]> {
+  async function complete(
+    prompt: string,
+    p: { n: number; temperature: number; seed?: number; stop?: string[]; maxTokens?: number; topK: number },
+    client = sim,
+  ): Promise<Completion[]> {
     const r = await client.generate({ prompt, n: p.n, temperature: p.temperature, seed: p.seed, stop: p.stop, maxTokens: p.maxTokens, topLogprobs: p.topK });
     return r.completions;
   }
@@ -131,7 +140,8 @@ export function simResponder(opts: SimResponderOptions = {}): Responder {
     const prompt = messageText(messages[messages.length - 1]?.content);
     const withLogprobs = body.logprobs === true;
     const topK = withLogprobs ? clampTop(body.top_logprobs, CHAT_TOP_MAX) : 0;
-    const maxTokens = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : undefined;
+    const maxTokens =
+      typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : undefined;
     const completions = await complete(prompt, params(body, maxTokens, topK), chatSim);
     const choices = completions.map((c, index) => ({
       index,
@@ -151,7 +161,11 @@ export function simResponder(opts: SimResponderOptions = {}): Responder {
     }));
     const completionTokens = completions.reduce((s, c) => s + (c.tokens?.length ?? 0), 0);
     return {
-      id: "chatcmpl-sim", object: "chat.completion", created: 0, model: body.model, choices,
+      id: "chatcmpl-sim",
+      object: "chat.completion",
+      created: 0,
+      model: body.model,
+      choices,
       usage: usage(tokenize(prompt).length, completionTokens),
     };
   }
@@ -169,7 +183,8 @@ export function simResponder(opts: SimResponderOptions = {}): Responder {
     for (const [i, prompt] of prompts.entries()) {
       const echoed = echo ? echoTokens(world, prompt, topK) : [];
       promptTokens += echo ? echoed.length : tokenize(prompt).length;
-      const generated = maxTokens === 0 ? Array.from({ length: p.n }, (): Completion => ({ text: "", tokens: [], finishReason: "length" })) : await complete(prompt, p);
+      const generated =
+        maxTokens === 0 ? Array.from({ length: p.n }, (): Completion => ({ text: "", tokens: [], finishReason: "length" })) : await complete(prompt, p);
       for (const [j, c] of generated.entries()) {
         completionTokens += c.tokens?.length ?? 0;
         let logprobs: unknown = null;

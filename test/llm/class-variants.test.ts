@@ -5,7 +5,10 @@ import { classesForToken, classProbsFromTop } from "../../src/llm/scoring.js";
 
 describe("classesForToken with remembered variants", () => {
   it("gives the same answers on repeated calls and follows replaced verbalizers", () => {
-    const classes = [{ label: "yes", verbalizers: ["Yes"] }, { label: "no", verbalizers: ["No"] }] as ClassDef[];
+    const classes = [
+      { label: "yes", verbalizers: ["Yes"] },
+      { label: "no", verbalizers: ["No"] },
+    ] as ClassDef[];
     for (let k = 0; k < 3; k++) {
       expect(classesForToken(" YES", classes)).toEqual(["yes"]);
       expect(classesForToken("n", classes)).toEqual(["no"]);
@@ -14,7 +17,14 @@ describe("classesForToken with remembered variants", () => {
     (classes[0] as { verbalizers: string[] }).verbalizers = ["Maybe"];
     expect(classesForToken(" maybe", classes)).toEqual(["yes"]);
     expect(classesForToken(" yes", classes)).toEqual([]);
-    const probs = classProbsFromTop([{ token: " maybe", logprob: Math.log(0.6) }, { token: " no", logprob: Math.log(0.2) }], classes, "sum");
+    const probs = classProbsFromTop(
+      [
+        { token: " maybe", logprob: Math.log(0.6) },
+        { token: " no", logprob: Math.log(0.2) },
+      ],
+      classes,
+      "sum",
+    );
     expect(probs.yes).toBeCloseTo(0.75);
   });
 });

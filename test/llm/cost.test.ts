@@ -74,13 +74,25 @@ describe("an n-request pays for its prompt once (issue 12)", () => {
       await client.capabilities();
       const one = await client.generate({ prompt: "Propose a better instruction for this task.", maxTokens: 4, temperature: 0.7, sampleKey: "p" });
       const before = meter.snapshot().total;
-      const many = await client.generate({ prompt: "Propose a better instruction for this task, please.", maxTokens: 4, temperature: 0.7, n: 5, sampleKey: "p" });
+      const many = await client.generate({
+        prompt: "Propose a better instruction for this task, please.",
+        maxTokens: 4,
+        temperature: 0.7,
+        n: 5,
+        sampleKey: "p",
+      });
       const after = meter.snapshot().total;
       expect(many.completions).toHaveLength(5);
       expect(after.requests - before.requests).toBe(1);
       expect(after.promptTokens - before.promptTokens).toBeLessThanOrEqual(one.usage.promptTokens + 2);
       server.resetStats();
-      const again = await client.generate({ prompt: "Propose a better instruction for this task, please.", maxTokens: 4, temperature: 0.7, n: 5, sampleKey: "p" });
+      const again = await client.generate({
+        prompt: "Propose a better instruction for this task, please.",
+        maxTokens: 4,
+        temperature: 0.7,
+        n: 5,
+        sampleKey: "p",
+      });
       expect(server.stats.requests).toBe(0);
       expect(again.completions.map((c) => c.text)).toEqual(many.completions.map((c) => c.text));
       await client.close?.();

@@ -24,9 +24,16 @@ describe("expandEnv", () => {
   });
 
   it("expands every string of a model spec, nested ones too", () => {
-    const spec = resolveModelSpec({
-      provider: "openai", model: "${M:-m1}", headers: { h: "${H}" }, endpoints: [{ baseURL: "${U}/v1" }], stop: ["${S:-.}"],
-    }, { H: "hv", U: "http://x" });
+    const spec = resolveModelSpec(
+      {
+        provider: "openai",
+        model: "${M:-m1}",
+        headers: { h: "${H}" },
+        endpoints: [{ baseURL: "${U}/v1" }],
+        stop: ["${S:-.}"],
+      },
+      { H: "hv", U: "http://x" },
+    );
     expect(spec).toEqual({ provider: "openai", model: "m1", headers: { h: "hv" }, endpoints: [{ baseURL: "http://x/v1" }], stop: ["."] });
   });
 });
@@ -44,7 +51,13 @@ describe("ModelRegistry", () => {
         fwd: { provider: "openai", model: "${MODEL:-fake}", baseURL: "${BASE}", apiKey: "${KEY}", api: "chat", temperature: 0 },
         bwd: { provider: "openai", model: "fake", baseURL: "${MISSING_BASE}" },
       },
-      { baseDir: ".", env: { BASE: server.baseURL, KEY: "sk-test-registry-0001" }, cache: { mode: "off" }, retry: FAST_RETRY, overrides: { fwd: { maxTokens: 2 } } },
+      {
+        baseDir: ".",
+        env: { BASE: server.baseURL, KEY: "sk-test-registry-0001" },
+        cache: { mode: "off" },
+        retry: FAST_RETRY,
+        overrides: { fwd: { maxTokens: 2 } },
+      },
     );
     const fwd = await registry.get("fwd");
     expect(await registry.get("fwd")).toBe(fwd);

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeGenerate, startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import {
-  AbortedError, AuthenticationError, ContextLengthError, EndpointUnavailableError, MalformedResponseError, RateLimitedError, TimeoutError,
+  AbortedError,
+  AuthenticationError,
+  ContextLengthError,
+  EndpointUnavailableError,
+  MalformedResponseError,
+  RateLimitedError,
+  TimeoutError,
 } from "../../src/llm/errors.js";
 import { parseRetryAfter } from "../../src/llm/providers/openai-errors.js";
 import { backoffDelay } from "../../src/llm/middleware/retry.js";
@@ -23,9 +29,13 @@ describe("faults", () => {
   it("loses no request under random 429/500/503/malformed/dropped faults, and retries are bounded", async () => {
     server = await startOpenAIServer();
     const { client } = await primed({ maxRetries: 8 });
-    server.setFaults({ random: { seed: 7, probability: 0.3, faults: [
-      { kind: "429", retryAfterMs: 1 }, { kind: "500" }, { kind: "503" }, { kind: "malformed" }, { kind: "drop" },
-    ] } });
+    server.setFaults({
+      random: {
+        seed: 7,
+        probability: 0.3,
+        faults: [{ kind: "429", retryAfterMs: 1 }, { kind: "500" }, { kind: "503" }, { kind: "malformed" }, { kind: "drop" }],
+      },
+    });
     const prompts = Array.from({ length: 30 }, (_x, i) => `question ${i}`);
     const results = await Promise.all(prompts.map((prompt) => client.generate({ prompt, maxTokens: 3, temperature: 0 })));
     results.forEach((r, i) => expect(r.completions[0].text).toBe(fakeGenerate(prompts[i], { maxTokens: 3, temperature: 0 }).text));
@@ -131,7 +141,12 @@ describe("faults", () => {
     server = await startOpenAIServer({ latencyMs: 20 });
     const { client } = await primed();
     const same = { prompt: "same", maxTokens: 2, temperature: 0 };
-    const results = await Promise.all([client.generate(same), client.generate(same), client.generate(same), client.generate({ ...same, temperature: 0.7, sampleKey: 1 })]);
+    const results = await Promise.all([
+      client.generate(same),
+      client.generate(same),
+      client.generate(same),
+      client.generate({ ...same, temperature: 0.7, sampleKey: 1 }),
+    ]);
     expect(server.stats.requests).toBe(2);
     expect(results[1].completions[0].text).toBe(results[0].completions[0].text);
   });

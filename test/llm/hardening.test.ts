@@ -37,7 +37,10 @@ describe("item 1: one failing prompt of a batch", () => {
     expect(settled[13].status).toBe("rejected");
     expect(((settled[13] as PromiseRejectedResult).reason as { code: string }).code).toBe("E_CONTEXT_LENGTH");
     settled.forEach((s, i) => {
-      if (i !== 13) expect((s as PromiseFulfilledResult<{ completions: { text: string }[] }>).value.completions[0].text).toBe(fakeGenerate(prompts[i], { maxTokens: 3, temperature: 0 }).text);
+      if (i !== 13)
+        expect((s as PromiseFulfilledResult<{ completions: { text: string }[] }>).value.completions[0].text).toBe(
+          fakeGenerate(prompts[i], { maxTokens: 3, temperature: 0 }).text,
+        );
     });
     expect(server.stats.promptsPerRequest[0]).toBe(20); // it was one batch first
     expect(server.stats.requests).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(20)));
@@ -46,7 +49,10 @@ describe("item 1: one failing prompt of a batch", () => {
   it("the same for echo scoring: only the oversized pair fails", async () => {
     forgetCapabilities();
     server = await startOpenAIServer({
-      faults: { decide: (r) => (r.route === "completions" && r.body.echo && JSON.stringify(r.body.prompt).includes(HUGE) ? { kind: "400", message: "too large" } : undefined) },
+      faults: {
+        decide: (r) =>
+          r.route === "completions" && r.body.echo && JSON.stringify(r.body.prompt).includes(HUGE) ? { kind: "400", message: "too large" } : undefined,
+      },
     });
     const { client } = await openaiClient(server.baseURL, { api: "completions", batchSize: 20 }, { batchWindowMs: 50 });
     await client.capabilities();
@@ -75,7 +81,10 @@ describe("item 7: credentials in baseURL", () => {
   });
 
   it("a baseURL with a password is refused before any request, and the password is in no message", async () => {
-    const err = await openaiClient("http://user:s3cr3t-pass@127.0.0.1:1/v1").then(() => undefined, (e: Error) => e);
+    const err = await openaiClient("http://user:s3cr3t-pass@127.0.0.1:1/v1").then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toMatch(/user name or password/);
     expect(err!.message).not.toContain("s3cr3t-pass");
@@ -88,7 +97,11 @@ describe("item 9: dead endpoints", () => {
     forgetCapabilities();
     const port = await refusedPort();
     let retries = 0;
-    const { client } = await openaiClient(`http://127.0.0.1:${port}/v1`, { api: "chat", maxRetries: 4 }, { retry: { baseDelayMs: 20, maxDelayMs: 100, onRetry: () => void retries++ } });
+    const { client } = await openaiClient(
+      `http://127.0.0.1:${port}/v1`,
+      { api: "chat", maxRetries: 4 },
+      { retry: { baseDelayMs: 20, maxDelayMs: 100, onRetry: () => void retries++ } },
+    );
     const settled = await Promise.allSettled(Array.from({ length: 200 }, (_x, i) => client.generate({ prompt: `q ${i}` })));
     const codes = new Set(settled.map((s) => ((s as PromiseRejectedResult).reason as { code: string }).code));
     expect(codes).toEqual(new Set(["E_ENDPOINT_DEAD"]));
@@ -108,7 +121,9 @@ describe("item 9: dead endpoints", () => {
         if (fail) throw unreachable();
         return { completions: [{ text: "ok" }], usage: { requests: 1, promptTokens: 0, completionTokens: 0, cacheHits: 0, cost: 0 } };
       },
-      score: async () => { throw new Error("no"); },
+      score: async () => {
+        throw new Error("no");
+      },
     };
     let t = 0;
     const client = withBreaker(inner, { threshold: 3, openMs: 1000, now: () => t });
@@ -137,7 +152,9 @@ describe("item 9: dead endpoints", () => {
         await gate;
         throw new EndpointUnavailableError("connection failed", { connectionCode: "ECONNREFUSED" });
       },
-      score: async () => { throw new Error("no"); },
+      score: async () => {
+        throw new Error("no");
+      },
     };
     const client = withBreaker(inner, { threshold: 3 });
     const pending = Array.from({ length: 10 }, () => client.generate({ prompt: "x" }));
@@ -154,7 +171,8 @@ describe("item 9: dead endpoints", () => {
     server = await startOpenAIServer();
     const port = await refusedPort();
     const { client } = await openaiClient(server.baseURL, {
-      api: "chat", maxRetries: 2,
+      api: "chat",
+      maxRetries: 2,
       endpoints: [{ baseURL: `http://127.0.0.1:${port}/v1` }, { baseURL: server.baseURL }],
     });
     const results = await Promise.all(Array.from({ length: 30 }, (_x, i) => client.generate({ prompt: `q ${i}`, maxTokens: 2, temperature: 0 })));

@@ -9,14 +9,15 @@ describe("PrefixAffinityQueue", () => {
     const queue = new PrefixAffinityQueue<number>(() => []);
     let active = 0;
     let maxActive = 0;
-    const job = (fail: boolean) => queue.run([], async () => {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      await tick();
-      active--;
-      if (fail) throw new Error("boom");
-      return "ok";
-    });
+    const job = (fail: boolean) =>
+      queue.run([], async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await tick();
+        active--;
+        if (fail) throw new Error("boom");
+        return "ok";
+      });
     const results = await Promise.allSettled([job(false), job(true), job(false), job(false)]);
     expect(maxActive).toBe(1);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
@@ -26,11 +27,12 @@ describe("PrefixAffinityQueue", () => {
     let held: number[] = [1, 2, 3];
     const queue = new PrefixAffinityQueue(() => held);
     const order: string[] = [];
-    const job = (name: string, tokens: number[]) => queue.run(tokens, async () => {
-      order.push(name);
-      held = tokens;
-      await tick();
-    });
+    const job = (name: string, tokens: number[]) =>
+      queue.run(tokens, async () => {
+        order.push(name);
+        held = tokens;
+        await tick();
+      });
     await Promise.all([job("first", [7]), job("other", [9, 9]), job("similar", [7, 1]), job("same", [7, 1, 2])]);
     // "first" starts at once and leaves [7]; "similar" and "same" share 1 token with it, "other" none;
     // after "similar" leaves [7, 1], "same" shares 2 and goes next; "other" waits till last.
@@ -41,10 +43,11 @@ describe("PrefixAffinityQueue", () => {
     const held = [5, 5, 5];
     const queue = new PrefixAffinityQueue(() => held, 2);
     const order: string[] = [];
-    const job = (name: string, tokens: number[]) => queue.run(tokens, async () => {
-      order.push(name);
-      await tick();
-    });
+    const job = (name: string, tokens: number[]) =>
+      queue.run(tokens, async () => {
+        order.push(name);
+        await tick();
+      });
     await Promise.all([job("running", [5]), job("old", [1]), job("a", [5, 5]), job("b", [5, 5]), job("c", [5, 5])]);
     // "a" is preferred once (it shares more), then "old" has waited window - 1 = 1 times and goes.
     expect(order).toEqual(["running", "a", "old", "b", "c"]);

@@ -128,10 +128,12 @@ describe("llama provider", () => {
     expect(another).toEqual(a);
     // What the sequence held before changes batch shapes, hence float32 rounding, nothing more.
     for (const other of [again, b]) {
-      a.forEach((tokens, i) => tokens.forEach((t, j) => {
-        expect(other[i][j].token).toBe(t.token);
-        expect(Math.abs(other[i][j].logprob - t.logprob)).toBeLessThan(1e-5);
-      }));
+      a.forEach((tokens, i) =>
+        tokens.forEach((t, j) => {
+          expect(other[i][j].token).toBe(t.token);
+          expect(Math.abs(other[i][j].logprob - t.logprob)).toBeLessThan(1e-5);
+        }),
+      );
     }
     // Different targets must get different scores, or the comparison above proves nothing.
     expect(new Set(a.map((tokens) => tokens[0].logprob.toFixed(6))).size).toBe(CLASSES.length);

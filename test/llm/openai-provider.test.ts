@@ -85,7 +85,10 @@ describe("openai provider against the fake server", () => {
     try {
       const { client } = await openaiClient(chatOnly.baseURL);
       expect(await client.capabilities()).toEqual({ api: "chat", exactScoring: false, topLogprobs: 20, batching: 1 });
-      await expect(client.score({ context: "a", target: "b" })).rejects.toMatchObject({ code: "E_UNSUPPORTED", message: expect.stringMatching(/echo.*classes.*accuracy/s) });
+      await expect(client.score({ context: "a", target: "b" })).rejects.toMatchObject({
+        code: "E_UNSUPPORTED",
+        message: expect.stringMatching(/echo.*classes.*accuracy/s),
+      });
       const result = await client.generate({ prompt: "hi", maxTokens: 2 });
       expect(chatOnly.stats.byRoute.chat).toBeGreaterThanOrEqual(2);
       expect(result.completions).toHaveLength(1);
@@ -123,7 +126,10 @@ describe("targetTokensFromEcho", () => {
 
   it("takes the tokens from the first offset at or after the context's end", () => {
     const echo = lp(["Q", ":", " yes", " sir"], [null, -1, -2, -3]);
-    expect(targetTokensFromEcho(echo, "Q:", " yes sir", "t")).toEqual([{ token: " yes", logprob: -2 }, { token: " sir", logprob: -3 }]);
+    expect(targetTokensFromEcho(echo, "Q:", " yes sir", "t")).toEqual([
+      { token: " yes", logprob: -2 },
+      { token: " sir", logprob: -3 },
+    ]);
   });
 
   it("counts a token that straddles the boundary as part of the target", () => {

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokenize, fakeTokenLogprob, startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
-import {
-  chooseScoringMode, classesForToken, classProbsFromTop, firstWord, meanLogprob, scoreClasses, targetLogLikelihood,
-} from "../../src/llm/scoring.js";
+import { chooseScoringMode, classesForToken, classProbsFromTop, firstWord, meanLogprob, scoreClasses, targetLogLikelihood } from "../../src/llm/scoring.js";
 import type { Capabilities, ModelClient } from "../../src/llm/types.js";
 import { emptyUsage } from "../../src/llm/types.js";
 import { openaiClient } from "./support.js";
 
-const yesNo = [{ label: "yes", verbalizers: ["yes"] }, { label: "no", verbalizers: ["no"] }];
+const yesNo = [
+  { label: "yes", verbalizers: ["yes"] },
+  { label: "no", verbalizers: ["no"] },
+];
 const caps = (over: Partial<Capabilities>): Capabilities => ({ api: "chat", exactScoring: false, topLogprobs: 20, batching: 1, ...over });
 
 describe("class scoring from top logprobs", () => {
@@ -29,7 +30,11 @@ describe("class scoring from top logprobs", () => {
   });
 
   it("matches a multi-token verbalizer by its first piece, exact matches first", () => {
-    const classes = [{ label: "pos", verbalizers: ["positive"] }, { label: "neg", verbalizers: ["negative"] }, { label: "n", verbalizers: ["n"] }];
+    const classes = [
+      { label: "pos", verbalizers: ["positive"] },
+      { label: "neg", verbalizers: ["negative"] },
+      { label: "n", verbalizers: ["n"] },
+    ];
     expect(classesForToken(" pos", classes)).toEqual(["pos"]);
     expect(classesForToken(" NEG", classes)).toEqual(["neg"]);
     expect(classesForToken(" x", classes)).toEqual([]);
@@ -46,7 +51,9 @@ describe("class scoring from top logprobs", () => {
       expect(result.mode).toBe("classes");
       expect(result.probs.yes + result.probs.no).toBeCloseTo(1, 12);
       expect(server.stats.received.at(-1)!.body).toMatchObject({ max_tokens: 1, top_logprobs: 20, logprobs: true, temperature: 0 });
-      await expect(scoreClasses(client, "p", yesNo, { mode: "exact" })).rejects.toThrow(/does not return prompt logprobs \(echo\).*"classes" or "accuracy".*llama/s);
+      await expect(scoreClasses(client, "p", yesNo, { mode: "exact" })).rejects.toThrow(
+        /does not return prompt logprobs \(echo\).*"classes" or "accuracy".*llama/s,
+      );
     } finally {
       await server.close();
     }
@@ -101,7 +108,9 @@ describe("meanLogprob and accuracy scoring", () => {
       id: "fake",
       capabilities: async () => caps({ topLogprobs: 0 }),
       generate: async () => ({ completions: [{ text: answer }], usage: emptyUsage() }),
-      score: async () => { throw new Error("unused"); },
+      score: async () => {
+        throw new Error("unused");
+      },
     };
     expect((await scoreClasses(fake, "p", yesNo)).probs).toEqual({ yes: 1, no: 0 });
     answer = "Perhaps";

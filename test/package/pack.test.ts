@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(".");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
-  files: string[]; dependencies: Record<string, string>; devDependencies: Record<string, string>; license: string;
+  files: string[];
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  license: string;
 };
 const tmp = mkdtempSync(join(tmpdir(), "dln-pack-"));
 const project = join(tmp, "consumer");
@@ -32,7 +35,11 @@ beforeAll(() => {
   const built = existsSync(join(ROOT, "dist/index.js")) && statSync(join(ROOT, "dist/index.js")).mtimeMs >= newest(join(ROOT, "src"));
   if (!built) execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
   // --ignore-scripts: dist/ is fresh, `prepare` need not build it again.
-  const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], { cwd: ROOT, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "error" } });
+  const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, npm_config_loglevel: "error" },
+  });
   const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
   packed = info.files.map((f) => f.path);
   mkdirSync(installed, { recursive: true });
@@ -53,7 +60,11 @@ describe("the npm package", () => {
     expect(pkg.license).toBe("MIT");
     expect(packed).toContain("LICENSE");
     expect(readFileSync(join(installed, "LICENSE"), "utf8")).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the dln authors\n/);
-    for (const entry of pkg.files) expect(packed.some((p) => p === entry || p.startsWith(`${entry}/`)), `files: "${entry}" ships nothing`).toBe(true);
+    for (const entry of pkg.files)
+      expect(
+        packed.some((p) => p === entry || p.startsWith(`${entry}/`)),
+        `files: "${entry}" ships nothing`,
+      ).toBe(true);
     const maps = packed.filter((p) => p.endsWith(".map"));
     expect(maps.length).toBeGreaterThan(50);
     const missing: string[] = [];
@@ -70,7 +81,9 @@ describe("the npm package", () => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const p = join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (p.endsWith(".js")) for (const m of readFileSync(p, "utf8").matchAll(/(?:from|import\()\s*["']([^"'.][^"']*)["']/g)) imported.add(m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0]);
+        else if (p.endsWith(".js"))
+          for (const m of readFileSync(p, "utf8").matchAll(/(?:from|import\()\s*["']([^"'.][^"']*)["']/g))
+            imported.add(m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0]);
       }
     };
     walk(join(installed, "dist"));
@@ -78,26 +91,34 @@ describe("the npm package", () => {
   });
 
   it("works from an ES module: a network of the package compiled and run on the simulator", () => {
-    writeFileSync(join(project, "use.mjs"), `
+    writeFileSync(
+      join(project, "use.mjs"),
+      `
 import { loadNetwork } from "dln";
 const file = new URL("./node_modules/dln/networks/dln-2.json5", import.meta.url).pathname;
 const graph = await loadNetwork(file, { models: { "*": { provider: "sim", model: "tasks" } }, cache: { mode: "off" } });
 const [r] = await graph.runAll([{ x: "Moves: 2 north, 2 south. Do you end where you started?" }]);
 await graph.close();
 console.log(JSON.stringify({ name: graph.name, output: r.output }));
-`);
+`,
+    );
     const out = JSON.parse(execFileSync(process.execPath, ["use.mjs"], { cwd: project, encoding: "utf8" })) as { name: string; output: string };
     expect(out.name).toBe("dln-2");
     expect(["yes", "no"]).toContain(out.output);
   });
 
   it("its binary validates a network", () => {
-    const out = execFileSync(process.execPath, [join(installed, "bin/dln.js"), "validate", join(installed, "networks/dln-2.json5")], { cwd: project, encoding: "utf8" });
+    const out = execFileSync(process.execPath, [join(installed, "bin/dln.js"), "validate", join(installed, "networks/dln-2.json5")], {
+      cwd: project,
+      encoding: "utf8",
+    });
     expect(out).toBe(`✓ ${join(installed, "networks/dln-2.json5")}\n`);
   });
 
   it("type-checks from TypeScript (NodeNext, strict)", () => {
-    writeFileSync(join(project, "use.ts"), `
+    writeFileSync(
+      join(project, "use.ts"),
+      `
 import { compile, exportRun, loadNetworkFile, type Graph, type NetworkSpec, type TrainResult } from "dln";
 // Declarations that failed to resolve would be \`any\` (skipLibCheck hides their errors): make that an error.
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -110,9 +131,24 @@ const best: TrainResult["bestPrompts"] | undefined = undefined;
 // @ts-expect-error a layer's prompt is a string
 const wrong: NetworkSpec = { ...spec, nodes: { y: { type: "layer", from: ["x"], prompt: 3 } } };
 export { resolved, names, checked, best, wrong };
-`);
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true, types: ["node"] }, files: ["use.ts"] }));
-    let out = "";
+`,
+    );
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ["node"],
+        },
+        files: ["use.ts"],
+      }),
+    );
+    let out: string;
     try {
       out = execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: project, encoding: "utf8" });
     } catch (err) {

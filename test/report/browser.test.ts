@@ -129,7 +129,12 @@ describe("the run report in Chromium (synthetic 50-iteration, 5-parameter run)",
     expect(await count(page, "table.candidates-table")).toBe(candidateEvents.length);
     const rows = await page.evaluate(() => Array.from(document.querySelectorAll("table.candidates-table")).map((t) => t.querySelectorAll("tbody tr").length));
     const byParamThenIteration = (es: typeof candidateEvents) =>
-      run.params.flatMap((p) => es.filter((e) => e.param === p).sort((a, b) => a.iteration - b.iteration).map((e) => e.candidates.length));
+      run.params.flatMap((p) =>
+        es
+          .filter((e) => e.param === p)
+          .sort((a, b) => a.iteration - b.iteration)
+          .map((e) => e.candidates.length),
+      );
     expect(rows).toEqual(byParamThenIteration(candidateEvents));
     expect(await count(page, "details.candidates[open]")).toBe(0);
     expect(await visible(page, "table.candidates-table")).toBe(0);
@@ -174,9 +179,15 @@ describe("the run report in Chromium (synthetic 50-iteration, 5-parameter run)",
     // The top of the page (summary, drawing, charts) on its own, for a quick look.
     await page.screenshot({ path: join(ARTIFACTS, "report-top.png"), clip: { x: 0, y: 0, width: 1280, height: 2000 }, fullPage: true });
     // A step with its candidates opened.
-    await page.locator("li.step.changed details.candidates").first().evaluate((d) => ((d as unknown as PageElement).open = true));
+    await page
+      .locator("li.step.changed details.candidates")
+      .first()
+      .evaluate((d) => ((d as unknown as PageElement).open = true));
     expect(await visible(page, "table.candidates-table")).toBe(1);
-    await page.locator("li.step.changed details.candidates").first().screenshot({ path: join(ARTIFACTS, "report-candidates.png") });
+    await page
+      .locator("li.step.changed details.candidates")
+      .first()
+      .screenshot({ path: join(ARTIFACTS, "report-candidates.png") });
   });
 });
 
@@ -185,7 +196,10 @@ describe("a real run directory (the trainer on the sim provider)", () => {
     const dir = join(tmp, "sim");
     const { network, result } = await trainSimRun(dir, 4);
     const path = await writeReport(dir, { network });
-    const events = readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as TrainEvent);
+    const events = readFileSync(join(dir, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as TrainEvent);
     const { page, requests, problems } = await open(path);
     expect(requests.filter((u) => !u.startsWith("file:"))).toEqual([]);
     expect(problems).toEqual([]);

@@ -29,7 +29,14 @@ export const FIVE_LAYER_SPEC: NetworkSpec = {
     mix: { type: "combine", from: ["h1", "h2"], template: "concat" },
     h3: { type: "layer", from: ["x", "mix"], template: "{{ prompt }}\n\n{{ x }}\n\n{{ mix }}", prompt: "Reason step by step about the facts.", maxTokens: 128 },
     h4: { type: "layer", from: ["h3"], template: "think", prompt: "Summarise the reasoning in one sentence.", maxTokens: 64 },
-    y: { type: "layer", from: ["x", "h4"], template: "{{ prompt }}\n\n{{ x }}\n\n{{ h4 }}\n\nAnswer:", prompt: "Answer yes or no.", classes: ["yes", "no"], maxTokens: 4 },
+    y: {
+      type: "layer",
+      from: ["x", "h4"],
+      template: "{{ prompt }}\n\n{{ x }}\n\n{{ h4 }}\n\nAnswer:",
+      prompt: "Answer yes or no.",
+      classes: ["yes", "no"],
+      maxTokens: 4,
+    },
     vote: { type: "ensemble", replicate: { layer: "y", count: 3, temperature: 0.7 }, aggregate: "vote" },
   },
   output: "vote",
@@ -105,7 +112,7 @@ export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed
   const DEV_N = 40;
   const prompts = { ...initial };
   let skill = 0.45;
-  let best = { acc: -1, iteration: 0, prompts: { ...prompts } };
+  let best: { acc: number; iteration: number; prompts: Record<string, string> };
   let stale = 0;
   const history: TrainResult["history"] = [];
   const round = (x: number): number => Math.round(x * DEV_N) / DEV_N;
@@ -121,7 +128,8 @@ export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed
     emit({ type: "batch", iteration: it, ids: Array.from({ length: 10 }, (_, k) => `train-${(it * 10 + k) % 200}`), trainAccuracy: trainAcc, failed: 0 });
     spend(10 * 5);
     for (const param of [...params].reverse()) {
-      if (param !== "y") emit({ type: "signal", iteration: it, from: param === "h4" ? "vote#1" : "h4", to: param, samples: 10, peak: Math.round(rand() * 100) / 100 });
+      if (param !== "y")
+        emit({ type: "signal", iteration: it, from: param === "h4" ? "vote#1" : "h4", to: param, samples: 10, peak: Math.round(rand() * 100) / 100 });
       const current = prompts[param];
       const candidates: ScoredCandidate[] = [{ prompt: current, source: "current", score: 0, parts: { fit: 0, kl: 0, penalty: 0 } }];
       for (let k = 1; k < config.promptSamples; k++) {
@@ -164,7 +172,17 @@ export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed
       stale = 0;
       emit({ type: "reload-best", iteration: it, devAccuracy: best.acc });
     }
-    emit({ type: "iteration", iteration: it, iterations, trainAccuracy: trainAcc, devAccuracy: dev, bestDevAccuracy: best.acc, usage: { ...usage }, elapsedMs: t, failures: it === 17 ? 2 : 0 });
+    emit({
+      type: "iteration",
+      iteration: it,
+      iterations,
+      trainAccuracy: trainAcc,
+      devAccuracy: dev,
+      bestDevAccuracy: best.acc,
+      usage: { ...usage },
+      elapsedMs: t,
+      failures: it === 17 ? 2 : 0,
+    });
     emit({ type: "checkpoint", iteration: it, path: join(dir, "checkpoint.json") });
   }
   emit({ type: "stop", iteration: iterations, reason: "completed" });
@@ -176,9 +194,23 @@ export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed
   emit({ type: "done", devAccuracy: best.acc, testAccuracy: testAcc, bestPrompts: best.prompts });
 
   const result: TrainResult = {
-    version: 1, network: network.name, runDir: dir, seed: config.seed, stopReason: "completed", iterations, bestIteration: best.iteration,
-    bestPrompts: best.prompts, initialPrompts: initial, initialDevAccuracy: initialDev, devAccuracy: best.acc, testAccuracy: testAcc,
-    sizes: { train: 200, dev: DEV_N, test: 60 }, usage: { train: trainUsage, test: testUsage }, wallTimeMs: t, history, config,
+    version: 1,
+    network: network.name,
+    runDir: dir,
+    seed: config.seed,
+    stopReason: "completed",
+    iterations,
+    bestIteration: best.iteration,
+    bestPrompts: best.prompts,
+    initialPrompts: initial,
+    initialDevAccuracy: initialDev,
+    devAccuracy: best.acc,
+    testAccuracy: testAcc,
+    sizes: { train: 200, dev: DEV_N, test: 60 },
+    usage: { train: trainUsage, test: testUsage },
+    wallTimeMs: t,
+    history,
+    config,
     versions: { dln: "0.1.0", node: process.version },
   };
   mkdirSync(dir, { recursive: true });

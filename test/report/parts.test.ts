@@ -44,8 +44,22 @@ describe("charts", () => {
   });
   it("one circle with a tooltip per point, per series", () => {
     const svg = lineChart({
-      id: "c", title: "t", xLabel: "x", yLabel: "y", formatY: String,
-      series: [{ name: "a", color: "#000", points: [{ x: 1, y: 2, tip: "p1" }, { x: 2, y: 3, tip: "p<2>" }] }, { name: "b", color: "#111", points: [{ x: 1, y: 1, tip: "q" }] }],
+      id: "c",
+      title: "t",
+      xLabel: "x",
+      yLabel: "y",
+      formatY: String,
+      series: [
+        {
+          name: "a",
+          color: "#000",
+          points: [
+            { x: 1, y: 2, tip: "p1" },
+            { x: 2, y: 3, tip: "p<2>" },
+          ],
+        },
+        { name: "b", color: "#111", points: [{ x: 1, y: 1, tip: "q" }] },
+      ],
     });
     expect(svg.match(/<circle class="pt[^"]*" data-series="a"/g)?.length).toBe(2);
     expect(svg.match(/<circle class="pt[^"]*" data-series="b"/g)?.length).toBe(1);
@@ -64,12 +78,20 @@ describe("buildReportModel", () => {
     for (const p of m.params) expect(p.steps.length).toBe(8);
     expect(m.final.bestPrompts).toEqual(run.result.bestPrompts);
     expect(m.finished).toBe(true);
-    expect(m.iterations.reduce((n, r) => n + r.tokens, 0)).toBe(m.usage.train!.promptTokens + m.usage.train!.completionTokens - (m.iterations[0].usage.promptTokens + m.iterations[0].usage.completionTokens - m.iterations[0].tokens));
+    expect(m.iterations.reduce((n, r) => n + r.tokens, 0)).toBe(
+      m.usage.train!.promptTokens +
+        m.usage.train!.completionTokens -
+        (m.iterations[0].usage.promptTokens + m.iterations[0].usage.completionTokens - m.iterations[0].tokens),
+    );
   });
 
   it("a resumed run that repeated an iteration counts it once; an unfinished run takes its results from the events", () => {
     const repeated = run.events.filter((e) => "iteration" in e && e.iteration === 3);
-    const events = [...run.events.filter((e) => !("iteration" in e) || e.iteration <= 3), ...repeated, ...run.events.filter((e) => "iteration" in e && e.iteration > 3)];
+    const events = [
+      ...run.events.filter((e) => !("iteration" in e) || e.iteration <= 3),
+      ...repeated,
+      ...run.events.filter((e) => "iteration" in e && e.iteration > 3),
+    ];
     const m = buildReportModel(events, null, run.dir);
     expect(m.iterations.map((r) => r.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const p of m.params) expect(p.steps.length).toBe(8);

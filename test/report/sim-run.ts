@@ -32,7 +32,11 @@ export async function trainSimRun(dir: string, iterations = 4): Promise<{ networ
     generateTask("animals", { seed, n }).map((s) => ({ id: `${name}-${s.id}`, inputs: { x: s.x }, target: s.y }));
   const registry = new ModelRegistry(network.models, { baseDir: process.cwd(), cache: { mode: "off" } });
   try {
-    const config = resolveTrainConfig(network.train, { iterations, batchSize: 6, promptSamples: 3, hiddenSamples: 2, valEvery: 1, seed: 5 }, hasHiddenTrainableLayers(buildTrainGraph(network)));
+    const config = resolveTrainConfig(
+      network.train,
+      { iterations, batchSize: 6, promptSamples: 3, hiddenSamples: 2, valEvery: 1, seed: 5 },
+      hasHiddenTrainableLayers(buildTrainGraph(network)),
+    );
     const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
     const run = train(network, { train: split("train", 1, 24), dev: split("dev", 2, 12), test: split("test", 3, 12) }, { config, services, runDir: dir });
     const result = await run.result;

@@ -15,7 +15,13 @@ interface ParsedNode {
   tooltip: string;
 }
 
-const unescape = (s: string): string => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+const unescape = (s: string): string =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 
 /** Reads the drawing's nodes and edges back out of the SVG text. */
 export function parseDrawing(svg: string): { nodes: ParsedNode[]; edges: Array<[string, string]> } {
@@ -26,7 +32,9 @@ export function parseDrawing(svg: string): { nodes: ParsedNode[]; edges: Array<[
     tooltip: unescape(/<title>(.*?)<\/title>/.exec(m[4])?.[1] ?? ""),
     texts: [...m[4].matchAll(/<text[^>]*>(.*?)<\/text>/g)].map((t) => unescape(t[1])),
   }));
-  const edges = [...svg.matchAll(/<g class="dln-edge" data-from="([^"]*)" data-to="([^"]*)">.*?<path d="M[^"]+" marker-end="url\(#[^)]+\)"\/><\/g>/g)].map((m): [string, string] => [unescape(m[1]), unescape(m[2])]);
+  const edges = [...svg.matchAll(/<g class="dln-edge" data-from="([^"]*)" data-to="([^"]*)">.*?<path d="M[^"]+" marker-end="url\(#[^)]+\)"\/><\/g>/g)].map(
+    (m): [string, string] => [unescape(m[1]), unescape(m[2])],
+  );
   return { nodes, edges };
 }
 
@@ -36,7 +44,11 @@ function expectedEdges(network: CompiledNetwork): Array<[string, string]> {
 
 async function exampleNetworks(): Promise<CompiledNetwork[]> {
   const dirs = ["networks", "networks/paper"];
-  const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".json5")).map((f) => join(d, f)));
+  const files = dirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith(".json5"))
+      .map((f) => join(d, f)),
+  );
   const out: CompiledNetwork[] = [];
   for (const f of files) {
     const r = await loadNetworkFile(f);
@@ -53,7 +65,11 @@ describe("drawSvg", () => {
       const svg = drawSvg(network);
       const { nodes, edges } = parseDrawing(svg);
       expect(nodes.map((n) => n.node).sort(), network.name).toEqual([...network.inputs, ...network.order, OUTPUT_SINK].sort());
-      expect(edges.map((e) => e.join("→")).sort(), network.name).toEqual(expectedEdges(network).map((e) => e.join("→")).sort());
+      expect(edges.map((e) => e.join("→")).sort(), network.name).toEqual(
+        expectedEdges(network)
+          .map((e) => e.join("→"))
+          .sort(),
+      );
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
       expect(svg).toMatch(/<marker id="dln-arrow"/);
       expect(svg).toMatch(/class="dln-legend"/);
@@ -83,7 +99,10 @@ describe("drawSvg", () => {
 
   it("puts the first words of the prompt under each layer, and the whole prompt in its tooltip", () => {
     const long = "Read the question. ".repeat(20).trim();
-    const network = compileFixture({ ...FIVE_LAYER_SPEC, nodes: { ...FIVE_LAYER_SPEC.nodes, h1: { ...(FIVE_LAYER_SPEC.nodes.h1 as object), prompt: long } as never } });
+    const network = compileFixture({
+      ...FIVE_LAYER_SPEC,
+      nodes: { ...FIVE_LAYER_SPEC.nodes, h1: { ...(FIVE_LAYER_SPEC.nodes.h1 as object), prompt: long } as never },
+    });
     const h1 = parseDrawing(drawSvg(network)).nodes.find((n) => n.node === "h1")!;
     const shown = h1.texts.filter((t) => t.includes("Read"));
     expect(shown.length).toBe(2);
@@ -106,7 +125,10 @@ describe("drawSvg", () => {
 
   it("escapes prompts: markup in a prompt stays text", () => {
     const evil = `</text><script>alert(1)</script><g onload="x()"> & "q" 'a' \u0007bell`;
-    const network = compileFixture({ ...FIVE_LAYER_SPEC, nodes: { ...FIVE_LAYER_SPEC.nodes, h1: { ...(FIVE_LAYER_SPEC.nodes.h1 as object), prompt: evil } as never } });
+    const network = compileFixture({
+      ...FIVE_LAYER_SPEC,
+      nodes: { ...FIVE_LAYER_SPEC.nodes, h1: { ...(FIVE_LAYER_SPEC.nodes.h1 as object), prompt: evil } as never },
+    });
     const svg = drawSvg(network);
     expect(svg).not.toContain("<script");
     expect(svg).not.toMatch(/onload="/);
@@ -117,7 +139,10 @@ describe("drawSvg", () => {
   });
 
   it("shows an empty prompt as such, and uses its own id prefix", () => {
-    const network = compileFixture({ ...FIVE_LAYER_SPEC, nodes: { ...FIVE_LAYER_SPEC.nodes, h1: { ...(FIVE_LAYER_SPEC.nodes.h1 as object), prompt: "" } as never } });
+    const network = compileFixture({
+      ...FIVE_LAYER_SPEC,
+      nodes: { ...FIVE_LAYER_SPEC.nodes, h1: { ...(FIVE_LAYER_SPEC.nodes.h1 as object), prompt: "" } as never },
+    });
     const svg = drawSvg(network, { idPrefix: "p1-", legend: false });
     expect(parseDrawing(svg).nodes.find((n) => n.node === "h1")!.texts).toContain("(empty prompt)");
     expect(svg).toContain('marker-end="url(#p1-arrow)"');
@@ -136,7 +161,8 @@ describe("drawSvg", () => {
     expect(new Set(xs).size).toBe(5);
     // Every edge into and out of a member starts or ends under that member's box.
     for (const m of members) {
-      const path = (from: string, to: string) => new RegExp(`data-from="${from}" data-to="${to}"><title>[^<]*</title><path d="M([\\d.]+),[\\d.]+[^"]*?([\\d.]+),[\\d.]+"`).exec(svg);
+      const path = (from: string, to: string) =>
+        new RegExp(`data-from="${from}" data-to="${to}"><title>[^<]*</title><path d="M([\\d.]+),[\\d.]+[^"]*?([\\d.]+),[\\d.]+"`).exec(svg);
       const into = path("x", m);
       const out = path(m, "sc");
       expect(Math.abs(Number(into![2]) - x.get(m)!), m).toBeLessThan(1);

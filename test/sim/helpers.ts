@@ -26,8 +26,7 @@ export function thinkPrompt(prompt: string, x: string): string {
 }
 
 /** First word, lower case, without punctuation: the `first_word` normalisation. */
-export const firstWord = (text: string): string =>
-  (text.trim().split(/\s+/)[0] ?? "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+export const firstWord = (text: string): string => (text.trim().split(/\s+/)[0] ?? "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
 
 export async function answer(model: ModelClient, prompt: string, temperature = 0, sampleKey?: string): Promise<string> {
   const r = await model.generate({ prompt, temperature, maxTokens: 64, sampleKey });

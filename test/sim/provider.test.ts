@@ -20,7 +20,12 @@ describe("sim provider", () => {
 
   it("pretends to be a vLLM server, OpenAI's legacy completions or a chat-only endpoint, honestly", async () => {
     const ctx = { baseDir: ".", env: {} };
-    expect(await (await createSimProvider({ provider: "sim", model: "tasks-hard" }, ctx)).capabilities()).toEqual({ api: "completions", exactScoring: true, topLogprobs: 20, batching: 1 });
+    expect(await (await createSimProvider({ provider: "sim", model: "tasks-hard" }, ctx)).capabilities()).toEqual({
+      api: "completions",
+      exactScoring: true,
+      topLogprobs: 20,
+      batching: 1,
+    });
     const openai = await createSimProvider({ provider: "sim", model: "tasks", api: "completions" }, ctx);
     expect(await openai.capabilities()).toEqual({ api: "completions", exactScoring: true, topLogprobs: 5, batching: 1 });
     expect((await openai.generate({ prompt: vaguePrompt, maxTokens: 1, topLogprobs: 5 })).completions[0].tokens![0].top).toHaveLength(5);

@@ -15,7 +15,6 @@ import { accuracy1, accuracy2, answer, classifyPrompt, firstWord, thinkPrompt } 
 
 const hard = (seed = 0): ModelClient => createSimClient({ world: "tasks-hard", seed });
 const total = (r: { tokens: { logprob: number }[] }): number => r.tokens.reduce((a, t) => a + t.logprob, 0);
-const VAGUE = "Answer the question.";
 const rules = (task: string): string[] => TASKS[task].rules.slice(0, -1);
 
 /** Every subset of a list. */
@@ -43,7 +42,7 @@ describe("scoring sees the exact tokens", () => {
     }
   });
 
-  it("a class answer glued to `Answer:` scores far below \" yes\", and \"yes\" is likely on the next line", async () => {
+  it('a class answer glued to `Answer:` scores far below " yes", and "yes" is likely on the next line', async () => {
     const model = hard();
     const s = generateTask("coins", { seed: 41, n: 1 })[0];
     const context = classifyPrompt(TASKS.coins.rules.join(" "), s.x);

@@ -34,7 +34,8 @@ describe("the tasks world: forward layers", () => {
       let goodRight = 0;
       for (const s of dev) {
         const truth = s.y;
-        const conclusionOf = async (prompt: string): Promise<string> => answer(model, residualPrompt(VAGUE, s.x, await answer(model, thinkPrompt(prompt, s.x))));
+        const conclusionOf = async (prompt: string): Promise<string> =>
+          answer(model, residualPrompt(VAGUE, s.x, await answer(model, thinkPrompt(prompt, s.x))));
         if (firstWord(await conclusionOf("")) === truth) vagueRight++;
         if (firstWord(await conclusionOf(allRules(name))) === truth) goodRight++;
       }

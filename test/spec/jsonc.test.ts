@@ -9,7 +9,9 @@ import { loadNetworkFile } from "../../src/compile/index.js";
 describe("a network written as JSON with comments (.jsonc)", () => {
   it("compiles as it is, $schema included", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dln-jsonc-"));
-    writeFileSync(join(dir, "animals.jsonc"), `{
+    writeFileSync(
+      join(dir, "animals.jsonc"),
+      `{
   // JSON with comments: keys in double quotes, no trailing commas.
   "$schema": "../schemas/network.schema.json",
   "name": "animals",
@@ -19,7 +21,8 @@ describe("a network written as JSON with comments (.jsonc)", () => {
   "nodes": { "y": { "type": "layer", "from": ["x"], "prompt": "Answer with one word.", "classes": ["mammal", "bird"] } },
   "output": "y"
 }
-`);
+`,
+    );
     const result = await loadNetworkFile(join(dir, "animals.jsonc"));
     expect(result.ok ? [] : result.diagnostics).toEqual([]);
     if (result.ok) expect(result.network.order).toEqual(["y"]);

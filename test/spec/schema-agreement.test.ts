@@ -41,7 +41,9 @@ function exportedType(name: string): ts.Type {
 }
 
 function parts(t: ts.Type): ts.Type[] {
-  return (t.isUnion() ? t.types : [t]).filter((x) => !(x.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.BooleanLiteral)) || x.flags & ts.TypeFlags.BooleanLiteral);
+  return (t.isUnion() ? t.types : [t]).filter(
+    (x) => !(x.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.BooleanLiteral)) || x.flags & ts.TypeFlags.BooleanLiteral,
+  );
 }
 
 const isObject = (t: ts.Type) => Boolean(t.flags & ts.TypeFlags.Object) && !checker.isArrayType(t);
@@ -51,7 +53,10 @@ function compare(t: ts.Type, s: Schema, where: string, out: string[]): void {
   const types = parts(t).filter((x) => !(x.flags & ts.TypeFlags.Undefined));
   const alts = alternatives(s);
 
-  const literals = types.filter((x) => x.isStringLiteral()).map((x) => (x as ts.StringLiteralType).value).sort();
+  const literals = types
+    .filter((x) => x.isStringLiteral())
+    .map((x) => (x as ts.StringLiteralType).value)
+    .sort();
   if (literals.length > 0) {
     const values = alts.flatMap((a) => a.enum ?? (a.const !== undefined ? [a.const] : [])).sort();
     if (JSON.stringify(literals) !== JSON.stringify(values)) out.push(`${where}: type allows ${literals.join("|")}, schema ${values.join("|")}`);
@@ -100,7 +105,8 @@ function compareObject(o: ts.Type, s: Schema, where: string, out: string[]): voi
   for (const p of props) {
     if (!schemaKeys.includes(p.name)) continue;
     const optional = Boolean(p.flags & ts.SymbolFlags.Optional);
-    if (optional === required.has(p.name)) out.push(`${where}.${p.name}: ${optional ? "optional in the type, required in the schema" : "required in the type, optional in the schema"}`);
+    if (optional === required.has(p.name))
+      out.push(`${where}.${p.name}: ${optional ? "optional in the type, required in the schema" : "required in the type, optional in the schema"}`);
     compare(checker.getTypeOfSymbol(p), s.properties[p.name], `${where}.${p.name}`, out);
   }
 }

@@ -71,7 +71,13 @@ afterAll(async () => {
 const count = (selector: string): Promise<number> => page.locator(selector).count();
 /** The data-run (or data-series) of the rendered elements matching `selector`. */
 const shown = (selector: string, attribute: string): Promise<Array<string | null>> =>
-  page.evaluate(([s, a]) => Array.from(document.querySelectorAll(s)).filter((e) => e.checkVisibility()).map((e) => e.getAttribute(a)), [selector, attribute] as const);
+  page.evaluate(
+    ([s, a]) =>
+      Array.from(document.querySelectorAll(s))
+        .filter((e) => e.checkVisibility())
+        .map((e) => e.getAttribute(a)),
+    [selector, attribute] as const,
+  );
 
 describe("the compare page of a 2 × 2 sim sweep in Chromium", () => {
   it("loads nothing but itself, without errors", () => {

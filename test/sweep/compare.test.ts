@@ -8,20 +8,50 @@ const dir = mkdtempSync(join(tmpdir(), "dln-compare-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const usage = (tokens: number, cost = 0) => ({ requests: 1, promptTokens: tokens, completionTokens: 0, cacheHits: 0, cost });
-const config = (seed: number, promptSamples: number, iterations = 2) => ({ preset: "dln-1", iterations, batchSize: 4, promptSamples, seed, heldOut: true, budget: {} });
+const config = (seed: number, promptSamples: number, iterations = 2) => ({
+  preset: "dln-1",
+  iterations,
+  batchSize: 4,
+  promptSamples,
+  seed,
+  heldOut: true,
+  budget: {},
+});
 
 /** A finished run as `dln sweep` leaves it: result.json and point.json. */
 function finished(name: string, seed: number, promptSamples: number, dev: number, test: number, tokens: number, prompt = "Answer.") {
   const d = join(dir, "sweep", name);
   mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, "point.json"), JSON.stringify({ version: 1, sweep: "s", name, network: "/n.json5", settings: { seed, "train.promptSamples": promptSamples } }));
-  writeFileSync(join(d, "result.json"), JSON.stringify({
-    version: 1, network: "net", runDir: d, seed, stopReason: "completed", iterations: 2, bestIteration: 2,
-    bestPrompts: { y: prompt }, initialPrompts: { y: "Answer the question." }, initialDevAccuracy: 0.25, devAccuracy: dev, testAccuracy: test,
-    sizes: { train: 10, dev: 4, test: 4 }, usage: { train: usage(tokens, 0.01), test: usage(100) }, wallTimeMs: 1500,
-    history: [{ iteration: 1, trainAccuracy: 0.5, devAccuracy: dev - 0.1 }, { iteration: 2, trainAccuracy: 0.6, devAccuracy: dev }],
-    config: config(seed, promptSamples), versions: { dln: "0.1.0", node: "v20" },
-  }));
+  writeFileSync(
+    join(d, "point.json"),
+    JSON.stringify({ version: 1, sweep: "s", name, network: "/n.json5", settings: { seed, "train.promptSamples": promptSamples } }),
+  );
+  writeFileSync(
+    join(d, "result.json"),
+    JSON.stringify({
+      version: 1,
+      network: "net",
+      runDir: d,
+      seed,
+      stopReason: "completed",
+      iterations: 2,
+      bestIteration: 2,
+      bestPrompts: { y: prompt },
+      initialPrompts: { y: "Answer the question." },
+      initialDevAccuracy: 0.25,
+      devAccuracy: dev,
+      testAccuracy: test,
+      sizes: { train: 10, dev: 4, test: 4 },
+      usage: { train: usage(tokens, 0.01), test: usage(100) },
+      wallTimeMs: 1500,
+      history: [
+        { iteration: 1, trainAccuracy: 0.5, devAccuracy: dev - 0.1 },
+        { iteration: 2, trainAccuracy: 0.6, devAccuracy: dev },
+      ],
+      config: config(seed, promptSamples),
+      versions: { dln: "0.1.0", node: "v20" },
+    }),
+  );
   return name;
 }
 
@@ -31,21 +61,46 @@ const names = [
   finished("seed=2,train.promptSamples=2", 2, 2, 0.7, 0.6, 1100),
   finished("seed=2,train.promptSamples=4", 2, 4, 0.75, 0.8, 2100),
 ];
-writeFileSync(join(dir, "sweep", "sweep.json"), JSON.stringify({ version: 1, name: "s", networks: ["/n.json5"], grid: {}, points: names.map((name) => ({ name, network: "/n.json5", settings: {} })) }));
+writeFileSync(
+  join(dir, "sweep", "sweep.json"),
+  JSON.stringify({ version: 1, name: "s", networks: ["/n.json5"], grid: {}, points: names.map((name) => ({ name, network: "/n.json5", settings: {} })) }),
+);
 
 // An unfinished run of plain `dln train` (events only, one iteration of three).
 const loose = join(dir, "loose");
 mkdirSync(loose, { recursive: true });
 const t = "2024-01-01T00:00:00Z";
-writeFileSync(join(loose, "events.jsonl"), [
-  { time: t, type: "start", network: "net", seed: 9, iterations: 3, config: config(9, 2, 3) },
-  { time: t, type: "validation", iteration: 0, split: "dev", accuracy: 0.25, n: 4, best: 0.25, improved: true },
-  { time: t, type: "choice", iteration: 1, param: "y", previous: "a", prompt: "Half-way prompt", changed: true, score: 1 },
-  { time: t, type: "validation", iteration: 1, split: "dev", accuracy: 0.5, n: 4, best: 0.5, improved: true },
-  { time: t, type: "iteration", iteration: 1, iterations: 3, trainAccuracy: 0.5, devAccuracy: 0.5, bestDevAccuracy: 0.5, usage: usage(300), elapsedMs: 900, failures: 0 },
-].map((e) => JSON.stringify(e)).join("\n") + "\n{ broken line");
+writeFileSync(
+  join(loose, "events.jsonl"),
+  [
+    { time: t, type: "start", network: "net", seed: 9, iterations: 3, config: config(9, 2, 3) },
+    { time: t, type: "validation", iteration: 0, split: "dev", accuracy: 0.25, n: 4, best: 0.25, improved: true },
+    { time: t, type: "choice", iteration: 1, param: "y", previous: "a", prompt: "Half-way prompt", changed: true, score: 1 },
+    { time: t, type: "validation", iteration: 1, split: "dev", accuracy: 0.5, n: 4, best: 0.5, improved: true },
+    {
+      time: t,
+      type: "iteration",
+      iteration: 1,
+      iterations: 3,
+      trainAccuracy: 0.5,
+      devAccuracy: 0.5,
+      bestDevAccuracy: 0.5,
+      usage: usage(300),
+      elapsedMs: 900,
+      failures: 0,
+    },
+  ]
+    .map((e) => JSON.stringify(e))
+    .join("\n") + "\n{ broken line",
+);
 
-const rowsOf = (html: string, table: string) => (html.split(`id="${table}"`)[1].split("</table>")[0].match(/<tr class="(run|group)"/g) ?? []).length;
+const rowsOf = (html: string, table: string) =>
+  (
+    html
+      .split(`id="${table}"`)[1]
+      .split("</table>")[0]
+      .match(/<tr class="(run|group)"/g) ?? []
+  ).length;
 
 describe("dln compare", () => {
   it("finds the runs of a sweep folder in grid order, and a run directory itself", () => {
@@ -56,8 +111,18 @@ describe("dln compare", () => {
 
   it("reads an unfinished run from its events", () => {
     const r = readRun(loose);
-    expect(r).toMatchObject({ finished: false, iterations: { done: 1, total: 3 }, devAccuracy: 0.5, testAccuracy: null, tokens: 300, bestPrompts: { y: "Half-way prompt" } });
-    expect(r.curve).toEqual([{ iteration: 0, accuracy: 0.25 }, { iteration: 1, accuracy: 0.5 }]);
+    expect(r).toMatchObject({
+      finished: false,
+      iterations: { done: 1, total: 3 },
+      devAccuracy: 0.5,
+      testAccuracy: null,
+      tokens: 300,
+      bestPrompts: { y: "Half-way prompt" },
+    });
+    expect(r.curve).toEqual([
+      { iteration: 0, accuracy: 0.25 },
+      { iteration: 1, accuracy: 0.5 },
+    ]);
   });
 
   it("columns are the settings that differ; groups average over seeds with the sample sd", () => {
@@ -82,8 +147,22 @@ describe("dln compare", () => {
     // The loose run differs from the sweep's runs only by its seed (and iterations): it joins their group.
     expect(rowsOf(html, "groups-table")).toBe(3);
     expect(html).toContain("75.0% ± 7.1");
-    expect((html.split('id="chart-scatter"')[1].split("</svg>")[0].match(/<circle class="pt/g) ?? []).length).toBe(5);
-    expect((html.split('id="chart-curves"')[1].split("</svg>")[0].match(/<circle class="pt/g) ?? []).length).toBe(4 * 3 + 2);
+    expect(
+      (
+        html
+          .split('id="chart-scatter"')[1]
+          .split("</svg>")[0]
+          .match(/<circle class="pt/g) ?? []
+      ).length,
+    ).toBe(5);
+    expect(
+      (
+        html
+          .split('id="chart-curves"')[1]
+          .split("</svg>")[0]
+          .match(/<circle class="pt/g) ?? []
+      ).length,
+    ).toBe(4 * 3 + 2);
     expect(html).toContain("Name the class. &lt;script&gt;window.__pwned=1&lt;/script&gt;");
     expect(html).toContain("Half-way prompt");
   });

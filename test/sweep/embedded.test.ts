@@ -42,7 +42,9 @@ const exited = (c: ChildProcess) => new Promise<void>((res) => (c.exitCode !== n
 describe("dln sweep --queue embedded", () => {
   it("starts its own PostgreSQL; one worker trains the 2 × 1 sweep; --wait writes the runs", async () => {
     writeFixture(dir);
-    writeFileSync(join(dir, "small.json5"), `{
+    writeFileSync(
+      join(dir, "small.json5"),
+      `{
       name: "small",
       network: "net.json5",
       data: "data.jsonl",
@@ -50,7 +52,8 @@ describe("dln sweep --queue embedded", () => {
       train: { iterations: 1 },
       grid: { seed: [1, 2] },
       out: "out",
-    }`);
+    }`,
+    );
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     let out = "";
@@ -61,9 +64,27 @@ describe("dln sweep --queue embedded", () => {
       out += d;
       if (!worker && out.includes('"sweep-start"')) {
         // tsx from this checkout (the worker runs in the sweep's folder, where no node_modules is).
-        worker = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "test/docs/dln-bin.ts"), "worker", "--queue", "embedded", "--cache", "off", "--idle-exit", "60", "--json"], {
-          cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" },
-        });
+        worker = spawn(
+          process.execPath,
+          [
+            "--import",
+            import.meta.resolve("tsx"),
+            join(ROOT, "test/docs/dln-bin.ts"),
+            "worker",
+            "--queue",
+            "embedded",
+            "--cache",
+            "off",
+            "--idle-exit",
+            "60",
+            "--json",
+          ],
+          {
+            cwd: dir,
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, NODE_OPTIONS: "" },
+          },
+        );
         worker.stdout!.on("data", (w) => (logs += `[worker out] ${w}`));
         worker.stderr!.on("data", (w) => (logs += `[worker err] ${w}`));
         worker.once("exit", (c, sig) => {
@@ -73,7 +94,13 @@ describe("dln sweep --queue embedded", () => {
       }
     });
     const stop = new AbortController();
-    const code = await runCli(["node", "dln", "sweep", "small.json5", "--queue", "embedded", "--wait", "--json"], { stdout, stderr, cwd: dir, env: { DLN_EMBEDDED_PORT: String(port) }, signal: stop.signal });
+    const code = await runCli(["node", "dln", "sweep", "small.json5", "--queue", "embedded", "--wait", "--json"], {
+      stdout,
+      stderr,
+      cwd: dir,
+      env: { DLN_EMBEDDED_PORT: String(port) },
+      signal: stop.signal,
+    });
     expect(code, `sweep said:\n${out}\n${err}\nworker said:\n${logs.slice(-3000)}`).toBe(0);
     expect(worker, "the sweep queued its points").toBeDefined();
 
@@ -83,7 +110,10 @@ describe("dln sweep --queue embedded", () => {
     expect(statSync(join(dir, ".dln", "postgres.json")).mode & 0o077).toBe(0);
     expect(out + err).not.toContain(info.password);
 
-    const events = out.trim().split("\n").map((l) => JSON.parse(l));
+    const events = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ type: "sweep-start", points: 2, finished: 0 });
     expect(events.at(-1)).toMatchObject({ type: "sweep-done", points: 2, trained: 2 });
     for (const seed of [1, 2]) {

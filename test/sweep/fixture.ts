@@ -30,6 +30,11 @@ export const SWEEP = `// a 2 × 2 sweep
 export function writeFixture(dir: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "net.json5"), NETWORK);
-  writeFileSync(join(dir, "data.jsonl"), generateTask("animals", { seed: 5, n: 40 }).map((s) => JSON.stringify(s)).join("\n") + "\n");
+  writeFileSync(
+    join(dir, "data.jsonl"),
+    generateTask("animals", { seed: 5, n: 40 })
+      .map((s) => JSON.stringify(s))
+      .join("\n") + "\n",
+  );
   writeFileSync(join(dir, "sweep.json5"), SWEEP);
 }

@@ -37,7 +37,16 @@ beforeAll(async () => {
   writeFixture(dir);
   writeFileSync(join(dir, "local.json5"), sweepText("local"));
   writeFileSync(join(dir, "remote.json5"), sweepText("remote"));
-  server = new EmbeddedPostgres({ databaseDir: join(dir, "pg"), user: "dln", password: "dln", port, persistent: false, createPostgresUser: true, onLog: () => undefined, onError: () => undefined });
+  server = new EmbeddedPostgres({
+    databaseDir: join(dir, "pg"),
+    user: "dln",
+    password: "dln",
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
   await server.initialise();
   await server.start();
 }, 60_000);
@@ -49,9 +58,15 @@ afterAll(async () => {
 });
 
 function worker(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/docs/dln-bin.ts"), "worker", "--queue", url, "--cache", "off", "--idle-exit", "90", "--json"], {
-    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "test/docs/dln-bin.ts"), "worker", "--queue", url, "--cache", "off", "--idle-exit", "90", "--json"],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NODE_OPTIONS: "" },
+    },
+  );
   child.stdout!.on("data", (d) => (logs += `[${child.pid} out] ${d}`));
   child.stderr!.on("data", (d) => (logs += `[${child.pid} err] ${d}`));
   children.push(child);
@@ -65,7 +80,10 @@ describe("dln worker on a PostgreSQL queue", () => {
     // The workers start (and compile the sources) while the same sweep is trained here.
     const a = worker();
     const b = worker();
-    const pids = new Map([[a.pid!, a], [b.pid!, b]]);
+    const pids = new Map([
+      [a.pid!, a],
+      [b.pid!, b],
+    ]);
     const local = await runSweep(join(dir, "local.json5"), { cache: { mode: "off" }, parallel: 2 });
     expect(local.points.every((p) => p.status === "trained")).toBe(true);
 
@@ -79,7 +97,10 @@ describe("dln worker on a PostgreSQL queue", () => {
       // Kill the worker that holds a point after its first checkpoint, before the point's end.
       let victim: { point: string; child: ChildProcess } | undefined;
       for (let i = 0; i < 600 && !victim; i++) {
-        const { rows } = await queue.pool.query<{ point: string; owner: string }>("SELECT point, owner FROM dln_run WHERE sweep = $1 AND checkpoint IS NOT NULL AND result IS NULL", [id]);
+        const { rows } = await queue.pool.query<{ point: string; owner: string }>(
+          "SELECT point, owner FROM dln_run WHERE sweep = $1 AND checkpoint IS NOT NULL AND result IS NULL",
+          [id],
+        );
         for (const r of rows) {
           const child = pids.get(Number(r.owner.split(":").at(-1)));
           if (child) {
@@ -96,21 +117,40 @@ describe("dln worker on a PostgreSQL queue", () => {
 
       const done = await queue.wait(sweep, id, { pollMs: 300 });
       expect(done.sort()).toEqual(local.points.map((p) => p.name).sort());
-      const { rows } = await queue.pool.query<{ point: string; attempts: number; events: string }>("SELECT point, attempts, events FROM dln_run WHERE sweep = $1 ORDER BY point", [id]);
+      const { rows } = await queue.pool.query<{ point: string; attempts: number; events: string }>(
+        "SELECT point, attempts, events FROM dln_run WHERE sweep = $1 ORDER BY point",
+        [id],
+      );
       expect(rows).toHaveLength(4);
       const killed = rows.find((r) => r.point === victim!.point)!;
       expect(killed.attempts).toBeGreaterThanOrEqual(2);
-      const starts = killed.events.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.type === "start");
+      const starts = killed.events
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.type === "start");
       expect(starts.length).toBe(2);
       expect(starts[1].resumedFrom).toBeGreaterThanOrEqual(1);
       // Trained to completion once: one "done" event per point.
-      for (const r of rows) expect(r.events.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.type === "done")).toHaveLength(1);
+      for (const r of rows)
+        expect(
+          r.events
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l))
+            .filter((e) => e.type === "done"),
+        ).toHaveLength(1);
 
       for (const p of local.points) {
         const mine = JSON.parse(readFileSync(join(dir, "local", p.name, "result.json"), "utf8"));
         const theirs = JSON.parse(readFileSync(join(dir, "remote", p.name, "result.json"), "utf8"));
-        expect({ point: p.name, dev: theirs.devAccuracy, test: theirs.testAccuracy, prompts: theirs.bestPrompts, history: theirs.history })
-          .toEqual({ point: p.name, dev: mine.devAccuracy, test: mine.testAccuracy, prompts: mine.bestPrompts, history: mine.history });
+        expect({ point: p.name, dev: theirs.devAccuracy, test: theirs.testAccuracy, prompts: theirs.bestPrompts, history: theirs.history }).toEqual({
+          point: p.name,
+          dev: mine.devAccuracy,
+          test: mine.testAccuracy,
+          prompts: mine.bestPrompts,
+          history: mine.history,
+        });
       }
       const survivor = [a, b].find((c) => c !== victim!.child)!;
       expect(survivor.exitCode).toBeNull(); // still waiting for work

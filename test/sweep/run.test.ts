@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -79,7 +79,10 @@ describe("dln sweep", () => {
     const r = await dln("sweep.json5", "--json", "--cache", "off");
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    const events = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(["sweep-start", "point-skip", "point-skip", "point-skip", "point-skip", "sweep-done"]);
     expect(events.at(-1).usage.requests).toBe(0);
   }, 60_000);
@@ -123,6 +126,13 @@ describe("dln sweep", () => {
     expect(bad.err + bad.out).not.toContain("s3cret");
     expect(redactUrl("postgres://dln:s3cret@db:5432/x")).toBe("postgres://dln:***@db:5432/x");
     const w = capture();
-    expect(await runCli(["node", "dln", "worker", "--queue", "postgres://a:b@h/x", "--parallel", "0"], { stdout: capture().stream, stderr: w.stream, cwd: dir, env: {} })).toBe(2);
+    expect(
+      await runCli(["node", "dln", "worker", "--queue", "postgres://a:b@h/x", "--parallel", "0"], {
+        stdout: capture().stream,
+        stderr: w.stream,
+        cwd: dir,
+        env: {},
+      }),
+    ).toBe(2);
   }, 60_000);
 });

@@ -56,7 +56,10 @@ describe("sweep files", () => {
   });
 
   it("expands the grid into named points, the first setting varying slowest", () => {
-    const r = parseSweep(`{ network: "n.json5", data: "d.jsonl", train: { iterations: 1 }, grid: { seed: [1, 2], "train.promptSamples": [4, 8], "models.*.temperature": [0.5] }, out: "o" }`, base);
+    const r = parseSweep(
+      `{ network: "n.json5", data: "d.jsonl", train: { iterations: 1 }, grid: { seed: [1, 2], "train.promptSamples": [4, 8], "models.*.temperature": [0.5] }, out: "o" }`,
+      base,
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const points = expandGrid(r.sweep);
@@ -72,7 +75,10 @@ describe("sweep files", () => {
   });
 
   it("names points of several networks by file name, and makes names filesystem-safe", () => {
-    const r = parseSweep({ network: ["a/dln-1.json5", "b/dln-2.json5"], data: "d", grid: { "models.fwd.model": ["gpt/4o: mini"] }, out: "o" }, { baseDir: "/x" });
+    const r = parseSweep(
+      { network: ["a/dln-1.json5", "b/dln-2.json5"], data: "d", grid: { "models.fwd.model": ["gpt/4o: mini"] }, out: "o" },
+      { baseDir: "/x" },
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(expandGrid(r.sweep).map((p) => p.name)).toEqual(["network=dln-1,models.fwd.model=gpt_4o__mini", "network=dln-2,models.fwd.model=gpt_4o__mini"]);

@@ -75,7 +75,10 @@ describe("OpenTelemetry spans", () => {
 
   it("training: a span for the run, one per step, and the steps' runs and model calls inside them", async () => {
     const graph = compile(SIM_SPEC, { cache: { mode: "off" } });
-    const run = graph.train({ train: samples(1, 12), dev: samples(2, 6), test: samples(3, 6) }, { config: { iterations: 2, batchSize: 4, promptSamples: 2, hiddenSamples: 2, valEvery: 1, seed: 3 } });
+    const run = graph.train(
+      { train: samples(1, 12), dev: samples(2, 6), test: samples(3, 6) },
+      { config: { iterations: 2, batchSize: 4, promptSamples: 2, hiddenSamples: 2, valEvery: 1, seed: 3 } },
+    );
     const result = await run.result;
     await graph.close();
     const spans = exporter.getFinishedSpans();

@@ -5,7 +5,10 @@ import { classesForToken as llmClassesForToken, firstWord as llmFirstWord } from
 import { normalizeAnswer } from "../../src/metrics/normalize.js";
 import { classesForToken, firstLine, firstWord, matchClass } from "../../src/text/answers.js";
 
-const yesNo = [{ label: "yes", verbalizers: ["yes", "true"] }, { label: "no", verbalizers: ["no", "false", "not sure"] }];
+const yesNo = [
+  { label: "yes", verbalizers: ["yes", "true"] },
+  { label: "no", verbalizers: ["no", "false", "not sure"] },
+];
 
 describe("one normaliser and one class matcher (src/text/answers.ts)", () => {
   it("is what parse, the loss and class scoring use", () => {

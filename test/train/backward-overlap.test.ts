@@ -14,14 +14,28 @@ import { Rng } from "../../src/util/random.js";
 import { compile, dln2 } from "./helpers.js";
 
 const graph = buildTrainGraph(compile(dln2()));
-const batch: BatchTrace = { ids: ["a", "b"], values: [{ x: "1", h1: "one", y: "yes" }, { x: "2", h1: "two", y: "no" }], gold: ["yes", "no"], correct: [true, false] };
+const batch: BatchTrace = {
+  ids: ["a", "b"],
+  values: [
+    { x: "1", h1: "one", y: "yes" },
+    { x: "2", h1: "two", y: "no" },
+  ],
+  gold: ["yes", "no"],
+  correct: [true, false],
+};
 const h1Targets: TargetSets = [[{ text: "uno", weight: 1 }], [{ text: "dos", weight: 1 }]];
 
 function walk(optimizer: Optimizer) {
   return lastValueFrom(backward({ graph, optimizer, iteration: 0, prompts: { h1: "p1", y: "p2" }, memory: {}, batch, rng: new Rng(1) }).pipe(toArray()));
 }
 
-const output = (input: StepInput, signals: Map<string, TargetSets>): StepOutput => ({ prompt: input.prompts[input.unit.param], candidates: [], signals, summaries: [], failures: 0 });
+const output = (input: StepInput, signals: Map<string, TargetSets>): StepOutput => ({
+  prompt: input.prompts[input.unit.param],
+  candidates: [],
+  signals,
+  summaries: [],
+  failures: 0,
+});
 
 describe("backward overlap", () => {
   it("starts h1's step once y has sent its targets, before y's step ends", async () => {

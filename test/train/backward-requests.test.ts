@@ -15,7 +15,13 @@ function recording(registry: ClientSource & { usage(): never }, seen: GenerateRe
     usage: () => registry.usage(),
     async get(name: string): Promise<ModelClient> {
       const inner = await registry.get(name);
-      return { ...inner, id: inner.id, capabilities: () => inner.capabilities(), score: (r) => inner.score(r), generate: (r) => (seen.push(r), inner.generate(r)) };
+      return {
+        ...inner,
+        id: inner.id,
+        capabilities: () => inner.capabilities(),
+        score: (r) => inner.score(r),
+        generate: (r) => (seen.push(r), inner.generate(r)),
+      };
     },
   };
 }

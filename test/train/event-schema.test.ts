@@ -28,8 +28,22 @@ describe("events.jsonl", () => {
     const last = lines.findLastIndex((l) => JSON.parse(l).type === "checkpoint");
     writeFileSync(path, lines.slice(0, last).join("\n") + "\n");
     truncateEvents(dir, 2);
-    const events = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(["start", "validation", "batch", "candidates", "choice", "iteration", "checkpoint", ...events.some((e) => e.type === "reload-best") ? ["reload-best"] : []]));
+    const events = readFileSync(path, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(new Set(events.map((e) => e.type))).toEqual(
+      new Set([
+        "start",
+        "validation",
+        "batch",
+        "candidates",
+        "choice",
+        "iteration",
+        "checkpoint",
+        ...(events.some((e) => e.type === "reload-best") ? ["reload-best"] : []),
+      ]),
+    );
     expect(events.at(-1)).toMatchObject({ type: "checkpoint", recovered: true });
     for (const e of [...events, ...lines.slice(last).map((l) => JSON.parse(l))]) {
       expect(validate(e) ? null : { event: e, errors: ajv.errorsText(validate.errors) }).toBeNull();

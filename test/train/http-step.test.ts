@@ -27,7 +27,15 @@ afterAll(async () => {
 it("scores the hidden layer's candidates differently and samples the posterior with n: J", async () => {
   forgetCapabilities();
   server = await startOpenAIServer({ responder: simResponder({ seed: 0, world: "tasks-hard" }) });
-  const model = (extra: object) => ({ provider: "openai" as const, model: "sim-model", baseURL: server!.baseURL, apiKey: "sk-test-0000", api: "completions" as const, concurrency: 4, ...extra });
+  const model = (extra: object) => ({
+    provider: "openai" as const,
+    model: "sim-model",
+    baseURL: server!.baseURL,
+    apiKey: "sk-test-0000",
+    api: "completions" as const,
+    concurrency: 4,
+    ...extra,
+  });
   const spec: NetworkSpec = {
     name: "http-step",
     models: { fwd: model({ temperature: 0, maxTokens: 256 }), bwd: model({ temperature: 0.7, maxTokens: 512 }) },
@@ -40,14 +48,18 @@ it("scores the hidden layer's candidates differently and samples the posterior w
     loss: { type: "exact_match", normalize: "first_word" },
   };
   const graph = compile(spec, { baseDir: dir });
-  const as = (s: string, seed: number, n: number) => generateTask("navigate", { seed, n }).map((e) => ({ id: `${s}-${e.id}`, inputs: { x: e.x }, target: e.y }));
+  const as = (s: string, seed: number, n: number) =>
+    generateTask("navigate", { seed, n }).map((e) => ({ id: `${s}-${e.id}`, inputs: { x: e.x }, target: e.y }));
   const registry = new ModelRegistry(graph.network.models, { baseDir: dir, env: {}, cache: { mode: "off", path: join(dir, "c.sqlite") } });
   try {
-    const run = graph.train({ train: as("t", 1, 20), dev: as("d", 2, 4), test: as("e", 3, 4) }, {
-      config: { iterations: 1, batchSize: 10, promptSamples: 4, hiddenSamples: 4, valEvery: 1, seed: 7 },
-      runDir: join(dir, "run"),
-      clients: registry,
-    });
+    const run = graph.train(
+      { train: as("t", 1, 20), dev: as("d", 2, 4), test: as("e", 3, 4) },
+      {
+        config: { iterations: 1, batchSize: 10, promptSamples: 4, hiddenSamples: 4, valEvery: 1, seed: 7 },
+        runDir: join(dir, "run"),
+        clients: registry,
+      },
+    );
     const events = await lastValueFrom(run.events$.pipe(toArray()));
     await run.result;
     const h1 = events.flatMap((e) => (e.type === "candidates" && e.param === "h1" ? [e] : []));
@@ -57,7 +69,9 @@ it("scores the hidden layer's candidates differently and samples the posterior w
     const fits = h1[0].candidates.map((c) => c.parts.fit);
     expect(new Set(fits).size, JSON.stringify(fits)).toBeGreaterThan(1);
     // Posterior requests (the hint form: "Given that the answer is:"): n = J, a seed, each example's prompt once.
-    const posterior = server!.stats.received.filter((r) => r.route === "completions" && r.body.echo !== true && JSON.stringify(r.body.prompt).includes("Given that the answer is:"));
+    const posterior = server!.stats.received.filter(
+      (r) => r.route === "completions" && r.body.echo !== true && JSON.stringify(r.body.prompt).includes("Given that the answer is:"),
+    );
     expect(posterior.length).toBeGreaterThan(0);
     for (const r of posterior) {
       expect(r.body.n).toBe(4);

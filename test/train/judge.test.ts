@@ -53,7 +53,14 @@ function judged(): NetworkSpec {
     nodes: {
       // The first member knows the rules; the last one is told misleading ones.
       good: { type: "layer", from: ["x"], model: "sim", prompt: rules, classes: ["mammal", "bird", "fish", "reptile"], trainable: false },
-      bad: { type: "layer", from: ["x"], model: "sim", prompt: TASKS.animals.misleadingRules.join(" "), classes: ["mammal", "bird", "fish", "reptile"], trainable: false },
+      bad: {
+        type: "layer",
+        from: ["x"],
+        model: "sim",
+        prompt: TASKS.animals.misleadingRules.join(" "),
+        classes: ["mammal", "bird", "fish", "reptile"],
+        trainable: false,
+      },
       j: { type: "layer", from: ["x"], model: "judge", template: "judge", prompt: "Pick the best answer.", parse: "first_word" },
       e: { type: "ensemble", members: ["good", "bad"], aggregate: { judge: "j" } },
     },

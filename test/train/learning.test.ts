@@ -27,7 +27,10 @@ const hard = (spec: NetworkSpec): NetworkSpec => ({ ...spec, models: HARD });
 /** Test accuracy of a 1-layer network with a fixed prompt. */
 async function dln1Accuracy(prompt: string): Promise<number> {
   const { services } = setup(hard(dln1(labels, prompt)), { iterations: 1 });
-  const results = await services.forward(data.test.map((e) => ({ id: e.id, ...e.inputs })), { prompts: { y: prompt }, temperature: 0 });
+  const results = await services.forward(
+    data.test.map((e) => ({ id: e.id, ...e.inputs })),
+    { prompts: { y: prompt }, temperature: 0 },
+  );
   return results.filter((r, i) => !r.error && services.isCorrect(r.output, data.test[i].target)).length / data.test.length;
 }
 

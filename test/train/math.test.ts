@@ -30,7 +30,10 @@ describe("the optimizer's arithmetic, against values worked out by hand", () => 
   it("weighted score (the ELBO): mean over samples of Σ w ℓ", () => {
     // sample 1: 0.7·(-1) + 0.3·(-3) = -1.6; sample 2: 1·(-0.4) = -0.4 → mean -1.0
     const s = weightedScore([
-      [{ weight: 0.7, logLikelihood: -1 }, { weight: 0.3, logLikelihood: -3 }],
+      [
+        { weight: 0.7, logLikelihood: -1 },
+        { weight: 0.3, logLikelihood: -3 },
+      ],
       [{ weight: 1, logLikelihood: -0.4 }],
     ]);
     expect(s).toBeCloseTo(-1.0, 10);
@@ -66,11 +69,24 @@ describe("the optimizer's arithmetic, against values worked out by hand", () => 
   });
 
   it("class scores: ℓ(label) is the log of the renormalised class probability", async () => {
-    const layer = { id: "y", model: "m", classes: [{ label: "yes", verbalizers: ["yes"] }, { label: "no", verbalizers: ["no"] }] } as unknown as LayerNode;
-    const scorer = createLayerScorer(layer, {} as ModelClient, "classes", {
-      scoreClasses: async () => ({ probs: { yes: 0.3, no: 0.1 } }),
-      targetLogLikelihood: async () => 0,
-    }, 0);
+    const layer = {
+      id: "y",
+      model: "m",
+      classes: [
+        { label: "yes", verbalizers: ["yes"] },
+        { label: "no", verbalizers: ["no"] },
+      ],
+    } as unknown as LayerNode;
+    const scorer = createLayerScorer(
+      layer,
+      {} as ModelClient,
+      "classes",
+      {
+        scoreClasses: async () => ({ probs: { yes: 0.3, no: 0.1 } }),
+        targetLogLikelihood: async () => 0,
+      },
+      0,
+    );
     expect(await scorer.likelihood!("ctx", "yes")).toBeCloseTo(Math.log(0.75), 10);
     expect(await scorer.likelihood!("ctx", "No")).toBeCloseTo(Math.log(0.25), 10);
     const probs = await scorer.classProbs!("ctx");
@@ -80,15 +96,25 @@ describe("the optimizer's arithmetic, against values worked out by hand", () => 
 
   it("target sets from several children: union, weights averaged over children", () => {
     const merged = mergeTargetSets([
-      [{ text: "a", weight: 0.5 }, { text: "b", weight: 0.5 }],
+      [
+        { text: "a", weight: 0.5 },
+        { text: "b", weight: 0.5 },
+      ],
       [{ text: "b", weight: 1 }],
     ]);
-    expect(merged).toEqual([{ text: "a", weight: 0.25 }, { text: "b", weight: 0.75 }]);
+    expect(merged).toEqual([
+      { text: "a", weight: 0.25 },
+      { text: "b", weight: 0.75 },
+    ]);
   });
 
   it("candidates are de-duplicated and ties keep the current prompt", () => {
     const c = gatherCandidates("p", ["q", "p", " q"], ["r", "q"]);
-    expect(c.map((x) => [x.prompt, x.source])).toEqual([["p", "current"], ["q", "proposal"], ["r", "memory"]]);
+    expect(c.map((x) => [x.prompt, x.source])).toEqual([
+      ["p", "current"],
+      ["q", "proposal"],
+      ["r", "memory"],
+    ]);
     expect(argmax([-1, -1, -2])).toBe(0);
     expect(argmax([NaN, -3, -2])).toBe(2);
   });

@@ -11,11 +11,13 @@ describe("allConcurrently", () => {
   it("starts at most TASKS_PER_TURN tasks per event-loop turn, in task order, and returns results in task order", async () => {
     const started: number[] = [];
     const n = TASKS_PER_TURN * 2 + 5;
-    const done = allConcurrently(Array.from({ length: n }, (_x, i) => async () => {
-      started.push(i);
-      await new Promise((resolve) => setTimeout(resolve, (n - i) % 3));
-      return i * 10;
-    }));
+    const done = allConcurrently(
+      Array.from({ length: n }, (_x, i) => async () => {
+        started.push(i);
+        await new Promise((resolve) => setTimeout(resolve, (n - i) % 3));
+        return i * 10;
+      }),
+    );
     await microtasks();
     expect(started).toHaveLength(TASKS_PER_TURN);
     await nextTurn();
@@ -27,12 +29,15 @@ describe("allConcurrently", () => {
 
   it("nested fan-outs share the turns, and all of them finish", async () => {
     let running = 0;
-    const inner = (k: number) => allConcurrently(Array.from({ length: 20 }, (_x, j) => async () => {
-      running++;
-      await nextTurn();
-      running--;
-      return k * 100 + j;
-    }));
+    const inner = (k: number) =>
+      allConcurrently(
+        Array.from({ length: 20 }, (_x, j) => async () => {
+          running++;
+          await nextTurn();
+          running--;
+          return k * 100 + j;
+        }),
+      );
     const outer = allConcurrently(Array.from({ length: 10 }, (_x, k) => () => inner(k)));
     await microtasks();
     expect(running).toBeLessThanOrEqual(TASKS_PER_TURN);
@@ -43,11 +48,13 @@ describe("allConcurrently", () => {
   it("rejects on the first failure and starts no task that was still waiting for its turn", async () => {
     const started: number[] = [];
     const n = TASKS_PER_TURN * 3;
-    const run = allConcurrently(Array.from({ length: n }, (_x, i) => async () => {
-      started.push(i);
-      if (i === 0) throw new Error("boom");
-      return i;
-    }));
+    const run = allConcurrently(
+      Array.from({ length: n }, (_x, i) => async () => {
+        started.push(i);
+        if (i === 0) throw new Error("boom");
+        return i;
+      }),
+    );
     await expect(run).rejects.toThrow("boom");
     for (let t = 0; t < 4; t++) await nextTurn();
     expect(started.length).toBeLessThanOrEqual(TASKS_PER_TURN);

@@ -24,7 +24,9 @@ function recording(choices: (r: GenerateRequest) => number): { client: ModelClie
       const k = choices(r);
       return { completions: Array.from({ length: k }, (_, j) => ({ text: ` sample seed=${r.seed} j=${j}` })), usage: emptyUsage() };
     },
-    score: async () => { throw new Error("no scoring"); },
+    score: async () => {
+      throw new Error("no scoring");
+    },
   };
   return { client, requests };
 }

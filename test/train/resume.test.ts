@@ -21,8 +21,13 @@ const dir = (name: string): string => join(tmp, name);
 const TINY = { iterations: 3, batchSize: 6, promptSamples: 3, valEvery: 1, seed: 11, memory: 2, patience: 1 };
 const data = splits("animals", { train: 24, dev: 12, test: 12 });
 const labels = TASKS.animals.labels;
-const readEvents = (d: string): TrainEvent[] => readFileSync(join(d, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-const iterationsOf = (events: TrainEvent[], type: TrainEvent["type"]) => events.filter((e) => e.type === type).map((e) => (e as { iteration: number }).iteration);
+const readEvents = (d: string): TrainEvent[] =>
+  readFileSync(join(d, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+const iterationsOf = (events: TrainEvent[], type: TrainEvent["type"]) =>
+  events.filter((e) => e.type === type).map((e) => (e as { iteration: number }).iteration);
 const graph = () => compileGraph(dln1(labels), { baseDir: process.cwd(), models: {}, cache: { mode: "off" } });
 
 /** A run killed in iteration 2 (after its forward pass, before its checkpoint). */
@@ -41,7 +46,8 @@ describe("resume (library)", () => {
     await runTraining(dln1(labels), data, TINY, { runDir: d, resume: true }).result;
     const events = readEvents(d);
     for (const type of ["batch", "iteration", "checkpoint"] as const) expect(iterationsOf(events, type), type).toEqual([1, 2, 3]);
-    const decisions = (es: TrainEvent[]) => es.filter((e) => e.type === "candidates" || e.type === "choice" || e.type === "validation").map(({ time: _t, ...rest }) => rest);
+    const decisions = (es: TrainEvent[]) =>
+      es.filter((e) => e.type === "candidates" || e.type === "choice" || e.type === "validation").map(({ time: _t, ...rest }) => rest);
     expect(decisions(events)).toEqual(decisions(readEvents(dir("whole"))));
     expect(events.filter((e) => e.type === "start").map((e) => (e as { resumedFrom?: number }).resumedFrom)).toEqual([undefined, 1]);
   }, 60_000);
@@ -51,8 +57,12 @@ describe("resume (library)", () => {
     rmSync(d, { recursive: true, force: true });
     spawnSync("mkdir", ["-p", d]);
     const lines = [
-      { type: "start" }, { type: "validation", iteration: 0 }, { type: "batch", iteration: 1 }, { type: "iteration", iteration: 1 },
-      { type: "checkpoint", iteration: 1 }, { type: "batch", iteration: 2 },
+      { type: "start" },
+      { type: "validation", iteration: 0 },
+      { type: "batch", iteration: 1 },
+      { type: "iteration", iteration: 1 },
+      { type: "checkpoint", iteration: 1 },
+      { type: "batch", iteration: 2 },
     ].map((e) => JSON.stringify(e));
     writeFileSync(join(d, "events.jsonl"), lines.join("\n") + "\n" + '{"type":"cand');
     expect(truncateEvents(d, 1)).toBe(2);
@@ -66,8 +76,12 @@ describe("resume (library)", () => {
     rmSync(d, { recursive: true, force: true });
     spawnSync("mkdir", ["-p", d]);
     const lines = [
-      { type: "start" }, { type: "batch", iteration: 1 }, { type: "iteration", iteration: 1 }, { type: "checkpoint", iteration: 1, path: "x" },
-      { type: "batch", iteration: 2 }, { type: "iteration", iteration: 2 },
+      { type: "start" },
+      { type: "batch", iteration: 1 },
+      { type: "iteration", iteration: 1 },
+      { type: "checkpoint", iteration: 1, path: "x" },
+      { type: "batch", iteration: 2 },
+      { type: "iteration", iteration: 2 },
     ].map((e) => JSON.stringify(e));
     writeFileSync(join(d, "events.jsonl"), lines.join("\n") + "\n");
     truncateEvents(d, 2);

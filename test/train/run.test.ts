@@ -23,9 +23,14 @@ function schema(name: string) {
   return ajv.compile(JSON.parse(readFileSync(join("schemas", `${name}.schema.json`), "utf8")));
 }
 const readJson = (p: string): unknown => JSON.parse(readFileSync(p, "utf8"));
-const readEvents = (d: string): TrainEvent[] => readFileSync(join(d, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const readEvents = (d: string): TrainEvent[] =>
+  readFileSync(join(d, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 /** What must be the same between two runs of the same seed: every candidate, score and choice. */
-const decisions = (events: TrainEvent[]) => events.filter((e) => e.type === "candidates" || e.type === "choice" || e.type === "validation").map(({ time: _t, ...rest }) => rest);
+const decisions = (events: TrainEvent[]) =>
+  events.filter((e) => e.type === "candidates" || e.type === "choice" || e.type === "validation").map(({ time: _t, ...rest }) => rest);
 
 describe("a training run directory", () => {
   it("holds result.json, checkpoint.json and events.jsonl that match their schemas", async () => {
@@ -90,7 +95,11 @@ describe("a training run directory", () => {
     expect(tokens(r.usage.train)).toBeLessThanOrEqual(cap); // it used to stop only after crossing it
     expect(r.iterations).toBeGreaterThanOrEqual(1);
     expect(r.iterations).toBeLessThan(3);
-    const checkpoint = readJson(join(d, "checkpoint.json")) as { iteration: number; stopped?: string; usage: { promptTokens: number; completionTokens: number } };
+    const checkpoint = readJson(join(d, "checkpoint.json")) as {
+      iteration: number;
+      stopped?: string;
+      usage: { promptTokens: number; completionTokens: number };
+    };
     expect(checkpoint.stopped).toBe("budget");
     expect(checkpoint.iteration).toBe(r.iterations);
     expect(tokens(checkpoint.usage)).toBe(tokens(r.usage.train));
@@ -108,49 +117,64 @@ describe("a training run directory", () => {
 const SIM = { sim: { provider: "sim" as const, model: "tasks" } };
 const shapes: Record<string, NetworkSpec> = {
   "3-deep": {
-    name: "deep", models: SIM, inputs: ["x"],
+    name: "deep",
+    models: SIM,
+    inputs: ["x"],
     nodes: {
       h1: { type: "layer", from: ["x"], template: "think", prompt: "Think." },
       h2: { type: "layer", from: ["x", "h1"], template: "think", prompt: "Think more." },
       y: { type: "layer", from: ["x", "h2"], template: "residual", prompt: "Answer.", classes: labels },
     },
-    output: "y", loss: { type: "exact_match", normalize: "first_word" },
+    output: "y",
+    loss: { type: "exact_match", normalize: "first_word" },
   },
   wide: {
-    name: "wide", models: SIM, inputs: ["x"],
+    name: "wide",
+    models: SIM,
+    inputs: ["x"],
     nodes: {
       a: { type: "layer", from: ["x"], template: "think", prompt: "Look at the body." },
       b: { type: "layer", from: ["x"], template: "think", prompt: "Look at the habits.", trainable: false },
       both: { type: "combine", from: ["a", "b"], template: "concat" },
       y: { type: "layer", from: ["x", "both"], template: "residual", prompt: "Answer.", classes: labels },
     },
-    output: "y", loss: { type: "exact_match", normalize: "first_word" },
+    output: "y",
+    loss: { type: "exact_match", normalize: "first_word" },
   },
   ensemble: {
-    name: "ens", models: SIM, inputs: ["x"],
+    name: "ens",
+    models: SIM,
+    inputs: ["x"],
     nodes: {
       y1: { type: "layer", from: ["x"], template: "classify", prompt: "Answer.", classes: labels, temperature: 0.7 },
       vote: { type: "ensemble", replicate: { layer: "y1", count: 3, temperature: 0.7 }, aggregate: "vote" },
     },
-    output: "vote", loss: { type: "exact_match", normalize: "first_word" },
+    output: "vote",
+    loss: { type: "exact_match", normalize: "first_word" },
   },
 };
 
 describe("other shapes train without error", () => {
   for (const [name, spec] of Object.entries(shapes)) {
-    it(name, async () => {
-      const run = runTraining(spec, data, { iterations: 2, batchSize: 4, promptSamples: 3, hiddenSamples: 2, valEvery: 1, seed: 3 });
-      const events = lastValueFrom(run.events$.pipe(toArray()));
-      const r = await run.result;
-      expect(r.iterations).toBe(2);
-      const stepped = new Set((await events).filter((e) => e.type === "candidates").map((e) => (e as { param: string }).param));
-      const trainable = Object.entries(spec.nodes).filter(([, n]) => n.type === "layer" && n.trainable !== false).map(([id]) => id);
-      expect([...stepped].sort()).toEqual(trainable.sort());
-      if (name === "wide") {
-        const signals = (await events).filter((e) => e.type === "signal").map((e) => `${(e as { from: string }).from}→${(e as { to: string }).to}`);
-        expect(new Set(signals)).toEqual(new Set(["y→a", "y→b"]));
-        expect(r.bestPrompts.b).toBe("Look at the habits.");
-      }
-    }, 60_000);
+    it(
+      name,
+      async () => {
+        const run = runTraining(spec, data, { iterations: 2, batchSize: 4, promptSamples: 3, hiddenSamples: 2, valEvery: 1, seed: 3 });
+        const events = lastValueFrom(run.events$.pipe(toArray()));
+        const r = await run.result;
+        expect(r.iterations).toBe(2);
+        const stepped = new Set((await events).filter((e) => e.type === "candidates").map((e) => (e as { param: string }).param));
+        const trainable = Object.entries(spec.nodes)
+          .filter(([, n]) => n.type === "layer" && n.trainable !== false)
+          .map(([id]) => id);
+        expect([...stepped].sort()).toEqual(trainable.sort());
+        if (name === "wide") {
+          const signals = (await events).filter((e) => e.type === "signal").map((e) => `${(e as { from: string }).from}→${(e as { to: string }).to}`);
+          expect(new Set(signals)).toEqual(new Set(["y→a", "y→b"]));
+          expect(r.bestPrompts.b).toBe("Look at the habits.");
+        }
+      },
+      60_000,
+    );
   }
 });

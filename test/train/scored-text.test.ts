@@ -66,7 +66,9 @@ describe("the score of a fixed hidden target depends on the candidate prompt", (
     const [example] = generateTask("navigate", { seed: 4, n: 1 });
     const context = (prompt: string) => renderTemplate(FORWARD_TEMPLATES.think.source, { prompt, from: [{ name: "x", value: example.x }], x: example.x });
     const weak = context("Think about it.");
-    const strong = context("Keep two totals: steps north minus steps south, and steps east minus steps west. You end where you started only when both totals are zero.");
+    const strong = context(
+      "Keep two totals: steps north minus steps south, and steps east minus steps west. You end where you started only when both totals are zero.",
+    );
     const written = (await client.generate({ prompt: strong, temperature: 0, maxTokens: 128 })).completions[0].text;
     expect(written).toMatch(/^\s/);
     const [a, b] = [await targetLogLikelihood(client, weak, written), await targetLogLikelihood(client, strong, written)];

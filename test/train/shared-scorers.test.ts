@@ -15,7 +15,13 @@ function recordingScores(registry: ClientSource & { usage(): never }, seen: Scor
     usage: () => registry.usage(),
     async get(name: string): Promise<ModelClient> {
       const inner = await registry.get(name);
-      return { ...inner, id: inner.id, capabilities: () => inner.capabilities(), generate: (r) => inner.generate(r), score: (r) => (seen.push(r), inner.score(r)) };
+      return {
+        ...inner,
+        id: inner.id,
+        capabilities: () => inner.capabilities(),
+        generate: (r) => inner.generate(r),
+        score: (r) => (seen.push(r), inner.score(r)),
+      };
     },
   };
 }

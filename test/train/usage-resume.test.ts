@@ -28,7 +28,8 @@ vi.mock("../../src/llm/providers/sim.js", async (importOriginal) => {
         capabilities: () => client.capabilities(),
         generate: async (r: Parameters<ModelClient["generate"]>[0]) => count(await client.generate(r)),
         score: async (r: Parameters<ModelClient["score"]>[0]) => count(await client.score(r)),
-        generateBatch: client.generateBatch && (async (rs: Parameters<NonNullable<ModelClient["generateBatch"]>>[0]) => (await client.generateBatch!(rs)).map(count)),
+        generateBatch:
+          client.generateBatch && (async (rs: Parameters<NonNullable<ModelClient["generateBatch"]>>[0]) => (await client.generateBatch!(rs)).map(count)),
         scoreBatch: client.scoreBatch && (async (rs: Parameters<NonNullable<ModelClient["scoreBatch"]>>[0]) => (await client.scoreBatch!(rs)).map(count)),
       } as ModelClient;
     },

@@ -26,7 +26,10 @@ Examples:
     )
     .action(async (dirs: string[], opts: { output: string }) => {
       try {
-        const path = await writeCompare(dirs.map((d) => resolve(ctx.cwd, d)), resolve(ctx.cwd, opts.output));
+        const path = await writeCompare(
+          dirs.map((d) => resolve(ctx.cwd, d)),
+          resolve(ctx.cwd, opts.output),
+        );
         ctx.stderr.write(`dln compare: wrote ${path}\n`);
         ctx.exitCode = 0;
       } catch (err) {

@@ -87,12 +87,25 @@ async function demo(flags: DemoFlags, ctx: CliContext): Promise<number> {
   for (const [split, rows] of Object.entries(files)) {
     writeFileSync(join(dataDir, `${split}.jsonl`), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
   }
-  out.write(`  data: ${files.train.length} train, ${files.dev.length} dev, ${files.test.length} test examples of "${flags.task}" in ${relative(ctx.cwd, dataDir) || "."}\n\n`);
+  out.write(
+    `  data: ${files.train.length} train, ${files.dev.length} dev, ${files.test.length} test examples of "${flags.task}" in ${relative(ctx.cwd, dataDir) || "."}\n\n`,
+  );
 
   const args = [
-    "train", DEMO_NETWORK,
-    "--train", join(dataDir, "train.jsonl"), "--dev", join(dataDir, "dev.jsonl"), "--test", join(dataDir, "test.jsonl"),
-    "--run-dir", runDir, "--seed", String(seed), "--cache", flags.cache,
+    "train",
+    DEMO_NETWORK,
+    "--train",
+    join(dataDir, "train.jsonl"),
+    "--dev",
+    join(dataDir, "dev.jsonl"),
+    "--test",
+    join(dataDir, "test.jsonl"),
+    "--run-dir",
+    runDir,
+    "--seed",
+    String(seed),
+    "--cache",
+    flags.cache,
     ...(flags.iterations ? ["--iterations", flags.iterations] : []),
     ...flags.model.flatMap((m) => ["--model", m]),
     ...(flags.json ? ["--json"] : []),
@@ -148,10 +161,14 @@ export function learningCurve(result: DemoResult, ctx: CliContext, stream: "stdo
   const end = result.devAccuracy ?? best;
   if (end > start + 1e-9) {
     const at = result.bestIteration ? ` (best prompts from iteration ${result.bestIteration})` : "";
-    lines.push(`  dev accuracy rose from ${pct(start).trim()} to ${pct(end).trim()}${at}` +
-      (typeof result.testAccuracy === "number" ? `; held-out test accuracy ${pct(result.testAccuracy).trim()}.` : "."));
+    lines.push(
+      `  dev accuracy rose from ${pct(start).trim()} to ${pct(end).trim()}${at}` +
+        (typeof result.testAccuracy === "number" ? `; held-out test accuracy ${pct(result.testAccuracy).trim()}.` : "."),
+    );
   } else {
-    lines.push(c.yellow(`  dev accuracy did not rise above ${pct(start).trim()}: no candidate prompt scored better (try more --iterations or another --seed).`));
+    lines.push(
+      c.yellow(`  dev accuracy did not rise above ${pct(start).trim()}: no candidate prompt scored better (try more --iterations or another --seed).`),
+    );
   }
   for (const [id, prompt] of Object.entries(result.bestPrompts ?? {})) {
     const before = result.initialPrompts?.[id];

@@ -12,8 +12,18 @@ import type { CliContext } from "../context.js";
 import { createProgressBar } from "../progress.js";
 import type { CompiledNetwork } from "../../compile/types.js";
 import {
-  addModelOptions, checkModels, collect, createRegistry, loadNetworkForCommand, loadPromptsForCommand, loadSplitsForCommand, modelsInUse, numberFlag,
-  parseFieldMappings, UsageError, type CacheFlag,
+  addModelOptions,
+  checkModels,
+  collect,
+  createRegistry,
+  loadNetworkForCommand,
+  loadPromptsForCommand,
+  loadSplitsForCommand,
+  modelsInUse,
+  numberFlag,
+  parseFieldMappings,
+  UsageError,
+  type CacheFlag,
 } from "../shared.js";
 export { parseFieldMappings };
 import type { Usage } from "../../llm/types.js";
@@ -148,8 +158,7 @@ async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContex
       clients: registry,
       prompts,
       concurrency,
-      onProgress: (p) =>
-        progress.update({ done: p.done, total: examples.length, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
+      onProgress: (p) => progress.update({ done: p.done, total: examples.length, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
     });
   } finally {
     progress.stop();
@@ -171,7 +180,9 @@ async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContex
   if (!flags.json && report.failed === report.examples && report.examples > 0) {
     // Nothing answered: an accuracy of 0% would hide the cause.
     const f = report.failures[0];
-    ctx.stderr.write(`dln eval: every one of the ${report.examples} samples failed, so there is no accuracy to report; the first: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}\n`);
+    ctx.stderr.write(
+      `dln eval: every one of the ${report.examples} samples failed, so there is no accuracy to report; the first: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}\n`,
+    );
     return 1;
   }
   ctx.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
@@ -196,7 +207,11 @@ export function buildReport(args: {
     const r = byIndex.get(i);
     return r && !r.error ? r.output : undefined;
   });
-  const summary = summarizeAnswers(preds, args.examples.map((e) => e.target), args.network.loss);
+  const summary = summarizeAnswers(
+    preds,
+    args.examples.map((e) => e.target),
+    args.network.loss,
+  );
   const failures = args.examples.flatMap((e, i) => {
     const r = byIndex.get(i);
     if (r && !r.error) return [];
@@ -244,7 +259,11 @@ export function formatReport(r: EvalReport): string {
       .join(", "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const render = (row: string[]) => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd();
+  const render = (row: string[]) =>
+    row
+      .map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
   lines.push(render(header), ...table.map(render), "");
   const u = r.usage;
   let usage = `usage: ${u.requests} requests (${u.cacheHits} cached), ${u.promptTokens + u.completionTokens} tokens (${u.promptTokens} prompt + ${u.completionTokens} completion)`;

@@ -39,7 +39,9 @@ Examples:
         });
         if (output !== undefined) {
           await writeFile(output, result.text);
-          ctx.stderr.write(`dln export: wrote ${opts.output} (${result.written.length} prompt${result.written.length === 1 ? "" : "s"}: ${result.written.join(", ")})\n`);
+          ctx.stderr.write(
+            `dln export: wrote ${opts.output} (${result.written.length} prompt${result.written.length === 1 ? "" : "s"}: ${result.written.join(", ")})\n`,
+          );
         } else {
           ctx.stdout.write(result.text);
         }

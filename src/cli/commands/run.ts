@@ -85,7 +85,14 @@ async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext)
   const network = await loadNetworkForCommand(networkPath, ctx);
   const prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, network, ctx, "run");
   const inputPath = flags.input === "-" ? undefined : resolve(ctx.cwd, flags.input);
-  if (inputPath && !(await stat(inputPath).then((s) => s.isFile(), () => false))) throw new UsageError(`no such input file: ${flags.input}`);
+  if (
+    inputPath &&
+    !(await stat(inputPath).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw new UsageError(`no such input file: ${flags.input}`);
 
   const registry = createRegistry(network, ctx, flags, "run");
   // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, not as an error row per sample.
@@ -148,8 +155,7 @@ async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext)
         trace: flags.trace,
         failFast: flags.failFast,
         signal: ctx.signal,
-        onProgress: (p) =>
-          progress.update({ done: p.done, total, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
+        onProgress: (p) => progress.update({ done: p.done, total, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
       }).subscribe({
         next: (r) => {
           if (!ordered) write(r);

@@ -35,7 +35,11 @@ export function registerSweep(program: Command, ctx: CliContext): void {
     .argument("<sweep>", "sweep file (JSON5): network, data, grid, out; or `pull` followed by the sweep file")
     .argument("[file]", "with `pull`: the sweep file")
     .option("--parallel <n>", "points trained at once", "1")
-    .addOption(new Option("--cache <mode>", `response cache shared by every point (${DEFAULT_CACHE_FILE})`).choices(["readwrite", "readonly", "off"]).default("readwrite"))
+    .addOption(
+      new Option("--cache <mode>", `response cache shared by every point (${DEFAULT_CACHE_FILE})`)
+        .choices(["readwrite", "readonly", "off"])
+        .default("readwrite"),
+    )
     .option("--only <point>", "train only this point (repeatable)", (v: string, prev: string[]) => [...prev, v], [])
     .option("--json", "one JSON event per line on stdout")
     .option("--queue <url>", "put the points on a PostgreSQL queue (postgres://…, or `embedded`) for `dln worker`s instead of training here")
@@ -102,7 +106,9 @@ Examples:
         view.stop();
         if (err instanceof SweepError) {
           for (const d of err.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
-          ctx.stderr.write(`dln sweep: ${err.diagnostics.length > 0 && err.message.startsWith("invalid sweep") ? `the sweep ${file} is not valid` : err.message.split("\n")[0]}\n`);
+          ctx.stderr.write(
+            `dln sweep: ${err.diagnostics.length > 0 && err.message.startsWith("invalid sweep") ? `the sweep ${file} is not valid` : err.message.split("\n")[0]}\n`,
+          );
           ctx.exitCode = 2;
           return;
         }
@@ -159,15 +165,28 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
         return 2;
       }
       const { finished, unfinished } = await queue.pull(sweep, id);
-      ctx.stdout.write(`pulled ${finished.length} finished point${finished.length === 1 ? "" : "s"} and ${unfinished.length} checkpoint${unfinished.length === 1 ? "" : "s"} into ${sweep.out}\n`);
+      ctx.stdout.write(
+        `pulled ${finished.length} finished point${finished.length === 1 ? "" : "s"} and ${unfinished.length} checkpoint${unfinished.length === 1 ? "" : "s"} into ${sweep.out}\n`,
+      );
       return 0;
     }
     const { id, queued, finished } = await queue.submit(sweep);
     const total = queued.length + finished.length;
-    if (!flags.json) ctx.stdout.write(`queued ${queued.length} point${queued.length === 1 ? "" : "s"} of sweep ${id} on ${redactUrl(url)} (${finished.length} finished earlier); train them with: dln worker --queue ${flags.queue === "embedded" ? "embedded" : redactUrl(url)}\n`);
+    if (!flags.json)
+      ctx.stdout.write(
+        `queued ${queued.length} point${queued.length === 1 ? "" : "s"} of sweep ${id} on ${redactUrl(url)} (${finished.length} finished earlier); train them with: dln worker --queue ${flags.queue === "embedded" ? "embedded" : redactUrl(url)}\n`,
+      );
     const wait = flags.wait || embedded !== undefined;
     if (!wait) return 0;
-    view.event({ time: new Date().toISOString(), type: "sweep-start", sweep: sweep.name, out: sweep.out, points: expandGrid(sweep).length, finished: finished.length, parallel: 0 });
+    view.event({
+      time: new Date().toISOString(),
+      type: "sweep-start",
+      sweep: sweep.name,
+      out: sweep.out,
+      points: expandGrid(sweep).length,
+      finished: finished.length,
+      parallel: 0,
+    });
     const abort = new AbortController();
     const onInterrupt = (): void => abort.abort();
     ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
@@ -175,7 +194,16 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
       // The usage is what the points' runs spent (on the workers), finished earlier or not.
       const usage = { requests: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, cost: 0 };
       const done = await queue.wait(sweep, id, { onEvent: view.event, signal: abort.signal, usage });
-      view.event({ time: new Date().toISOString(), type: "sweep-done", points: total, trained: done.length, skipped: 0, failed: 0, usage, wallTimeMs: performance.now() - started });
+      view.event({
+        time: new Date().toISOString(),
+        type: "sweep-done",
+        points: total,
+        trained: done.length,
+        skipped: 0,
+        failed: 0,
+        usage,
+        wallTimeMs: performance.now() - started,
+      });
       return abort.signal.aborted ? 1 : 0;
     } finally {
       ctx.signal?.removeEventListener("abort", onInterrupt);
@@ -216,7 +244,9 @@ function terminalView(ctx: CliContext): View {
       switch (e.type) {
         case "sweep-start":
           total = e.points;
-          ctx.stdout.write(`${c.bold(`sweep ${e.sweep}`)}: ${e.points} point${e.points === 1 ? "" : "s"} (${e.finished} finished earlier), ${e.parallel > 0 ? `${e.parallel} at once` : "trained by workers"}\n  folder: ${e.out}\n`);
+          ctx.stdout.write(
+            `${c.bold(`sweep ${e.sweep}`)}: ${e.points} point${e.points === 1 ? "" : "s"} (${e.finished} finished earlier), ${e.parallel > 0 ? `${e.parallel} at once` : "trained by workers"}\n  folder: ${e.out}\n`,
+          );
           break;
         case "point-skip":
           done++;
@@ -233,7 +263,9 @@ function terminalView(ctx: CliContext): View {
           done++;
           tokens += e.tokens;
           running.delete(e.point);
-          ctx.stdout.write(`  ${c.green("✓")} ${e.point}  dev ${c.green(pct(e.devAccuracy))}  test ${pct(e.testAccuracy)}  ${formatCount(e.tokens)} tokens  $${e.cost.toFixed(4)}  ${formatDuration(e.wallTimeMs / 1000)}\n`);
+          ctx.stdout.write(
+            `  ${c.green("✓")} ${e.point}  dev ${c.green(pct(e.devAccuracy))}  test ${pct(e.testAccuracy)}  ${formatCount(e.tokens)} tokens  $${e.cost.toFixed(4)}  ${formatDuration(e.wallTimeMs / 1000)}\n`,
+          );
           break;
         case "point-failed":
           done++;
@@ -242,7 +274,9 @@ function terminalView(ctx: CliContext): View {
           ctx.stdout.write(`  ${c.red("✗")} ${e.error}\n`);
           break;
         case "sweep-done":
-          ctx.stdout.write(`\n${c.bold("done")}: ${e.trained} trained, ${e.skipped} finished earlier, ${e.failed} failed; ${formatCount(e.usage.requests)} requests, ${formatCount(e.usage.cacheHits)} cache hits, $${e.usage.cost.toFixed(4)}, ${formatDuration(e.wallTimeMs / 1000)}\n`);
+          ctx.stdout.write(
+            `\n${c.bold("done")}: ${e.trained} trained, ${e.skipped} finished earlier, ${e.failed} failed; ${formatCount(e.usage.requests)} requests, ${formatCount(e.usage.cacheHits)} cache hits, $${e.usage.cost.toFixed(4)}, ${formatDuration(e.wallTimeMs / 1000)}\n`,
+          );
           break;
       }
       redraw();

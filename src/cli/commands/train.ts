@@ -15,8 +15,17 @@ import { useColor } from "../context.js";
 import { createProgressBar, formatCount, formatDuration } from "../progress.js";
 import { DataError } from "../../data/index.js";
 import {
-  addModelOptions, checkModels, collect, createRegistry, loadNetworkForCommand, loadSplitsForCommand, modelsInUse, numberFlag, UsageError,
-  type CacheFlag, type DataFlags,
+  addModelOptions,
+  checkModels,
+  collect,
+  createRegistry,
+  loadNetworkForCommand,
+  loadSplitsForCommand,
+  modelsInUse,
+  numberFlag,
+  UsageError,
+  type CacheFlag,
+  type DataFlags,
 } from "../shared.js";
 import { parsePaperDataRef, type Splits } from "../../data/index.js";
 import { CHECKPOINT_FILE, loadCheckpoint } from "../../train/checkpoint.js";
@@ -72,7 +81,6 @@ interface TrainFlags {
   budgetRequests?: string;
   budgetCost?: string;
 }
-
 
 export function registerTrain(program: Command, ctx: CliContext): void {
   addModelOptions(program.command("train"))
@@ -131,9 +139,11 @@ Examples:
         ctx.exitCode = await trainCommand(networkPath, flags, ctx);
       } catch (err) {
         if (err instanceof Interrupted) {
-          ctx.stderr.write(existsSync(join(err.runDir, CHECKPOINT_FILE))
-            ? `dln train: interrupted; continue with: dln train ${shellWord(networkPath)} --resume ${shellWord(err.runDir)}\n`
-            : `dln train: interrupted before the first checkpoint; nothing to resume in ${err.runDir} (start again)\n`);
+          ctx.stderr.write(
+            existsSync(join(err.runDir, CHECKPOINT_FILE))
+              ? `dln train: interrupted; continue with: dln train ${shellWord(networkPath)} --resume ${shellWord(err.runDir)}\n`
+              : `dln train: interrupted before the first checkpoint; nothing to resume in ${err.runDir} (start again)\n`,
+          );
           ctx.exitCode = 130;
           return;
         }
@@ -213,7 +223,11 @@ function dataSources(flags: TrainFlags, cwd: string): DataSources {
   return {
     flags: {
       data: paper ? `paper:${paper.task}:${resolve(cwd, paper.dir)}` : at(flags.data),
-      train: at(flags.train), dev: at(flags.dev), test: at(flags.test), field: flags.field, target: flags.target,
+      train: at(flags.train),
+      dev: at(flags.dev),
+      test: at(flags.test),
+      field: flags.field,
+      target: flags.target,
     },
     caps: {
       train: num(flags.trainCap, "--train-cap", "cli.cap"),
@@ -265,7 +279,14 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
   if (config.budget.cost !== undefined) {
     const inUse = new Set([...network.nodes.values()].flatMap((n) => ("model" in n && typeof n.model === "string" ? [n.model] : [])));
     if (config.backwardModel) inUse.add(config.backwardModel);
-    const problem = costBudgetProblem(Object.fromEntries(registry.names().filter((m) => inUse.has(m)).map((m) => [m, registry.spec(m)])));
+    const problem = costBudgetProblem(
+      Object.fromEntries(
+        registry
+          .names()
+          .filter((m) => inUse.has(m))
+          .map((m) => [m, registry.spec(m)]),
+      ),
+    );
     if (problem) throw new UsageError(problem);
   }
   // Ctrl-C (ctx.signal, from bin/dln.js) stops at once; the finished iterations are checkpointed.
@@ -281,7 +302,13 @@ async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliCont
     if (last.problem) ctx.stderr.write(`dln train: warning: ${last.problem}\n`);
     const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
     const run = train(network, splits, {
-      config, services, runDir, resume: Boolean(flags.resume), signal: abort.signal, dataSources: sources, forced,
+      config,
+      services,
+      runDir,
+      resume: Boolean(flags.resume),
+      signal: abort.signal,
+      dataSources: sources,
+      forced,
     });
     const view = flags.json ? jsonView(ctx) : terminalView(ctx, config);
     const sub = run.events$.subscribe({ next: view.event, error: () => undefined });
@@ -328,7 +355,9 @@ function terminalView(ctx: CliContext, config: TrainConfig): View {
     event(e) {
       switch (e.type) {
         case "start":
-          ctx.stdout.write(`${c.bold(`training ${e.network}`)} (${config.preset} defaults, seed ${e.seed}, ${e.iterations} iterations)${e.resumedFrom !== undefined ? `, resumed after iteration ${e.resumedFrom}` : ""}\n  run directory: ${e.runDir}\n`);
+          ctx.stdout.write(
+            `${c.bold(`training ${e.network}`)} (${config.preset} defaults, seed ${e.seed}, ${e.iterations} iterations)${e.resumedFrom !== undefined ? `, resumed after iteration ${e.resumedFrom}` : ""}\n  run directory: ${e.runDir}\n`,
+          );
           break;
         case "validation":
           best = e.best;
@@ -359,9 +388,13 @@ function terminalView(ctx: CliContext, config: TrainConfig): View {
 
 function printSummary(ctx: CliContext, r: TrainResult, report: string | undefined): void {
   const c = pc.createColors(useColor(ctx));
-  ctx.stdout.write(`\n${c.bold("result")}  dev ${pct(r.initialDevAccuracy)} → ${c.green(pct(r.devAccuracy))} (best at iteration ${r.bestIteration})   test ${pct(r.testAccuracy)}\n`);
+  ctx.stdout.write(
+    `\n${c.bold("result")}  dev ${pct(r.initialDevAccuracy)} → ${c.green(pct(r.devAccuracy))} (best at iteration ${r.bestIteration})   test ${pct(r.testAccuracy)}\n`,
+  );
   const t = r.usage.train;
-  ctx.stdout.write(`  training: ${formatCount(t.requests)} requests, ${formatCount(t.promptTokens + t.completionTokens)} tokens, $${t.cost.toFixed(4)}; test: ${formatCount(r.usage.test.requests)} requests; ${formatDuration(r.wallTimeMs / 1000)}\n\n`);
+  ctx.stdout.write(
+    `  training: ${formatCount(t.requests)} requests, ${formatCount(t.promptTokens + t.completionTokens)} tokens, $${t.cost.toFixed(4)}; test: ${formatCount(r.usage.test.requests)} requests; ${formatDuration(r.wallTimeMs / 1000)}\n\n`,
+  );
   ctx.stdout.write(`${c.bold("best prompts")}\n`);
   const width = Math.max(5, ...Object.keys(r.bestPrompts).map((k) => k.length));
   for (const [param, prompt] of Object.entries(r.bestPrompts)) {

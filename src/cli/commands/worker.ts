@@ -18,7 +18,9 @@ export function registerWorker(program: Command, ctx: CliContext): void {
     .description("take points of sweeps from a PostgreSQL queue and train them (see dln sweep --queue)")
     .requiredOption("--queue <url>", "the queue: postgres://…, or `embedded` (the one `dln sweep --queue embedded` started on this machine)")
     .option("--parallel <n>", "points trained at once", "1")
-    .addOption(new Option("--cache <mode>", `this worker's response cache (${DEFAULT_CACHE_FILE})`).choices(["readwrite", "readonly", "off"]).default("readwrite"))
+    .addOption(
+      new Option("--cache <mode>", `this worker's response cache (${DEFAULT_CACHE_FILE})`).choices(["readwrite", "readonly", "off"]).default("readwrite"),
+    )
     .option("--idle-exit <seconds>", "stop after this many seconds without a point (default: run until Ctrl-C)")
     .option("--json", "one JSON event per line on stdout")
     .addHelpText(

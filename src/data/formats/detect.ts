@@ -23,7 +23,11 @@ export function detectFormat(path: string, text: string): DataFormat {
  * one-line BBH document (`{"examples": [...]}` minified).
  */
 function looksLikeJsonl(text: string, minLines = 1): boolean {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/).filter((l) => l.trim() !== "").slice(0, 2);
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "")
+    .slice(0, 2);
   if (lines.length < minLines) return false;
   const objects = lines.map((l) => {
     try {

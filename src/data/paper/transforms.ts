@@ -21,7 +21,11 @@ const OPTIONS_MARKER = "\nOptions:\n";
 export function parseLetteredOptions(input: string): LetteredOptions | undefined {
   const at = input.lastIndexOf(OPTIONS_MARKER);
   if (at < 0) return undefined;
-  const lines = input.slice(at + OPTIONS_MARKER.length).split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = input
+    .slice(at + OPTIONS_MARKER.length)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   const options: LetteredOptions["options"] = [];
   for (const line of lines) {
     const m = /^\(([A-Z])\)\s*(.*)$/.exec(line);

@@ -59,13 +59,15 @@ export class Batcher<Req extends { signal?: AbortSignal }, Res> {
     for (const p of group) shared.join(p.request.signal);
     shared.seal();
     const requests = group.map((p) => ({ ...p.request, signal: shared.signal }));
-    this.send(requests).finally(() => shared.release()).then(
-      (results) => group.forEach((p, i) => p.resolve(results[i])),
-      (error) => {
-        if (group.length > 1 && isSplittable(error)) this.bisect(group, error);
-        else group.forEach((p) => p.reject(error));
-      },
-    );
+    this.send(requests)
+      .finally(() => shared.release())
+      .then(
+        (results) => group.forEach((p, i) => p.resolve(results[i])),
+        (error) => {
+          if (group.length > 1 && isSplittable(error)) this.bisect(group, error);
+          else group.forEach((p) => p.reject(error));
+        },
+      );
   }
 
   /**
@@ -83,10 +85,12 @@ export class Batcher<Req extends { signal?: AbortSignal }, Res> {
       const shared = new SharedAbort();
       for (const p of part) shared.join(p.request.signal);
       shared.seal();
-      this.send(part.map((p) => ({ ...p.request, signal: shared.signal }))).finally(() => shared.release()).then(
-        (results) => part.forEach((p, i) => p.resolve(results[i])),
-        (err) => (part.length > 1 && isSplittable(err) ? this.bisect(part, err) : part.forEach((p) => p.reject(err))),
-      );
+      this.send(part.map((p) => ({ ...p.request, signal: shared.signal })))
+        .finally(() => shared.release())
+        .then(
+          (results) => part.forEach((p, i) => p.resolve(results[i])),
+          (err) => (part.length > 1 && isSplittable(err) ? this.bisect(part, err) : part.forEach((p) => p.reject(err))),
+        );
     }
   }
 }
@@ -109,28 +113,35 @@ const generateGroup = (r: GenerateRequest) => {
 export function withBatching(inner: ModelClient, options: BatchOptions = {}): ModelClient {
   if (!inner.generateBatch && !inner.scoreBatch) return inner;
   let sizeKnown: Promise<number> | undefined;
-  const size = () => (sizeKnown ??= options.batchSize !== undefined
-    ? Promise.resolve(options.batchSize)
-    : inner.capabilities().then((c) => c.batching, (err) => ((sizeKnown = undefined), Promise.reject(err))));
+  const size = () =>
+    (sizeKnown ??=
+      options.batchSize !== undefined
+        ? Promise.resolve(options.batchSize)
+        : inner.capabilities().then(
+            (c) => c.batching,
+            (err) => ((sizeKnown = undefined), Promise.reject(err)),
+          ));
   const windowMs = options.windowMs ?? 5;
   let generating: Batcher<GenerateRequest, Awaited<ReturnType<ModelClient["generate"]>>> | undefined;
   let scoring: Batcher<ScoreRequest, Awaited<ReturnType<ModelClient["score"]>>> | undefined;
 
-  const client = perRequestOnly(wrapClient(inner, {
-    async generate(r) {
-      const n = await size();
-      if (n <= 1 || !inner.generateBatch) return inner.generate(r);
-      generating ??= new Batcher(n, windowMs, (rs) => inner.generateBatch!(rs));
-      return raceAbort(generating.add(generateGroup(r), r), r.signal, inner.id);
-    },
-    async score(r) {
-      const caps = await inner.capabilities();
-      const n = await size();
-      if (n <= 1 || !inner.scoreBatch || !caps.exactScoring) return inner.score(r);
-      scoring ??= new Batcher(n, windowMs, (rs) => inner.scoreBatch!(rs));
-      return raceAbort(scoring.add("score", r), r.signal, inner.id);
-    },
-  }));
+  const client = perRequestOnly(
+    wrapClient(inner, {
+      async generate(r) {
+        const n = await size();
+        if (n <= 1 || !inner.generateBatch) return inner.generate(r);
+        generating ??= new Batcher(n, windowMs, (rs) => inner.generateBatch!(rs));
+        return raceAbort(generating.add(generateGroup(r), r), r.signal, inner.id);
+      },
+      async score(r) {
+        const caps = await inner.capabilities();
+        const n = await size();
+        if (n <= 1 || !inner.scoreBatch || !caps.exactScoring) return inner.score(r);
+        scoring ??= new Batcher(n, windowMs, (rs) => inner.scoreBatch!(rs));
+        return raceAbort(scoring.add("score", r), r.signal, inner.id);
+      },
+    }),
+  );
   // A caller's own list of scores (a class layer's classes and spellings) goes out as one request.
   if (inner.scoreBatch) client.scoreBatch = (rs) => inner.scoreBatch!(rs);
   return client;

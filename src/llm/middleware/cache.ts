@@ -35,14 +35,16 @@ export function withCache(inner: ModelClient, options: CacheOptions): ModelClien
     return result;
   }
 
-  const client = perRequestOnly(wrapClient(inner, {
-    generate: (r) => cached(canonicalRequest("generate", r), () => inner.generate(r)),
-    score: (r) => cached(canonicalRequest("score", r), () => inner.score(r)),
-    close: async () => {
-      release();
-      await inner.close?.();
-    },
-  }));
+  const client = perRequestOnly(
+    wrapClient(inner, {
+      generate: (r) => cached(canonicalRequest("generate", r), () => inner.generate(r)),
+      score: (r) => cached(canonicalRequest("score", r), () => inner.score(r)),
+      close: async () => {
+        release();
+        await inner.close?.();
+      },
+    }),
+  );
   // A list of scores: each is looked up; the misses go out together, as one request.
   if (inner.scoreBatch) {
     client.scoreBatch = async (rs) => {

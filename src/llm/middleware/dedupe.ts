@@ -33,10 +33,12 @@ export function withDedupe(inner: ModelClient): ModelClient {
     return leader ? shared : shared.then((r) => ({ ...r, usage: emptyUsage() }));
   }
 
-  const client = perRequestOnly(wrapClient(inner, {
-    generate: (r) => shareable(inFlightKey("generate", r), r.signal, (signal) => inner.generate({ ...r, signal })),
-    score: (r) => shareable(inFlightKey("score", r), r.signal, (signal) => inner.score({ ...r, signal })),
-  }));
+  const client = perRequestOnly(
+    wrapClient(inner, {
+      generate: (r) => shareable(inFlightKey("generate", r), r.signal, (signal) => inner.generate({ ...r, signal })),
+      score: (r) => shareable(inFlightKey("score", r), r.signal, (signal) => inner.score({ ...r, signal })),
+    }),
+  );
   // A list of scores stays one request (the cache outside has already answered what it knew).
   if (inner.scoreBatch) client.scoreBatch = (rs) => inner.scoreBatch!(rs);
   return client;

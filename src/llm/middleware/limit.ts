@@ -93,7 +93,10 @@ export class Semaphore {
 export class AdaptiveLimit {
   private value: number;
   private epoch = 0;
-  constructor(private readonly semaphore: Semaphore, private readonly max: number) {
+  constructor(
+    private readonly semaphore: Semaphore,
+    private readonly max: number,
+  ) {
     this.value = max;
   }
 
@@ -123,7 +126,10 @@ export class AdaptiveLimit {
 /** A sliding one-minute budget (requests or tokens). */
 export class SlidingWindow {
   private entries: Array<{ at: number; amount: number }> = [];
-  constructor(private readonly perMinute: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private used(): number {
     const since = this.now() - WINDOW_MS;
@@ -194,8 +200,22 @@ export function withLimits(inner: ModelClient, options: LimitOptions): ModelClie
   const client = wrapClient(inner, {
     generate: (r) => limiter.run(gen(r), r.signal, () => inner.generate(r)),
     score: (r) => limiter.run(sc(r), r.signal, () => inner.score(r)),
-    generateBatch: inner.generateBatch && ((rs) => limiter.run(rs.reduce((s, r) => s + gen(r), 0), rs[0]?.signal, () => inner.generateBatch!(rs))),
-    scoreBatch: inner.scoreBatch && ((rs) => limiter.run(rs.reduce((s, r) => s + sc(r), 0), rs[0]?.signal, () => inner.scoreBatch!(rs))),
+    generateBatch:
+      inner.generateBatch &&
+      ((rs) =>
+        limiter.run(
+          rs.reduce((s, r) => s + gen(r), 0),
+          rs[0]?.signal,
+          () => inner.generateBatch!(rs),
+        )),
+    scoreBatch:
+      inner.scoreBatch &&
+      ((rs) =>
+        limiter.run(
+          rs.reduce((s, r) => s + sc(r), 0),
+          rs[0]?.signal,
+          () => inner.scoreBatch!(rs),
+        )),
   });
   return Object.assign(client, { inFlight: () => limiter.semaphore.inFlight });
 }

@@ -31,7 +31,11 @@ export const isRetryable = (err: unknown): err is LLMError => err instanceof LLM
  * (`retry-after-ms` or `retry-after`), that, as given (0 means now), plus up to 10% jitter so
  * callers told the same time do not all return at once; otherwise a jittered exponential backoff.
  */
-export function backoffDelay(attempt: number, err: LLMError, o: Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs" | "random">>): number {
+export function backoffDelay(
+  attempt: number,
+  err: LLMError,
+  o: Required<Pick<RetryOptions, "baseDelayMs" | "maxDelayMs" | "maxRetryAfterMs" | "random">>,
+): number {
   if (err.retryAfterMs !== undefined && Number.isFinite(err.retryAfterMs)) {
     const hinted = Math.min(Math.max(0, err.retryAfterMs), o.maxRetryAfterMs);
     return hinted * (1 + 0.1 * o.random());

@@ -30,7 +30,11 @@ interface EndpointState {
 export function withRouting(endpoints: ModelClient[], options: RouterOptions): ModelClient & { load(): number[] } {
   const now = options.now ?? Date.now;
   const states: EndpointState[] = endpoints.map((client, i) => ({
-    client, weight: Math.max(1e-6, options.weights?.[i] ?? 1), inFlight: 0, served: 0, avoidUntil: 0,
+    client,
+    weight: Math.max(1e-6, options.weights?.[i] ?? 1),
+    inFlight: 0,
+    served: 0,
+    avoidUntil: 0,
   }));
 
   const pick = (tried: Set<EndpointState>): EndpointState | undefined => {

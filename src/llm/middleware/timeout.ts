@@ -12,7 +12,12 @@ export interface TimeoutOptions {
 }
 
 /** Runs `fn` with a signal that aborts at the deadline or when `callerSignal` aborts. */
-export async function withDeadline<T>(where: string, timeoutMs: number, callerSignal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  where: string,
+  timeoutMs: number,
+  callerSignal: AbortSignal | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   if (callerSignal?.aborted) throw new AbortedError({ where });
   const controller = new AbortController();
   let timedOut = false;
@@ -44,7 +49,9 @@ export function withTimeout(inner: ModelClient, options: TimeoutOptions): ModelC
   return wrapClient(inner, {
     generate: (r) => withDeadline(inner.id, timeoutMs, r.signal, (signal) => inner.generate({ ...r, signal })),
     score: (r) => withDeadline(inner.id, timeoutMs, r.signal, (signal) => inner.score({ ...r, signal })),
-    generateBatch: inner.generateBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => inner.generateBatch!(rs.map((r) => ({ ...r, signal }))))),
-    scoreBatch: inner.scoreBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => inner.scoreBatch!(rs.map((r) => ({ ...r, signal }))))),
+    generateBatch:
+      inner.generateBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => inner.generateBatch!(rs.map((r) => ({ ...r, signal }))))),
+    scoreBatch:
+      inner.scoreBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => inner.scoreBatch!(rs.map((r) => ({ ...r, signal }))))),
   });
 }

@@ -6,12 +6,7 @@
  */
 import { LLMError, type LLMErrorOptions } from "../errors.js";
 
-export type LlamaErrorCode =
-  | "E_LLAMA_NOT_INSTALLED"
-  | "E_LLAMA_MODEL_NOT_FOUND"
-  | "E_LLAMA_LOAD_FAILED"
-  | "E_LLAMA_CLOSED"
-  | "E_LLAMA_NO_START_TOKEN";
+export type LlamaErrorCode = "E_LLAMA_NOT_INSTALLED" | "E_LLAMA_MODEL_NOT_FOUND" | "E_LLAMA_LOAD_FAILED" | "E_LLAMA_CLOSED" | "E_LLAMA_NO_START_TOKEN";
 
 export class LlamaProviderError extends LLMError {
   readonly code: LlamaErrorCode;

@@ -22,16 +22,21 @@ export class PrefixAffinityQueue<T> {
   private busy = false;
 
   /** `held()` returns the tokens the sequence holds now (consulted when picking the next job). */
-  constructor(private readonly held: () => readonly T[], private readonly window = 16) {}
+  constructor(
+    private readonly held: () => readonly T[],
+    private readonly window = 16,
+  ) {}
 
   /** Runs `task` when the sequence is free; `tokens` is what the job will evaluate first. */
   run<R>(tokens: readonly T[], task: () => Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const start = (): void => {
-        task().then(resolve, reject).finally(() => {
-          this.busy = false;
-          this.startNext();
-        });
+        task()
+          .then(resolve, reject)
+          .finally(() => {
+            this.busy = false;
+            this.startNext();
+          });
       };
       this.pending.push({ tokens, start, passedOver: 0 });
       if (!this.busy) this.startNext();

@@ -24,9 +24,12 @@ let modulePromise: Promise<NodeLlamaCpp> | undefined;
 export async function loadNodeLlamaCpp(where?: string): Promise<NodeLlamaCpp> {
   modulePromise ??= import("node-llama-cpp").catch((cause: unknown) => {
     modulePromise = undefined;
-    throw new LlamaProviderError("E_LLAMA_NOT_INSTALLED",
+    throw new LlamaProviderError(
+      "E_LLAMA_NOT_INSTALLED",
       "The llama provider needs the optional package node-llama-cpp, which could not be loaded",
-      "Install it next to this library: npm install node-llama-cpp@3.21.1", { where, cause });
+      "Install it next to this library: npm install node-llama-cpp@3.21.1",
+      { where, cause },
+    );
   });
   return modulePromise;
 }
@@ -55,22 +58,27 @@ function backendFor(gpu: LlamaGpuSetting, where: string): SharedBackend {
   const key = String(gpu);
   let backend = backends.get(key);
   if (!backend) {
-    const llama = loadNodeLlamaCpp(where).then(({ getLlama, LlamaLogLevel }) =>
-      getLlama({
-        gpu,
-        // Never compile llama.cpp from source behind a training run's back: use the prebuilt binaries.
-        build: "never",
-        progressLogs: false,
-        maxThreads: availableThreads(),
-        logLevel: LlamaLogLevel.error,
-      }),
-    ).catch((cause: unknown) => {
-      backends.delete(key);
-      if (cause instanceof LlamaProviderError) throw cause;
-      throw new LlamaProviderError("E_LLAMA_LOAD_FAILED", `Could not start llama.cpp (gpu: ${String(gpu)})`,
-        "Check that node-llama-cpp's prebuilt binaries exist for this platform (npx --no node-llama-cpp inspect gpu), or build them with npx --no node-llama-cpp source build",
-        { where, cause });
-    });
+    const llama = loadNodeLlamaCpp(where)
+      .then(({ getLlama, LlamaLogLevel }) =>
+        getLlama({
+          gpu,
+          // Never compile llama.cpp from source behind a training run's back: use the prebuilt binaries.
+          build: "never",
+          progressLogs: false,
+          maxThreads: availableThreads(),
+          logLevel: LlamaLogLevel.error,
+        }),
+      )
+      .catch((cause: unknown) => {
+        backends.delete(key);
+        if (cause instanceof LlamaProviderError) throw cause;
+        throw new LlamaProviderError(
+          "E_LLAMA_LOAD_FAILED",
+          `Could not start llama.cpp (gpu: ${String(gpu)})`,
+          "Check that node-llama-cpp's prebuilt binaries exist for this platform (npx --no node-llama-cpp inspect gpu), or build them with npx --no node-llama-cpp source build",
+          { where, cause },
+        );
+      });
     backend = { llama, models: new Map() };
     backends.set(key, backend);
   }
@@ -87,14 +95,22 @@ export async function resolveModelPath(model: string, baseDir: string, where: st
     try {
       return await resolveModelFile(model, { cli: false });
     } catch (cause) {
-      throw new LlamaProviderError("E_LLAMA_MODEL_NOT_FOUND", `Could not resolve the model URI ${model}`,
-        "Check the URI and the network connection, or download the GGUF file and give its path instead", { where, cause });
+      throw new LlamaProviderError(
+        "E_LLAMA_MODEL_NOT_FOUND",
+        `Could not resolve the model URI ${model}`,
+        "Check the URI and the network connection, or download the GGUF file and give its path instead",
+        { where, cause },
+      );
     }
   }
   const file = path.resolve(baseDir, model);
   if (!existsSync(file)) {
-    throw new LlamaProviderError("E_LLAMA_MODEL_NOT_FOUND", `The GGUF model file ${file} does not exist`,
-      `Check "model" (a relative path resolves against ${baseDir}: the network file's directory, or the working directory for a path typed with --model) or download the model there`, { where });
+    throw new LlamaProviderError(
+      "E_LLAMA_MODEL_NOT_FOUND",
+      `The GGUF model file ${file} does not exist`,
+      `Check "model" (a relative path resolves against ${baseDir}: the network file's directory, or the working directory for a path typed with --model) or download the model there`,
+      { where },
+    );
   }
   return file;
 }
@@ -110,12 +126,18 @@ export async function acquireModel(file: string, gpu: LlamaGpuSetting, where: st
   const backend = backendFor(gpu, where);
   let shared = backend.models.get(file);
   if (!shared) {
-    const model = backend.llama.then((llama) => llama.loadModel({ modelPath: file })).catch((cause: unknown) => {
-      backend.models.delete(file);
-      if (cause instanceof LlamaProviderError) throw cause;
-      throw new LlamaProviderError("E_LLAMA_LOAD_FAILED", `llama.cpp could not load ${file}`,
-        "Check that the file is a complete GGUF model of an architecture this llama.cpp version supports", { where, cause });
-    });
+    const model = backend.llama
+      .then((llama) => llama.loadModel({ modelPath: file }))
+      .catch((cause: unknown) => {
+        backend.models.delete(file);
+        if (cause instanceof LlamaProviderError) throw cause;
+        throw new LlamaProviderError(
+          "E_LLAMA_LOAD_FAILED",
+          `llama.cpp could not load ${file}`,
+          "Check that the file is a complete GGUF model of an architecture this llama.cpp version supports",
+          { where, cause },
+        );
+      });
     shared = { model, users: 0 };
     backend.models.set(file, shared);
   }

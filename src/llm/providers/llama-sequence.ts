@@ -36,7 +36,10 @@ export interface LlamaEvaluationStats {
 export class LlamaSequenceRunner {
   private counters: LlamaEvaluationStats = { tokensEvaluated: 0, tokensReused: 0, contextReuseHits: 0, evaluations: 0 };
 
-  constructor(private readonly sequence: LlamaContextSequence, private readonly reuseContext: boolean) {}
+  constructor(
+    private readonly sequence: LlamaContextSequence,
+    private readonly reuseContext: boolean,
+  ) {}
 
   /** Tokens the sequence holds now. */
   get heldTokens(): readonly Token[] {
@@ -68,8 +71,7 @@ export class LlamaSequenceRunner {
       await this.sequence.eraseContextTokenRanges([{ start: keep, end: held.length }]);
     }
     const generateNext = toGenerateNext(want);
-    const input: ControlledEvaluateInputItem[] = tokens.slice(keep).map((token, i) =>
-      keep + i >= outputsFrom ? [token, { generateNext }] : token);
+    const input: ControlledEvaluateInputItem[] = tokens.slice(keep).map((token, i) => (keep + i >= outputsFrom ? [token, { generateNext }] : token));
     const results = await this.sequence.controlledEvaluate(input);
     this.count(input.length, keep);
     const outputs: ControlledEvaluateIndexOutput[] = [];

@@ -21,9 +21,12 @@ export function promptTokens(model: LlamaModel, text: string, where: string): To
 function startToken(model: LlamaModel, where: string): Token {
   const token = model.tokens.bos ?? model.tokens.eos;
   if (token === null) {
-    throw new LlamaProviderError("E_LLAMA_NO_START_TOKEN",
+    throw new LlamaProviderError(
+      "E_LLAMA_NO_START_TOKEN",
       "The model has neither a BOS nor an EOS token, so nothing can be predicted after an empty context",
-      "Give a non-empty context (prompt) or use a model whose vocabulary has a BOS token", { where });
+      "Give a non-empty context (prompt) or use a model whose vocabulary has a BOS token",
+      { where },
+    );
   }
   return token;
 }

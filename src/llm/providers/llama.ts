@@ -10,9 +10,7 @@
  */
 import type { LlamaContext, Token } from "node-llama-cpp";
 import { AbortedError, ContextLengthError } from "../errors.js";
-import type {
-  Capabilities, GenerateRequest, GenerateResult, ModelClient, ProviderContext, ProviderFactory, ScoreRequest, ScoreResult,
-} from "../types.js";
+import type { Capabilities, GenerateRequest, GenerateResult, ModelClient, ProviderContext, ProviderFactory, ScoreRequest, ScoreResult } from "../types.js";
 import type { ModelSpec } from "../../spec/types.js";
 import { Rng } from "../../util/random.js";
 import { LlamaProviderError } from "./llama-errors.js";
@@ -74,8 +72,12 @@ export async function createLlamaClient(spec: ModelSpec, ctx: ProviderContext, o
     });
   } catch (cause) {
     await lease.release();
-    throw new LlamaProviderError("E_LLAMA_LOAD_FAILED", `Could not create a llama.cpp context of ${spec.contextSize ?? "default"} tokens for ${file}`,
-      "Lower contextSize in the model settings (memory grows with it)", { where, cause });
+    throw new LlamaProviderError(
+      "E_LLAMA_LOAD_FAILED",
+      `Could not create a llama.cpp context of ${spec.contextSize ?? "default"} tokens for ${file}`,
+      "Lower contextSize in the model settings (memory grows with it)",
+      { where, cause },
+    );
   }
   return new LlamaClientImpl(id, where, spec, lease, context, threads, options.reuseContext ?? true, ctx.warn);
 }

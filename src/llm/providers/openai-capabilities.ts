@@ -111,7 +111,12 @@ async function probe(spec: ModelSpec, post: Post): Promise<EndpointFeatures> {
   }
   const usesChat = spec.api === "chat" || (spec.api !== "completions" && !features.completions);
   if (usesChat) {
-    const chat = await attempt(post, "chat", { model, messages: [{ role: "user", content: PROBE_PROMPT }], max_tokens: 1, logprobs: true, top_logprobs: CHAT_PROBE_TOP_LOGPROBS }, timeoutMs);
+    const chat = await attempt(
+      post,
+      "chat",
+      { model, messages: [{ role: "user", content: PROBE_PROMPT }], max_tokens: 1, logprobs: true, top_logprobs: CHAT_PROBE_TOP_LOGPROBS },
+      timeoutMs,
+    );
     features.chatTopLogprobs = chat.ok ? chatTopCount(chat.body) : 0;
   }
   return features;
@@ -128,10 +133,12 @@ export function discoverCapabilities(baseURL: string, spec: ModelSpec, post: Pos
   if (!found) {
     const storeKey = memory && requestKey(memory.id, { kind: "capabilities", version: 1, api: spec.api ?? "auto", apiVersion: spec.azure?.apiVersion ?? "" });
     const stored = storeKey ? memory!.store.get<EndpointFeatures>(storeKey) : undefined;
-    found = stored ? Promise.resolve(stored) : probe(spec, post).then((features) => {
-      if (storeKey) memory!.store.put(storeKey, features);
-      return features;
-    });
+    found = stored
+      ? Promise.resolve(stored)
+      : probe(spec, post).then((features) => {
+          if (storeKey) memory!.store.put(storeKey, features);
+          return features;
+        });
     remembered.set(key, found);
     found.catch(() => remembered.delete(key));
   }

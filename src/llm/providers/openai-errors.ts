@@ -5,8 +5,15 @@
  */
 import { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import {
-  AbortedError, AuthenticationError, BadRequestError, ContextLengthError, EndpointUnavailableError,
-  LLMError, MalformedResponseError, RateLimitedError, redactSecrets,
+  AbortedError,
+  AuthenticationError,
+  BadRequestError,
+  ContextLengthError,
+  EndpointUnavailableError,
+  LLMError,
+  MalformedResponseError,
+  RateLimitedError,
+  redactSecrets,
 } from "../errors.js";
 
 /** `retry-after-ms`, then `retry-after` as seconds or an HTTP date; undefined when absent or invalid. */
@@ -39,7 +46,11 @@ export function toLLMError(err: unknown, where: string, secrets: string[] = []):
   if (err instanceof APIConnectionError) {
     const cause = err.cause as (Error & { code?: string; cause?: { code?: string } }) | undefined;
     const connectionCode = cause?.cause?.code ?? cause?.code;
-    return new EndpointUnavailableError(hide(`connection failed: ${cause?.message ?? err.message}${connectionCode ? ` (${connectionCode})` : ""}`), { where, cause: hide(err.message), connectionCode });
+    return new EndpointUnavailableError(hide(`connection failed: ${cause?.message ?? err.message}${connectionCode ? ` (${connectionCode})` : ""}`), {
+      where,
+      cause: hide(err.message),
+      connectionCode,
+    });
   }
   if (err instanceof APIError && typeof err.status === "number") {
     const status = err.status;

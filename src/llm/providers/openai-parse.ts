@@ -70,7 +70,11 @@ export function readLegacyLogprobs(value: unknown, where: string, withTop = true
   const top = tokens.map((_t, i) => {
     const entry = Array.isArray(top_logprobs) ? top_logprobs[i] : undefined;
     if (!isObject(entry)) return undefined;
-    return sortedTop(Object.entries(entry).filter(([, l]) => typeof l === "number").map(([token, logprob]) => ({ token, logprob: logprob as number })));
+    return sortedTop(
+      Object.entries(entry)
+        .filter(([, l]) => typeof l === "number")
+        .map(([token, logprob]) => ({ token, logprob: logprob as number })),
+    );
   });
   return { tokens: tokens as string[], logprobs: token_logprobs as (number | null)[], top, offsets };
 }
@@ -122,8 +126,11 @@ export function parseChatBody(body: unknown, where: string, withTop: boolean): P
       tokens = lp.content.map((entry): TokenLogprob => {
         if (!isObject(entry) || typeof entry.token !== "string" || typeof entry.logprob !== "number") fail(where, "a `logprobs.content` entry is malformed");
         const top = Array.isArray(entry.top_logprobs)
-          ? sortedTop(entry.top_logprobs.filter((t): t is Json => isObject(t) && typeof t.token === "string" && typeof t.logprob === "number")
-              .map((t) => ({ token: t.token as string, logprob: t.logprob as number })))
+          ? sortedTop(
+              entry.top_logprobs
+                .filter((t): t is Json => isObject(t) && typeof t.token === "string" && typeof t.logprob === "number")
+                .map((t) => ({ token: t.token as string, logprob: t.logprob as number })),
+            )
           : undefined;
         return { token: entry.token, logprob: entry.logprob, ...(withTop && top ? { top } : {}) };
       });

@@ -13,7 +13,15 @@ import OpenAI, { AzureOpenAI } from "openai";
 import type { ModelSpec } from "../../spec/types.js";
 import { UnsupportedError } from "../errors.js";
 import type {
-  Capabilities, GenerateRequest, GenerateResult, ModelClient, ProviderContext, ProviderFactory, ScoreRequest, ScoreResult, Usage,
+  Capabilities,
+  GenerateRequest,
+  GenerateResult,
+  ModelClient,
+  ProviderContext,
+  ProviderFactory,
+  ScoreRequest,
+  ScoreResult,
+  Usage,
 } from "../types.js";
 import { discoverCapabilities, type EndpointFeatures } from "./openai-capabilities.js";
 import { toLLMError } from "./openai-errors.js";
@@ -73,13 +81,22 @@ class OpenAIClient implements ModelClient {
   /** `logprobs` for echo scoring: 0 unless this endpoint answered 0 with no logprobs (see scoreBatch). */
   private echoLogprobs: 0 | 1 = 0;
 
-  constructor(private readonly spec: ModelSpec, private readonly ctx: ProviderContext) {
+  constructor(
+    private readonly spec: ModelSpec,
+    private readonly ctx: ProviderContext,
+  ) {
     this.baseURL = spec.baseURL ?? ctx.env.OPENAI_BASE_URL ?? (spec.azure ? "" : "https://api.openai.com/v1");
-    if (!this.baseURL) throw new UnsupportedError(`Azure OpenAI needs baseURL (the resource endpoint) for model "${spec.model}"`, "Set baseURL: \"https://<resource>.openai.azure.com\"");
+    if (!this.baseURL)
+      throw new UnsupportedError(
+        `Azure OpenAI needs baseURL (the resource endpoint) for model "${spec.model}"`,
+        'Set baseURL: "https://<resource>.openai.azure.com"',
+      );
     if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(this.baseURL)) {
       // fetch refuses such URLs (and would print them); say so before any request, without the credentials.
-      throw new UnsupportedError(`The baseURL of model "${spec.model}" contains a user name or password (${describeEndpoint(this.baseURL)})`,
-        "Remove the user-info from baseURL; give credentials with apiKey or a header under headers");
+      throw new UnsupportedError(
+        `The baseURL of model "${spec.model}" contains a user name or password (${describeEndpoint(this.baseURL)})`,
+        "Remove the user-info from baseURL; give credentials with apiKey or a header under headers",
+      );
     }
     const apiKey = spec.apiKey ?? (spec.azure ? ctx.env.AZURE_OPENAI_API_KEY : undefined) ?? ctx.env.OPENAI_API_KEY ?? "";
     this.secrets = [apiKey, ...Object.values(spec.headers ?? {})].filter((s) => s.length >= 4);
@@ -126,9 +143,7 @@ class OpenAIClient implements ModelClient {
   private async post(kind: "chat" | "completions", body: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
     try {
       const options = { signal };
-      return kind === "chat"
-        ? await this.sdk.chat.completions.create(body as never, options)
-        : await this.sdk.completions.create(body as never, options);
+      return kind === "chat" ? await this.sdk.chat.completions.create(body as never, options) : await this.sdk.completions.create(body as never, options);
     } catch (err) {
       throw toLLMError(err, this.id, this.secrets);
     }
@@ -167,7 +182,11 @@ class OpenAIClient implements ModelClient {
     if (api === "chat") {
       return Promise.all(requests.map((r) => this.generateChat(r, common, f, signal)));
     }
-    const top = this.clampTop(first.topLogprobs, Math.min(COMPLETIONS_TOP_LOGPROBS_MAX, f.completionsTopLogprobs || COMPLETIONS_TOP_LOGPROBS_MAX), "legacy completions");
+    const top = this.clampTop(
+      first.topLogprobs,
+      Math.min(COMPLETIONS_TOP_LOGPROBS_MAX, f.completionsTopLogprobs || COMPLETIONS_TOP_LOGPROBS_MAX),
+      "legacy completions",
+    );
     const prompts = requests.map((r) => r.prompt);
     const body = await this.post("completions", { ...common, prompt: prompts.length === 1 ? prompts[0] : prompts, logprobs: top || undefined }, signal);
     const parsed = parseCompletionsBody(body, this.id, top > 0);
@@ -176,14 +195,25 @@ class OpenAIClient implements ModelClient {
 
   private async generateChat(r: GenerateRequest, common: Record<string, unknown>, f: EndpointFeatures, signal?: AbortSignal): Promise<GenerateResult> {
     const top = this.clampTop(r.topLogprobs, Math.min(CHAT_TOP_LOGPROBS_MAX, f.chatTopLogprobs || CHAT_TOP_LOGPROBS_MAX), "chat");
-    const body = await this.post("chat", {
-      ...common,
-      messages: [{ role: "user", content: r.prompt }],
-      ...(top > 0 ? { logprobs: true, top_logprobs: top } : {}),
-    }, signal);
+    const body = await this.post(
+      "chat",
+      {
+        ...common,
+        messages: [{ role: "user", content: r.prompt }],
+        ...(top > 0 ? { logprobs: true, top_logprobs: top } : {}),
+      },
+      signal,
+    );
     const parsed = parseChatBody(body, this.id, top > 0);
     const completions = parsed.choices.map((c) => c.completion);
-    return { completions, usage: usageFrom(parsed, r.prompt.length, completions.reduce((s, c) => s + c.text.length, 0)) };
+    return {
+      completions,
+      usage: usageFrom(
+        parsed,
+        r.prompt.length,
+        completions.reduce((s, c) => s + c.text.length, 0),
+      ),
+    };
   }
 
   async score(request: ScoreRequest): Promise<ScoreResult> {
@@ -202,26 +232,41 @@ class OpenAIClient implements ModelClient {
     if (!f.echo || this.spec.api === "chat") {
       throw new UnsupportedError(
         "This endpoint does not return prompt logprobs (echo), so exact target scoring is not possible",
-        "Use scoring: \"classes\" or \"accuracy\", or a vLLM/llama provider for exact scoring",
+        'Use scoring: "classes" or "accuracy", or a vLLM/llama provider for exact scoring',
         { where: this.id },
       );
     }
     const prompts = requests.map((r) => r.context + r.target);
-    const echo = async (logprobs: 0 | 1): Promise<EchoBody> => parseEchoBody(await this.post("completions", {
-      model: this.spec.model,
-      prompt: prompts.length === 1 ? prompts[0] : prompts,
-      echo: true,
-      logprobs,
-      max_tokens: f.echoMaxTokens,
-      temperature: 0,
-    }, requests[0].signal), this.id);
+    const echo = async (logprobs: 0 | 1): Promise<EchoBody> =>
+      parseEchoBody(
+        await this.post(
+          "completions",
+          {
+            model: this.spec.model,
+            prompt: prompts.length === 1 ? prompts[0] : prompts,
+            echo: true,
+            logprobs,
+            max_tokens: f.echoMaxTokens,
+            temperature: 0,
+          },
+          requests[0].signal,
+        ),
+        this.id,
+      );
     let parsed = await echo(this.echoLogprobs);
     const missing = () => requests.some((_r, i) => !parsed.logprobs.get(i));
     if (this.echoLogprobs === 0 && missing()) {
       this.echoLogprobs = 1;
       parsed = await echo(1);
     }
-    const usage = shareUsage(usageFrom(parsed, prompts.reduce((s, p) => s + p.length, 0), 0), requests.length);
+    const usage = shareUsage(
+      usageFrom(
+        parsed,
+        prompts.reduce((s, p) => s + p.length, 0),
+        0,
+      ),
+      requests.length,
+    );
     return requests.map((r, i) => {
       const lp = parsed.logprobs.get(i);
       if (!lp) throw toLLMError(new SyntaxError("an echo choice has no logprobs"), this.id);

@@ -18,23 +18,13 @@
  *   a chat-only endpoint (no scoring, 20 top logprobs, replies without leading whitespace);
  * - usage counts requests and tokens with the simulator's tokenizer; cost is always 0.
  */
-import { AnswerDistribution, distributionAfter, type SampledToken } from "../../sim/distribution.js";
+import { type AnswerDistribution, distributionAfter, type SampledToken } from "../../sim/distribution.js";
 import { createRng, hashParts, hashString } from "../../sim/random.js";
 import { countTokens } from "../../sim/tokenizer.js";
 import type { World } from "../../sim/world.js";
 import { createWorld, DEFAULT_WORLD, UnknownWorldError, worldNames } from "../../sim/worlds.js";
 import { AbortedError, UnsupportedError } from "../errors.js";
-import type {
-  Capabilities,
-  Completion,
-  GenerateRequest,
-  GenerateResult,
-  ModelClient,
-  ProviderFactory,
-  ScoreRequest,
-  ScoreResult,
-  Usage,
-} from "../types.js";
+import type { Capabilities, Completion, GenerateRequest, GenerateResult, ModelClient, ProviderFactory, ScoreRequest, ScoreResult, Usage } from "../types.js";
 
 export const SIM_TOP_LOGPROBS = 20;
 
@@ -95,13 +85,23 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
         const random = createRng(hashParts(seed, promptHash, index, request.seed ?? ""));
         completions.push(complete(distribution, distribution.pick(temperature, random), stop, maxTokens, topK));
       }
-      return { completions, usage: usage(countTokens(request.prompt), completions.reduce((s, c) => s + (c.tokens?.length ?? 0), 0)) };
+      return {
+        completions,
+        usage: usage(
+          countTokens(request.prompt),
+          completions.reduce((s, c) => s + (c.tokens?.length ?? 0), 0),
+        ),
+      };
     },
 
     async score(request: ScoreRequest): Promise<ScoreResult> {
       if (request.signal?.aborted) throw new AbortedError({ where: id });
       if (!profile.echo) {
-        throw new UnsupportedError(`sim: this endpoint (${endpoint}) cannot score a target (no echo logprobs)`, "Use class scoring from top logprobs, or a completions endpoint", { where: id });
+        throw new UnsupportedError(
+          `sim: this endpoint (${endpoint}) cannot score a target (no echo logprobs)`,
+          "Use class scoring from top logprobs, or a completions endpoint",
+          { where: id },
+        );
       }
       const distribution = distributionAfter(world, { prompt: request.context, temperature: 0 });
       const tokens = distribution.score(request.target);
@@ -143,13 +143,7 @@ function usage(promptTokens: number, completionTokens: number): Usage {
  * One completion from the chosen answer: cut before the first stop sequence, then at maxTokens.
  * A token cut by a stop sequence keeps the logprob of the whole token.
  */
-function complete(
-  distribution: AnswerDistribution,
-  index: number,
-  stop: string[],
-  maxTokens: number | undefined,
-  topK: number,
-): Completion {
+function complete(distribution: AnswerDistribution, index: number, stop: string[], maxTokens: number | undefined, topK: number): Completion {
   if (index < 0) return { text: "", tokens: [], finishReason: "stop" };
   const answer = distribution.alternatives[index];
   const cut = Math.min(...stop.map((s) => answer.text.indexOf(s)).filter((i) => i >= 0), answer.text.length);

@@ -54,17 +54,73 @@ function decides(trait: string, label: string): Rule<AnimalFacts>["verdict"] {
 }
 
 const rules: Rule<AnimalFacts>[] = [
-  { id: "fur", statement: "Animals with fur are mammals.", short: "fur → mammal", patterns: [/\bfur(ry)?\b|\bhair/i, /mammal/i], verdict: decides("fur", "mammal"), weight: 1 },
-  { id: "milk", statement: "Animals that feed their young with milk are mammals.", short: "milk → mammal", patterns: [/milk/i, /mammal/i], verdict: decides("milk", "mammal"), weight: 1 },
-  { id: "feathers", statement: "Animals with feathers are birds.", short: "feathers → bird", patterns: [/feather/i, /\bbird/i], verdict: decides("feathers", "bird"), weight: 1 },
-  { id: "gills", statement: "Animals that breathe through gills are fish.", short: "gills → fish", patterns: [/\bgill/i, /\bfish/i], verdict: decides("gills", "fish"), weight: 1 },
-  { id: "scales", statement: "Animals with dry scaly skin are reptiles.", short: "scales → reptile", patterns: [/\bscal(e|es|y)\b/i, /reptile/i], verdict: decides("scales", "reptile"), weight: 1 },
+  {
+    id: "fur",
+    statement: "Animals with fur are mammals.",
+    short: "fur → mammal",
+    patterns: [/\bfur(ry)?\b|\bhair/i, /mammal/i],
+    verdict: decides("fur", "mammal"),
+    weight: 1,
+  },
+  {
+    id: "milk",
+    statement: "Animals that feed their young with milk are mammals.",
+    short: "milk → mammal",
+    patterns: [/milk/i, /mammal/i],
+    verdict: decides("milk", "mammal"),
+    weight: 1,
+  },
+  {
+    id: "feathers",
+    statement: "Animals with feathers are birds.",
+    short: "feathers → bird",
+    patterns: [/feather/i, /\bbird/i],
+    verdict: decides("feathers", "bird"),
+    weight: 1,
+  },
+  {
+    id: "gills",
+    statement: "Animals that breathe through gills are fish.",
+    short: "gills → fish",
+    patterns: [/\bgill/i, /\bfish/i],
+    verdict: decides("gills", "fish"),
+    weight: 1,
+  },
+  {
+    id: "scales",
+    statement: "Animals with dry scaly skin are reptiles.",
+    short: "scales → reptile",
+    patterns: [/\bscal(e|es|y)\b/i, /reptile/i],
+    verdict: decides("scales", "reptile"),
+    weight: 1,
+  },
 ];
 
 const misleading: Rule<AnimalFacts>[] = [
-  { id: "fly", statement: "Animals that can fly are birds.", short: "flies → bird", patterns: [/\bfl(y|ies|ying)\b/i, /\bbird/i], verdict: decides("fly", "bird"), weight: 0.8 },
-  { id: "swim", statement: "Animals that can swim are fish.", short: "swims → fish", patterns: [/\bswim/i, /\bfish/i], verdict: decides("swim", "fish"), weight: 0.8 },
-  { id: "eggs", statement: "Animals that lay eggs are reptiles.", short: "eggs → reptile", patterns: [/\beggs?\b/i, /reptile/i], verdict: decides("eggs", "reptile"), weight: 0.8 },
+  {
+    id: "fly",
+    statement: "Animals that can fly are birds.",
+    short: "flies → bird",
+    patterns: [/\bfl(y|ies|ying)\b/i, /\bbird/i],
+    verdict: decides("fly", "bird"),
+    weight: 0.8,
+  },
+  {
+    id: "swim",
+    statement: "Animals that can swim are fish.",
+    short: "swims → fish",
+    patterns: [/\bswim/i, /\bfish/i],
+    verdict: decides("swim", "fish"),
+    weight: 0.8,
+  },
+  {
+    id: "eggs",
+    statement: "Animals that lay eggs are reptiles.",
+    short: "eggs → reptile",
+    patterns: [/\beggs?\b/i, /reptile/i],
+    verdict: decides("eggs", "reptile"),
+    weight: 0.8,
+  },
 ];
 
 const CONCLUSION = /\bit is an? (mammal|bird|fish|reptile)\b/gi;
@@ -99,7 +155,10 @@ export const animals: SimTask<AnimalFacts> = {
     return { deciding: deciding[0], distractors: order.filter((t) => !(t in DECIDING)), order };
   },
   generate(rng, label) {
-    const deciding = pick(rng, Object.keys(DECIDING).filter((t) => DECIDING[t].label === label));
+    const deciding = pick(
+      rng,
+      Object.keys(DECIDING).filter((t) => DECIDING[t].label === label),
+    );
     const distractors = shuffled(rng, PLAUSIBLE[label]).slice(0, intBetween(rng, 1, 3));
     return { deciding, distractors, order: shuffled(rng, [deciding, ...distractors]) };
   },

@@ -90,11 +90,11 @@ class DlnViStep {
     const proposalRng = this.input.rng.fork("propose");
 
     const train = unit.trainable && this.config.promptSamples > 1;
-    const [signalled, proposals] = await allConcurrently<unknown>([
+    const [signalled, proposals] = (await allConcurrently<unknown>([
       // The parents' steps need only these targets, not this step's choice: send them on at once.
       () => this.signalParents().then((s) => (this.input.sendSignals?.(s.signals), s)),
       () => (train ? this.propose(current, proposalIdx, proposalRng) : Promise.resolve([])),
-    ]) as [Awaited<ReturnType<DlnViStep["signalParents"]>>, string[]];
+    ])) as [Awaited<ReturnType<DlnViStep["signalParents"]>>, string[]];
 
     if (!train) {
       return { prompt: current, candidates: [], signals: signalled.signals, summaries: signalled.summaries, failures: this.failures };
@@ -113,9 +113,8 @@ class DlnViStep {
       signal: this.input.signal,
       onError: this.onError,
     });
-    const { chosen, scored } = this.config.selection === "random"
-      ? chooseRandom(candidates, scores, this.input.rng.fork("select"))
-      : chooseBest(candidates, scores);
+    const { chosen, scored } =
+      this.config.selection === "random" ? chooseRandom(candidates, scores, this.input.rng.fork("select")) : chooseBest(candidates, scores);
     return {
       prompt: chosen.prompt,
       candidates: scored,
@@ -170,13 +169,22 @@ class DlnViStep {
   private async signalParents(): Promise<{ signals: Map<string, TargetSets>; contexts: Map<string, Context[][]>; summaries: SignalSummary[] }> {
     const { unit, batch } = this.input;
     const pairs = unit.layers.flatMap((layer) => (this.graph.stochasticParents.get(layer.id) ?? []).map((parent) => ({ layer, parent })));
-    const results = await allConcurrently(pairs.map(({ layer, parent }) => () => this.posteriorFor(layer, parent)));
+    const results = await allConcurrently(
+      pairs.map(
+        ({ layer, parent }) =>
+          () =>
+            this.posteriorFor(layer, parent),
+      ),
+    );
 
     const signals = new Map<string, TargetSets>();
     const contexts = new Map<string, Context[][]>();
     const summaries: SignalSummary[] = [];
     for (const layer of unit.layers) {
-      contexts.set(layer.id, batch.values.map((values) => [{ values, weight: 1 }]));
+      contexts.set(
+        layer.id,
+        batch.values.map((values) => [{ values, weight: 1 }]),
+      );
     }
     const parentsOf = new Map<string, number>();
     pairs.forEach(({ layer }) => parentsOf.set(layer.id, (parentsOf.get(layer.id) ?? 0) + 1));
@@ -189,7 +197,10 @@ class DlnViStep {
       signals.set(parent, prev ? prev.map((set, i) => mergeTargetSets([set, targets[i]])) : targets);
       // n's scoring contexts: each parent's weighted samples, the others at their forward values; parents share the weight.
       if (!fresh.has(layer.id)) {
-        contexts.set(layer.id, batch.values.map(() => []));
+        contexts.set(
+          layer.id,
+          batch.values.map(() => []),
+        );
         fresh.add(layer.id);
       }
       const share = 1 / parentsOf.get(layer.id)!;
@@ -241,15 +252,27 @@ class DlnViStep {
 
     const childScorer = await this.scorer(layer);
     const parentScorer = this.config.priorTerm && describing.id === parent ? await this.scorer(describing) : undefined;
-    const usePrior = Boolean(parentScorer?.likelihood && !(describing.classes?.length));
+    const usePrior = Boolean(parentScorer?.likelihood && !describing.classes?.length);
     const current = prompts[unit.param];
     return allConcurrently(
       candidates.map((hs, i) => async () => {
         if (hs.length === 1) return toTargets(hs, [1]);
         const target = this.best(layer.id, i);
         const [child, prior] = await allConcurrently([
-          () => this.logLiks(childScorer, hs.map((h) => this.renders.render(layer, current, this.renders.withOverride(batch.values[i], parent, h))), hs.map(() => this.scored(layer.id, i, target))),
-          () => (usePrior ? this.logLiks(parentScorer!, hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, batch.values[i])), hs.map((h) => this.scored(parent, i, h))) : Promise.resolve(undefined)),
+          () =>
+            this.logLiks(
+              childScorer,
+              hs.map((h) => this.renders.render(layer, current, this.renders.withOverride(batch.values[i], parent, h))),
+              hs.map(() => this.scored(layer.id, i, target)),
+            ),
+          () =>
+            usePrior
+              ? this.logLiks(
+                  parentScorer!,
+                  hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, batch.values[i])),
+                  hs.map((h) => this.scored(parent, i, h)),
+                )
+              : Promise.resolve(undefined),
         ]);
         return toTargets(hs, posteriorWeights(child ?? hs.map(() => 0), prior, this.config.posteriorTemperature));
       }),
@@ -259,7 +282,9 @@ class DlnViStep {
   /** ℓ for each (context, target) pair; zeros (uniform weights) when the scorer cannot say. */
   private async logLiks(scorer: LayerScorer, contexts: string[], targets: string[]): Promise<number[] | undefined> {
     if (!scorer.likelihood) return undefined;
-    const lls = await allConcurrently(contexts.map((c, j) => tolerant(() => scorer.likelihood!(c, targets[j], this.input.signal), this.input.signal, this.onError)));
+    const lls = await allConcurrently(
+      contexts.map((c, j) => tolerant(() => scorer.likelihood!(c, targets[j], this.input.signal), this.input.signal, this.onError)),
+    );
     return lls.map((l) => l ?? -Infinity);
   }
 
@@ -336,9 +361,11 @@ class DlnViStep {
     });
     const results = await this.services.forward(samples, { prompts: { ...prompts, [unit.param]: candidate }, temperature: 0, signal: this.input.signal });
     const right = (value: unknown, k: number) => (this.services.isCorrect(value, batch.gold[idx[k]]) ? 1 : 0);
-    return mean(results.map((r, k) => {
-      if (r.error) return 0;
-      return ownAnswers ? mean(unit.layers.map((layer) => right(r.values[layer.id], k))) : right(r.output, k);
-    }));
+    return mean(
+      results.map((r, k) => {
+        if (r.error) return 0;
+        return ownAnswers ? mean(unit.layers.map((layer) => right(r.values[layer.id], k))) : right(r.output, k);
+      }),
+    );
   }
 }

@@ -86,17 +86,33 @@ export function requestSeed(runSeed: number, key: string): number {
 export async function samplePosterior(a: SamplePosteriorArgs): Promise<string[][]> {
   const seed = requestSeed(a.seed, a.sampleKey);
   const draw = (text: string, i: number): Promise<string[] | undefined> =>
-    tolerant(async () => {
-      const request = { prompt: text, temperature: a.temperature, maxTokens: a.maxTokens, stop: a.stop, signal: a.signal };
-      const r = await a.client.generate({ ...request, n: a.count, seed, sampleKey: `${a.sampleKey}/${i}` });
-      const texts = r.completions.slice(0, a.count).map((c) => c.text);
-      const missing = Array.from({ length: a.count - texts.length }, (_, k) => texts.length + k);
-      const more = await allConcurrently(missing.map((j) => tolerant(async () => {
-        const one = await a.client.generate({ ...request, seed: requestSeed(a.seed, `${a.sampleKey}/${i}/${j}`), sampleKey: `${a.sampleKey}/${i}/${j}` });
-        return one.completions[0]?.text;
-      }, a.signal, a.onError)));
-      return [...texts, ...more.filter((t): t is string => t !== undefined)];
-    }, a.signal, a.onError)();
+    tolerant(
+      async () => {
+        const request = { prompt: text, temperature: a.temperature, maxTokens: a.maxTokens, stop: a.stop, signal: a.signal };
+        const r = await a.client.generate({ ...request, n: a.count, seed, sampleKey: `${a.sampleKey}/${i}` });
+        const texts = r.completions.slice(0, a.count).map((c) => c.text);
+        const missing = Array.from({ length: a.count - texts.length }, (_, k) => texts.length + k);
+        const more = await allConcurrently(
+          missing.map((j) =>
+            tolerant(
+              async () => {
+                const one = await a.client.generate({
+                  ...request,
+                  seed: requestSeed(a.seed, `${a.sampleKey}/${i}/${j}`),
+                  sampleKey: `${a.sampleKey}/${i}/${j}`,
+                });
+                return one.completions[0]?.text;
+              },
+              a.signal,
+              a.onError,
+            ),
+          ),
+        );
+        return [...texts, ...more.filter((t): t is string => t !== undefined)];
+      },
+      a.signal,
+      a.onError,
+    )();
   const drawn = await Promise.all(
     a.samples.map((s, i) => (s.resample ? draw(s.prompt ?? renderPosterior(s.input, a.prompt, s.forward, s.target), i) : Promise.resolve(undefined))),
   );

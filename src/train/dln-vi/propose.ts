@@ -57,17 +57,21 @@ export async function proposePrompts(a: ProposeArgs): Promise<string[]> {
   });
   const texts = await allConcurrently(
     requests.map((text, p) =>
-      tolerant(async () => {
-        const r = await a.client.generate({
-          prompt: text,
-          temperature: a.temperature,
-          maxTokens: a.maxTokens,
-          stop: PROPOSE_STOP,
-          sampleKey: `${a.sampleKey}/${p}`,
-          signal: a.signal,
-        });
-        return cleanProposal(r.completions[0]?.text ?? "");
-      }, a.signal, a.onError),
+      tolerant(
+        async () => {
+          const r = await a.client.generate({
+            prompt: text,
+            temperature: a.temperature,
+            maxTokens: a.maxTokens,
+            stop: PROPOSE_STOP,
+            sampleKey: `${a.sampleKey}/${p}`,
+            signal: a.signal,
+          });
+          return cleanProposal(r.completions[0]?.text ?? "");
+        },
+        a.signal,
+        a.onError,
+      ),
     ),
   );
   return texts.filter((t): t is string => t !== undefined && t !== "");

@@ -54,7 +54,8 @@ export interface ScoreArgs {
   render?: (layer: LayerNode, prompt: string, values: Readonly<Record<string, unknown>>) => string;
 }
 
-const renderOf = (a: ScoreArgs) => a.render ?? ((layer: LayerNode, prompt: string, values: Readonly<Record<string, unknown>>) => renderLayer(a.graph, layer, prompt, values));
+const renderOf = (a: ScoreArgs) =>
+  a.render ?? ((layer: LayerNode, prompt: string, values: Readonly<Record<string, unknown>>) => renderLayer(a.graph, layer, prompt, values));
 
 /** Combines the parts: fit − λ_trust · KL − λ_pen · penalty (terms with a zero factor are left out, so a missing term costs nothing). */
 export function combineScore(fit: number, kl: number, penalty: number, trustFactor: number, penaltyFactor: number): number {
@@ -100,13 +101,17 @@ async function klOf(a: ScoreArgs, candidate: string): Promise<number> {
   const render = renderOf(a);
   const kls = await allConcurrently(
     pairs.map(({ g, values }) =>
-      tolerant(async () => {
-        const [p, q] = await Promise.all([
-          g.scorer.classProbs!(render(g.layer, a.current, values), a.signal),
-          g.scorer.classProbs!(render(g.layer, candidate, values), a.signal),
-        ]);
-        return klDivergence(p, q);
-      }, a.signal, a.onError),
+      tolerant(
+        async () => {
+          const [p, q] = await Promise.all([
+            g.scorer.classProbs!(render(g.layer, a.current, values), a.signal),
+            g.scorer.classProbs!(render(g.layer, candidate, values), a.signal),
+          ]);
+          return klDivergence(p, q);
+        },
+        a.signal,
+        a.onError,
+      ),
     ),
   );
   const ok = kls.filter((k): k is number => k !== undefined);
@@ -122,9 +127,7 @@ async function penaltyOf(a: ScoreArgs, candidate: string): Promise<number> {
   if (pairs.length === 0) return 0;
   const render = renderOf(a);
   const lls = await allConcurrently(
-    pairs.map(({ g, values, output }) =>
-      tolerant(() => g.scorer.likelihood!(render(g.layer, candidate, values), output, a.signal), a.signal, a.onError),
-    ),
+    pairs.map(({ g, values, output }) => tolerant(() => g.scorer.likelihood!(render(g.layer, candidate, values), output, a.signal), a.signal, a.onError)),
   );
   const ok = lls.filter((l): l is number => l !== undefined);
   return ok.length ? mean(ok) : 0;

@@ -49,7 +49,8 @@ export function fakeClient(answer: (prompt: string, req: GenerateRequest) => Fak
           finish();
           client.events.push(`end ${req.prompt}`);
           if (error) reject(error);
-          else resolve({ completions: [{ text }], usage: { requests: 1, promptTokens: req.prompt.length, completionTokens: text.length, cacheHits: 0, cost: 0 } });
+          else
+            resolve({ completions: [{ text }], usage: { requests: 1, promptTokens: req.prompt.length, completionTokens: text.length, cacheHits: 0, cost: 0 } });
         }, delayMs);
         const onAbort = (): void => {
           clearTimeout(timer);

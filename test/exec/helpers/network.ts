@@ -1,9 +1,7 @@
 /** Builds CompiledNetworks by hand for executor tests (the compiler's output shape). */
 import type { CompiledNetwork, CompiledNode, LayerNode } from "../../../src/compile/types.js";
 
-type NodeInput =
-  | (Partial<LayerNode> & { kind: "layer"; id: string; parents: string[] })
-  | CompiledNode;
+type NodeInput = (Partial<LayerNode> & { kind: "layer"; id: string; parents: string[] }) | CompiledNode;
 
 /** A layer whose template is `<id>(<parent values joined by |>)` so answers can be keyed off the prompt. */
 export function layer(id: string, parents: string[], extra: Partial<LayerNode> = {}): LayerNode {

@@ -1,0 +1,31 @@
+// @ts-check
+import js from "@eslint/js";
+import prettier from "eslint-config-prettier";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "test-artifacts/", "runs/", "test/fixtures/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: globals.node },
+    rules: {
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", destructuredArrayIgnorePattern: "^_" },
+      ],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports", disallowTypeAnnotations: false }],
+      eqeqeq: ["error", "always", { null: "ignore" }],
+      "no-console": ["error"],
+    },
+  },
+  // The CLI, benchmarks and scripts talk to the terminal.
+  { files: ["bin/**", "bench/**", "src/cli/**", ".ci/**"], rules: { "no-console": "off" } },
+  // Tests and benchmarks read JSON request bodies of any shape; ANSI escapes are what some assert on.
+  {
+    files: ["test/**", "bench/**"],
+    rules: { "no-console": "off", "@typescript-eslint/no-explicit-any": "off", "no-control-regex": "off", "no-irregular-whitespace": "off" },
+  },
+  prettier,
+);

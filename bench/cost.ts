@@ -10,7 +10,7 @@
  */
 import { runAll } from "../src/exec/run.js";
 import { ModelRegistry } from "../src/llm/registry.js";
-import type { ModelSpec, NetworkSpec } from "../src/spec/types.js";
+import type { ModelSpec, NetworkSpec } from "../src/network/types.js";
 import { row, type BenchRow } from "./harness.js";
 import { compileOrThrow } from "./networks.js";
 import { startRemoteServer } from "./remote-server.js";

@@ -12,7 +12,7 @@
  */
 import { runAll } from "../src/exec/run.js";
 import { ModelRegistry } from "../src/llm/registry.js";
-import type { ModelSpec } from "../src/spec/types.js";
+import type { ModelSpec } from "../src/network/types.js";
 import { median, repeat, row, timed, type BenchRow } from "./harness.js";
 import { EXECUTOR_SHAPES, shapeNetwork, type ExecutorShape } from "./networks.js";
 import { startRemoteServer } from "./remote-server.js";

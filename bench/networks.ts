@@ -4,7 +4,7 @@
  */
 import { compileNetwork } from "../src/compile/index.js";
 import type { CompiledNetwork } from "../src/compile/types.js";
-import type { ModelSpec, NetworkSpec } from "../src/spec/types.js";
+import type { ModelSpec, NetworkSpec } from "../src/network/types.js";
 
 /** Compiles a spec or network text, throwing the diagnostics when it does not compile. */
 export function compileOrThrow(input: string | NetworkSpec, baseDir = process.cwd()): CompiledNetwork {

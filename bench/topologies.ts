@@ -9,7 +9,7 @@ import { runAll } from "../src/exec/run.js";
 import { ModelRegistry } from "../src/llm/registry.js";
 import { isCorrect } from "../src/metrics/index.js";
 import { generateTask, TASKS } from "../src/sim/tasks.js";
-import type { ModelSpec, NetworkSpec } from "../src/spec/types.js";
+import type { ModelSpec, NetworkSpec } from "../src/network/types.js";
 import { compileOrThrow } from "./networks.js";
 
 const n = Number(process.argv[2] ?? 200);

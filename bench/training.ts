@@ -26,7 +26,7 @@ import { ModelRegistry } from "../src/llm/registry.js";
 import type { CacheSettings } from "../src/llm/factory.js";
 import type { GenerateRequest, ModelClient, ScoreRequest, Usage } from "../src/llm/types.js";
 import { generateTask } from "../src/sim/tasks.js";
-import type { ModelSpec } from "../src/spec/types.js";
+import type { ModelSpec } from "../src/network/types.js";
 import { resolveTrainConfig, type TrainConfig } from "../src/train/config.js";
 import type { TrainEvent } from "../src/train/events.js";
 import { createTrainServices } from "../src/train/services.js";

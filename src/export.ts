@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parse, type MemberNode, type ObjectNode } from "@humanwhocodes/momoa";
 import { compileNetwork } from "./compile/compile.js";
-import { formatDiagnostic } from "./compile/diagnostics.js";
+import { formatDiagnostic } from "./network/diagnostics.js";
 import type { CompiledNetwork } from "./compile/types.js";
 import { loadPromptOverrides } from "./exec/prompts.js";
 import { NETWORK_FILE } from "./train/trainer.js";

@@ -6,17 +6,17 @@
  */
 import { lastValueFrom, type Observable, throwError, toArray } from "rxjs";
 import { compileNetwork, type CompileOptions } from "./compile/compile.js";
-import { NetworkError } from "./compile/diagnostics.js";
+import { NetworkError } from "./network/diagnostics.js";
 import { loadNetworkFile } from "./compile/load.js";
 import type { CompiledNetwork, CompiledNode, Diagnostic } from "./compile/types.js";
 import { runNetwork, type SampleSource } from "./exec/run.js";
 import type { ClientSource, RunOptions, RunResult } from "./exec/types.js";
 import { ModelRegistry, type ModelRegistryOptions } from "./llm/registry.js";
-import type { ModelSpec, NetworkSpec } from "./spec/types.js";
+import type { ModelSpec, NetworkSpec } from "./network/types.js";
 import type { Splits } from "./data/types.js";
 import type { Optimizer } from "./train/optimizer.js";
 import { resolveTrainConfig, type TrainOverrides } from "./train/config.js";
-import { buildTrainGraph, hasHiddenTrainableLayers } from "./train/graph.js";
+import { buildTrainGraph, hasHiddenTrainableLayers } from "./train/topology.js";
 import { createTrainServices, type RegistryLike } from "./train/services.js";
 import { resolveResume, ResumeError } from "./train/resume.js";
 import { train, type TrainRun } from "./train/trainer.js";

@@ -5,21 +5,20 @@
 export { Graph, compile, loadNetwork, type GraphModelOptions, type GraphRunOptions, type GraphTrainOptions } from "./graph.js";
 
 // Network files: types, compiler, diagnostics, drawings.
-export type * from "./spec/types.js";
+export type * from "./network/types.js";
 export {
   compileNetwork,
   loadNetworkFile,
   NetworkError,
   formatDiagnostic,
   planOf,
-  drawMermaid,
-  drawDot,
   type CompileResult,
   type CompileOptions,
   type Plan,
   type PlanNode,
 } from "./compile/index.js";
 export type * from "./compile/types.js";
+export { drawMermaid, drawDot } from "./report/draw.js";
 
 // Templates.
 export { renderTemplate, templateVariables } from "./templates/render.js";
@@ -85,7 +84,8 @@ export {
 export * from "./metrics/index.js";
 
 // The offline simulator (a seeded world, not a language model: docs/simulator.md).
-export { createSimClient, generateTask, TASKS, registerWorld, createWorld, worldNames } from "./sim/index.js";
+export { generateTask, TASKS, registerWorld, createWorld, worldNames } from "./sim/index.js";
+export { createSimClient } from "./llm/providers/sim.js";
 
 // Sweeps: grids of training runs (docs/sweeps.md).
 export {

@@ -12,8 +12,8 @@ import { loadPromptOverrides } from "../exec/prompts.js";
 import { DEFAULT_CACHE_FILE } from "../llm/factory.js";
 import { ModelRegistry } from "../llm/registry.js";
 import { AuthenticationError, EndpointDeadError, MissingEnvVarError, UnsupportedError } from "../llm/errors.js";
-import { describeLimit, LIMITS, type LimitName, type NumberLimit } from "../spec/limits.js";
-import type { ModelSpec, ProviderName } from "../spec/types.js";
+import { describeLimit, LIMITS, type LimitName, type NumberLimit } from "../network/limits.js";
+import type { ModelSpec, ProviderName } from "../network/types.js";
 import type { CliContext } from "./context.js";
 
 /** A mistake in how the command was called: reported on stderr, exit status 2. */
@@ -27,7 +27,7 @@ export class ConfigError extends UsageError {}
 
 /**
  * The one parser of numeric flags: `--prompt-samples 12` → 12, checked against its range in
- * src/spec/limits.ts (the same range as the network file's field) before anything is read or
+ * src/network/limits.ts (the same range as the network file's field) before anything is read or
  * sent. Undefined when the flag was not given.
  */
 export function numberFlag(text: string | undefined, flag: string, limit: LimitName | NumberLimit): number | undefined {

@@ -8,15 +8,15 @@
  * errors make compilation fail, warnings travel with the compiled network.
  */
 import { dirname, resolve } from "node:path";
-import type { AggregateSpec, CombineSpec, EnsembleSpec, LayerSpec, NetworkSpec, NodeSpec, ParseSpec } from "../spec/types.js";
+import type { AggregateSpec, CombineSpec, EnsembleSpec, LayerSpec, NetworkSpec, NodeSpec, ParseSpec } from "../network/types.js";
 import type { ClassDef, CompiledNetwork, CompiledNode, Diagnostic, EnsembleNode, LayerNode } from "./types.js";
-import { parseNetworkText } from "../spec/parse.js";
-import { SourceMap } from "../spec/source-map.js";
-import { validateAgainstSchema } from "../spec/validate.js";
-import { formatPath, type PathSegment } from "../spec/path.js";
-import { nearestName } from "../spec/suggest.js";
-import { isUnsafeName, UNSAFE_NAMES_HELP } from "../spec/names.js";
-import { byPosition, DiagnosticSink } from "./diagnostics.js";
+import { parseNetworkText } from "../network/parse.js";
+import { SourceMap } from "../network/source-map.js";
+import { validateAgainstSchema } from "../network/validate.js";
+import { formatPath, type PathSegment } from "../network/path.js";
+import { nearestName } from "../network/suggest.js";
+import { isUnsafeName, UNSAFE_NAMES_HELP } from "../network/names.js";
+import { byPosition, DiagnosticSink } from "../network/diagnostics.js";
 import { ModelResolver } from "./models.js";
 import { checkTemplateVariables, TemplateResolver } from "./templates.js";
 import { orderDag } from "./dag.js";

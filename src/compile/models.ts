@@ -4,10 +4,10 @@
  * OPENAI_BASE_URL) through an implicit model named `default`. `${VAR}` stays unexpanded here:
  * the environment is read when a model is used, so compiling never needs secrets.
  */
-import type { ModelSpec } from "../spec/types.js";
-import { formatPath, type PathSegment } from "../spec/path.js";
-import { nearestName } from "../spec/suggest.js";
-import type { DiagnosticSink } from "./diagnostics.js";
+import type { ModelSpec } from "../network/types.js";
+import { formatPath, type PathSegment } from "../network/path.js";
+import { nearestName } from "../network/suggest.js";
+import type { DiagnosticSink } from "../network/diagnostics.js";
 
 export const IMPLICIT_MODEL: ModelSpec = {
   provider: "openai",

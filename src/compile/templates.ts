@@ -6,10 +6,10 @@
  */
 import { FORWARD_TEMPLATES } from "../templates/builtin.js";
 import { checkTemplate, templateVariables, TemplateError, trialRender } from "../templates/render.js";
-import type { PathSegment } from "../spec/path.js";
-import { formatPath } from "../spec/path.js";
-import { nearestName } from "../spec/suggest.js";
-import type { DiagnosticSink } from "./diagnostics.js";
+import type { PathSegment } from "../network/path.js";
+import { formatPath } from "../network/path.js";
+import { nearestName } from "../network/suggest.js";
+import type { DiagnosticSink } from "../network/diagnostics.js";
 
 export interface ResolvedTemplate {
   source: string;

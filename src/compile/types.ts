@@ -3,31 +3,11 @@
  * the executor (src/exec) and the trainer (src/train) consume. Every name is resolved, every
  * template is inline text, and the nodes are in a checked topological order.
  */
-import type { AggregateSpec, ModelSpec, NetworkSpec, ParseSpec, LossSpec, PosteriorForm, TrainSpec } from "../spec/types.js";
+import type { Diagnostic, SourceLocation } from "../network/diagnostics.js";
+import type { AggregateSpec, ModelSpec, NetworkSpec, ParseSpec, LossSpec, PosteriorForm, TrainSpec } from "../network/types.js";
+import type { ClassDef } from "../text/answers.js";
 
-/** Where something is in a network file. Lines and columns are 1-based. */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-  /** Path in the document, e.g. `nodes.h1.from[1]`. */
-  path: string;
-}
-
-export interface Diagnostic extends SourceLocation {
-  severity: "error" | "warning";
-  /** Stable code, e.g. `E_UNKNOWN_NODE`; documented in docs/network-files.md. */
-  code: string;
-  message: string;
-  /** The nearest valid name, when a name was misspelt. */
-  suggestion?: string;
-}
-
-export interface ClassDef {
-  label: string;
-  /** Texts that count as this class in the model's answer; at least the label itself. */
-  verbalizers: string[];
-}
+export type { ClassDef, Diagnostic, SourceLocation };
 
 interface NodeBase {
   id: string;

@@ -12,7 +12,7 @@
  */
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { LossSpec } from "../spec/types.js";
+import type { LossSpec } from "../network/types.js";
 import { Rng } from "../util/random.js";
 import type { DataProblem, Example, Splits } from "./types.js";
 import { DataError } from "./errors.js";

@@ -6,7 +6,7 @@
  * judge layer's value. Every member's value goes in the trace.
  */
 import type { NodeOutcome } from "./outcome.js";
-import type { PlannedEnsemble } from "./plan.js";
+import type { PlannedEnsemble } from "./execution-plan.js";
 import { asText } from "./variables.js";
 
 export function aggregateEnsemble(

@@ -6,7 +6,7 @@
 import { setMaxListeners } from "node:events";
 import { Observable } from "rxjs";
 import { addUsage } from "../llm/types.js";
-import { endSpan, startSpan, withSpan } from "../telemetry.js";
+import { endSpan, startSpan, withSpan } from "../util/telemetry.js";
 import type { Usage } from "../llm/types.js";
 import { ExecError, errorCode, errorMessage } from "./errors.js";
 import type { ClassDef } from "../compile/types.js";
@@ -15,7 +15,7 @@ import { drawClass, matchClass, scoreLayerClasses, type ScoredClasses } from "./
 import type { RunContext } from "./context.js";
 import type { NodeOutcome } from "./outcome.js";
 import { parseValue } from "./parse.js";
-import type { PlannedLayer } from "./plan.js";
+import type { PlannedLayer } from "./execution-plan.js";
 import { renderLayerText } from "./render.js";
 import type { NodeTrace } from "./types.js";
 import { asText } from "./variables.js";

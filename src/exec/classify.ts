@@ -7,7 +7,7 @@
  * scored distribution instead (`drawClass`).
  */
 import type { ClassDef } from "../compile/types.js";
-import type { ScoringMode } from "../spec/types.js";
+import type { ScoringMode } from "../network/types.js";
 import type { Capabilities, ModelClient, Usage } from "../llm/types.js";
 import { scoreClasses } from "../llm/scoring.js";
 import type { Rng } from "../util/random.js";

@@ -2,7 +2,7 @@
  * How a layer's raw text becomes its value (`parse` in a network file). Pure functions, no model
  * calls: `parseValue(raw, spec)` returns the value or throws an `E_PARSE` ExecError.
  */
-import type { ParseSpec } from "../spec/types.js";
+import type { ParseSpec } from "../network/types.js";
 import { firstLine, firstWord } from "../text/answers.js";
 import { ExecError } from "./errors.js";
 

@@ -1,7 +1,7 @@
 /**
  * What a node sees, decided in ONE place. The executor (callLayer, renderCombine) and every
  * training path (candidate scoring, posterior sampling, the examples of a backward prompt, via
- * src/train/graph.ts) render through these functions, so training scores exactly the text the
+ * src/train/topology.ts) render through these functions, so training scores exactly the text the
  * forward pass sent, for every node kind: a layer, a combine node, an ensemble member or replica
  * (ordinary layers), and a judge (its declared `from` entries, plus its ensemble's members as
  * `members` and `candidates`).

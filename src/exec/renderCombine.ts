@@ -1,6 +1,6 @@
 /** `renderCombine`: a combine node's value is its template rendered over its parents; no model call. */
 import type { NodeOutcome } from "./outcome.js";
-import type { PlannedCombine } from "./plan.js";
+import type { PlannedCombine } from "./execution-plan.js";
 import { renderCombineText } from "./render.js";
 
 export function renderCombine(combine: PlannedCombine, depValues: readonly unknown[]): NodeOutcome {

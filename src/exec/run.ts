@@ -6,13 +6,13 @@
  *           ──▶ results in completion order ──abortWith(signal)──▶ subscriber
  */
 import { defer, finalize, isObservable, lastValueFrom, mergeMap, Observable, takeWhile, tap, toArray } from "rxjs";
-import { endSpan, startSpan, withSpan } from "../telemetry.js";
+import { endSpan, startSpan, withSpan } from "../util/telemetry.js";
 import type { CompiledNetwork } from "../compile/types.js";
 import { abortWith } from "./abortWith.js";
 import type { ScoreClassesFn } from "./classify.js";
 import { createRunContext } from "./context.js";
 import type { InvalidSample } from "./invalidSample.js";
-import { planRun } from "./plan.js";
+import { planRun } from "./execution-plan.js";
 import { pullSamples } from "./pullSamples.js";
 import { runSample } from "./runSample.js";
 import type { RunOptions, RunResult, Sample } from "./types.js";
@@ -36,7 +36,7 @@ export function runNetwork(network: CompiledNetwork, samples: SampleSource, opti
     const stats = { done: 0, failed: 0, inFlight: 0 };
     const report = options.onProgress ? (): void => options.onProgress!({ ...stats, usage: { ...ctx.usage } }) : undefined;
 
-    // A span for the run (src/telemetry.ts); every sample is subscribed under it, so layer and model spans are its children.
+    // A span for the run (src/util/telemetry.ts); every sample is subscribed under it, so layer and model spans are its children.
     let failure: unknown;
     const span = startSpan(`dln.run ${network.name}`, { "dln.network": network.name, "dln.run.concurrency": concurrency });
     const project = (sample: Sample | InvalidSample, index: number): Observable<RunResult> => {

@@ -13,7 +13,7 @@ import { ExecError, errorCode, errorMessage } from "./errors.js";
 import { fireWhenParentsReady } from "./fireWhenParentsReady.js";
 import { InvalidSample } from "./invalidSample.js";
 import type { NodeOutcome } from "./outcome.js";
-import type { ExecutionPlan, PlannedNode } from "./plan.js";
+import type { ExecutionPlan, PlannedNode } from "./execution-plan.js";
 import { renderCombine } from "./renderCombine.js";
 import type { NodeTrace, RunResult, Sample } from "./types.js";
 

@@ -3,7 +3,7 @@
  * (src/llm/registry.ts), never at compile time, so a network file can be validated and drawn
  * without the secrets it will need to run.
  */
-import type { ModelSpec } from "../spec/types.js";
+import type { ModelSpec } from "../network/types.js";
 import { MissingEnvVarError } from "./errors.js";
 
 const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

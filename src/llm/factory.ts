@@ -13,7 +13,7 @@
  * the model's default settings are applied before anything looks at a request.
  */
 import { resolve } from "node:path";
-import type { ModelSpec } from "../spec/types.js";
+import type { ModelSpec } from "../network/types.js";
 import { UnsupportedError } from "./errors.js";
 import { withBatching } from "./middleware/batch.js";
 import { withBudgetGuard } from "./middleware/budget.js";

@@ -8,7 +8,7 @@
  * `price: { prompt, completion }` on the model. Batch-API, cached-input and fine-tuned prices
  * are not modelled. Local providers (`sim`, `llama`) cost nothing.
  */
-import type { ModelSpec } from "../spec/types.js";
+import type { ModelSpec } from "../network/types.js";
 import type { Price } from "./usage.js";
 
 export const PRICES_TAKEN = "2025-04-14";

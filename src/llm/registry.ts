@@ -3,7 +3,7 @@
  * validated or drawn without its secrets), with `${VAR}` expanded then, and shared afterwards.
  * One UsageMeter counts every model's usage.
  */
-import type { ModelSpec } from "../spec/types.js";
+import type { ModelSpec } from "../network/types.js";
 import { resolveModelSpec } from "./env.js";
 import { UnsupportedError } from "./errors.js";
 import { createModelClient, type CacheSettings, type CreateModelClientOptions } from "./factory.js";

@@ -9,8 +9,8 @@
  * - `chooseScoringMode`: picks the mode before anything is spent, and refuses, naming what would
  *   work, when the network needs something the endpoint cannot do.
  */
-import type { ClassDef } from "../compile/types.js";
-import type { ScoringMode } from "../spec/types.js";
+import type { ClassDef } from "../text/answers.js";
+import type { ScoringMode } from "../network/types.js";
 import { classesForToken as sharedClassesForToken, firstWord as sharedFirstWord } from "../text/answers.js";
 import { UnsupportedError } from "./errors.js";
 import { addUsage, emptyUsage, type Capabilities, type ModelClient, type TopLogprob, type Usage } from "./types.js";

@@ -120,4 +120,4 @@ export interface ProviderMemory {
 }
 
 /** Builds a bare provider client; middleware (cache, limits, retries, usage) is added by src/llm/factory.ts. */
-export type ProviderFactory = (spec: import("../spec/types.js").ModelSpec, ctx: ProviderContext) => Promise<ModelClient>;
+export type ProviderFactory = (spec: import("../network/types.js").ModelSpec, ctx: ProviderContext) => Promise<ModelClient>;

@@ -2,7 +2,7 @@
  * Whether an answer is right, and summaries over many answers. The loss types are those of the
  * network file's `loss`: `exact_match`, `number_match`, `contains`.
  */
-import type { LossSpec } from "../spec/types.js";
+import type { LossSpec } from "../network/types.js";
 import { canonicalAnswer, lastNumber, normalizeAnswer, predictionText, type NormalizeMode } from "./normalize.js";
 
 /** The part of a network's `loss` the metrics need (a CompiledNetwork's `loss` is one). */

@@ -15,8 +15,13 @@
  * glued to its context ("step.North …" instead of "step.\nNorth …") leaves the world's answers at
  * its first token and is scored as background text: very low, and the same whatever the prompt.
  */
-import type { TopLogprob } from "../llm/types.js";
 import { tokenize } from "./tokenizer.js";
+
+/** A token and its log-probability (the shape of src/llm/types.ts's TopLogprob; the world knows no clients). */
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+}
 import { normalizeAlternatives, type Alternative, type World, type WorldRequest } from "./world.js";
 
 export const EPSILON = 1e-3;

@@ -9,11 +9,11 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import type { Diagnostic } from "../compile/types.js";
-import { parseNetworkText } from "../spec/parse.js";
-import { formatPath, pointerSegments, type PathSegment } from "../spec/path.js";
-import { NETWORK_SCHEMA_URL } from "../spec/schema.js";
-import type { SourceMap } from "../spec/source-map.js";
-import { nearestName } from "../spec/suggest.js";
+import { parseNetworkText } from "../network/parse.js";
+import { formatPath, pointerSegments, type PathSegment } from "../network/path.js";
+import { NETWORK_SCHEMA_URL } from "../network/schema.js";
+import type { SourceMap } from "../network/source-map.js";
+import { nearestName } from "../network/suggest.js";
 import { parsePaperDataRef } from "../data/tasks.js";
 
 export const SWEEP_SCHEMA_URL = new URL("../../schemas/sweep.schema.json", import.meta.url);

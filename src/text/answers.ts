@@ -2,10 +2,16 @@
  * How an answer's text is cut down and mapped onto a layer's classes: ONE place for the first
  * word, the first line and the class matchers, used by the executor's `parse` (src/exec/parse.ts),
  * the metrics' `normalize` (src/metrics/normalize.ts) and class scoring (src/llm/scoring.ts).
- * It depends on nothing but the ClassDef shape, so src/llm may import it without depending on
- * networks or the executor.
+ * It imports nothing and defines the ClassDef shape, so src/llm and src/compile both import it
+ * without depending on each other.
  */
-import type { ClassDef } from "../compile/types.js";
+
+/** A class of a class layer: its label and the texts that count as it in the model's answer. */
+export interface ClassDef {
+  label: string;
+  /** Texts that count as this class in the model's answer; at least the label itself. */
+  verbalizers: string[];
+}
 
 /** Punctuation a first word may carry that is not part of the answer ("Yes." → "Yes", '"(B)"' → "B"). */
 const EDGE_PUNCTUATION = /^[\s"'`*([{<«“‘]+|[\s"'`*)\]}>»”’.,;:!?]+$/g;

@@ -16,7 +16,7 @@
  */
 import { defer, finalize, mergeMap, Observable, Subject } from "rxjs";
 import type { Rng } from "../util/random.js";
-import { ensembleReceivers, GOLD, type TrainGraph } from "./graph.js";
+import { ensembleReceivers, GOLD, type TrainGraph } from "./topology.js";
 import { mergeTargetSets } from "./math.js";
 import type { Optimizer, StepOutput } from "./optimizer.js";
 import type { BatchTrace, ParamUnit, TargetSets } from "./types.js";

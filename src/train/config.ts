@@ -3,7 +3,7 @@
  * overridden by the network's `train` section, overridden by the command line. DLN-1 or DLN-2
  * defaults are picked by whether the network has trainable hidden layers.
  */
-import type { ScoringMode, TrainSpec } from "../spec/types.js";
+import type { ScoringMode, TrainSpec } from "../network/types.js";
 import { REWRITE_INSTRUCTIONS } from "../templates/builtin.js";
 
 export interface TrainConfig {

@@ -16,7 +16,7 @@ export { resolveTrainConfig, DLN1_DEFAULTS, DLN2_DEFAULTS, DEFAULT_SEED, TrainCo
 export { createTrainServices, type TrainServices, type ForwardOptions, type RegistryLike } from "./services.js";
 export { createDlnVi } from "./dln-vi/index.js";
 export { backward, type BackwardInput, type UnitStepped } from "./backward.js";
-export { buildTrainGraph, hasHiddenTrainableLayers, type TrainGraph } from "./graph.js";
+export { buildTrainGraph, hasHiddenTrainableLayers, type TrainGraph } from "./topology.js";
 export { loadCheckpoint, saveCheckpoint, CHECKPOINT_FILE, type Checkpoint } from "./checkpoint.js";
 export { resolveResume, lockRunDir, splitFingerprint, ResumeError, RUN_FILE, type ResumePlan, type ResumeRequest, type RunManifest } from "./resume.js";
 export type { Optimizer, StepInput, StepOutput } from "./optimizer.js";

@@ -9,7 +9,7 @@ import type { ClassDef, LayerNode } from "../compile/types.js";
 import { matchClass } from "../exec/classify.js";
 import { chooseScoringMode } from "../llm/scoring.js";
 import type { Capabilities, ModelClient, Usage } from "../llm/types.js";
-import type { ScoringMode } from "../spec/types.js";
+import type { ScoringMode } from "../network/types.js";
 import { normalizeClassProbs } from "./math.js";
 import type { ScoreMode } from "./types.js";
 

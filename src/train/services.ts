@@ -8,7 +8,7 @@ import { runAll } from "../exec/run.js";
 import type { ClientSource, RunResult, Sample } from "../exec/types.js";
 import { emptyUsage, type ModelClient, type Usage } from "../llm/types.js";
 import type { SpendingCap, UsageMeter } from "../llm/usage.js";
-import type { ScoringMode } from "../spec/types.js";
+import type { ScoringMode } from "../network/types.js";
 import { scoreClasses, targetLogLikelihood } from "../llm/scoring.js";
 import { isCorrect as lossIsCorrect } from "../metrics/index.js";
 import { createLayerScorer, pickScoringMode, type LayerScorer, type ScoringFunctions } from "./scorer.js";

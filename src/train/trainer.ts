@@ -38,13 +38,13 @@ import {
 import type { TrainConfig } from "./config.js";
 import { createDlnVi } from "./dln-vi/index.js";
 import { appendEvent, makeEvent, type TrainEvent, type TrainEventBody } from "./events.js";
-import { buildTrainGraph, type TrainGraph } from "./graph.js";
+import { buildTrainGraph, type TrainGraph } from "./topology.js";
 import { mean } from "./math.js";
 import type { Optimizer } from "./optimizer.js";
 import type { TrainServices } from "./services.js";
 import type { BatchTrace } from "./types.js";
 import type { Span } from "@opentelemetry/api";
-import { endSpan, startSpan, withSpan } from "../telemetry.js";
+import { endSpan, startSpan, withSpan } from "../util/telemetry.js";
 
 export const RESULT_FILE = "result.json";
 export const EVENTS_FILE = "events.jsonl";
@@ -101,7 +101,7 @@ export interface TrainRun {
 /** Trains the network's prompts on `splits` (Graph.train calls this). */
 export function train(network: CompiledNetwork, splits: Pick<Splits, "train" | "dev" | "test">, options: TrainOptions): TrainRun {
   const events = new ReplaySubject<TrainEvent>();
-  // The run as an OpenTelemetry span (src/telemetry.ts), each iteration a `dln.train.step` inside it.
+  // The run as an OpenTelemetry span (src/util/telemetry.ts), each iteration a `dln.train.step` inside it.
   const span = startSpan(`dln.train ${network.name}`, { "dln.network": network.name });
   const trainer = new Trainer(network, splits, options, events);
   const result = withSpan(span, () => trainer.run()).then(

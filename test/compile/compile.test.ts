@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileNetwork, formatDiagnostic, NetworkError, type LayerNode } from "../../src/compile/index.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
-import { editDistance, nearestName } from "../../src/spec/suggest.js";
+import type { NetworkSpec } from "../../src/network/types.js";
+import { editDistance, nearestName } from "../../src/network/suggest.js";
 
 function spec(nodes: NetworkSpec["nodes"], extra: Partial<NetworkSpec> = {}): NetworkSpec {
   return { name: "t", inputs: ["x"], nodes, output: "y", ...extra };

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileNetwork, formatDiagnostic } from "../../src/compile/index.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 
 /** A random DAG: node i may read any node j < i (and the input x). */
 const dagArb = fc.integer({ min: 1, max: 25 }).chain((n) =>

@@ -71,7 +71,7 @@ describe("warning corpus", () => {
 });
 
 describe("diagnostic codes", () => {
-  const sources = ["src/spec", "src/compile"].flatMap((dir) =>
+  const sources = ["src/network", "src/compile"].flatMap((dir) =>
     readdirSync(join(import.meta.dirname, "../..", dir))
       .filter((f) => f.endsWith(".ts"))
       .map((f) => readFileSync(join(import.meta.dirname, "../..", dir, f), "utf8")),

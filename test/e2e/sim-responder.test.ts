@@ -9,7 +9,7 @@ import { createSimClient } from "../../src/llm/providers/sim.js";
 import type { ModelClient } from "../../src/llm/types.js";
 import { generateTask } from "../../src/sim/tasks.js";
 import { tokenize } from "../../src/sim/tokenizer.js";
-import type { ModelSpec } from "../../src/spec/types.js";
+import type { ModelSpec } from "../../src/network/types.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { segmentStarts, simResponder } from "../helpers/sim-responder.js";
 import { classifyPrompt, residualPrompt, thinkPrompt } from "../sim/helpers.js";

@@ -17,7 +17,7 @@ import { compile } from "../../src/graph.js";
 import { ModelRegistry } from "../../src/llm/registry.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { generateTask, TASKS } from "../../src/sim/tasks.js";
-import type { ModelSpec, NetworkSpec } from "../../src/spec/types.js";
+import type { ModelSpec, NetworkSpec } from "../../src/network/types.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import type { TrainOverrides } from "../../src/train/config.js";
 import type { TrainResult } from "../../src/train/trainer.js";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileNetwork } from "../../src/compile/index.js";
 import type { CompiledNetwork } from "../../src/compile/types.js";
 import { ModelRegistry } from "../../src/llm/registry.js";
-import type { ModelSpec } from "../../src/spec/types.js";
+import type { ModelSpec } from "../../src/network/types.js";
 import { runAll } from "../../src/exec/run.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 

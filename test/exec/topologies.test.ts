@@ -12,8 +12,8 @@ import type { Capabilities, GenerateRequest, GenerateResult, ModelClient } from 
 import { ModelRegistry } from "../../src/llm/registry.js";
 import { isCorrect } from "../../src/metrics/index.js";
 import { generateTask, TASKS } from "../../src/sim/tasks.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
-import { buildTrainGraph, layerInputText, renderLayer, withOverrides } from "../../src/train/graph.js";
+import type { NetworkSpec } from "../../src/network/types.js";
+import { buildTrainGraph, layerInputText, renderLayer, withOverrides } from "../../src/train/topology.js";
 import { hashString, Rng } from "../../src/util/random.js";
 import { clientsOf, fakeClient } from "./helpers/fakeClient.js";
 

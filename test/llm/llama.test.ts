@@ -11,7 +11,7 @@ import { createLlamaClient, createLlamaProvider, type LlamaClient, type LlamaCli
 import { acquireModel } from "../../src/llm/providers/llama-runtime.js";
 import { LlamaSequenceRunner } from "../../src/llm/providers/llama-sequence.js";
 import { planScore } from "../../src/llm/providers/llama-tokens.js";
-import type { ModelSpec } from "../../src/spec/types.js";
+import type { ModelSpec } from "../../src/network/types.js";
 import type { GenerateRequest, ScoreResult } from "../../src/llm/types.js";
 import { writeTinyLlamaGguf, type TinyLlamaInfo } from "../helpers/gguf-writer.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createModelClient, type CreateModelClientOptions } from "../../src/llm/factory.js";
 import type { ModelClient } from "../../src/llm/types.js";
 import { UsageMeter } from "../../src/llm/usage.js";
-import type { ModelSpec } from "../../src/spec/types.js";
+import type { ModelSpec } from "../../src/network/types.js";
 
 export const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 20, maxRetryAfterMs: 200 };
 

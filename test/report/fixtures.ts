@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { compileNetwork } from "../../src/compile/index.js";
 import type { CompiledNetwork } from "../../src/compile/types.js";
 import type { Usage } from "../../src/llm/types.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 import { resolveTrainConfig } from "../../src/train/config.js";
 import type { TrainEvent, TrainEventBody } from "../../src/train/events.js";
 import type { TrainResult } from "../../src/train/trainer.js";

@@ -5,9 +5,9 @@ import { compileNetwork } from "../../src/compile/index.js";
 import type { CompiledNetwork } from "../../src/compile/types.js";
 import { ModelRegistry } from "../../src/llm/registry.js";
 import { generateTask, TASKS } from "../../src/sim/tasks.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 import { resolveTrainConfig } from "../../src/train/config.js";
-import { buildTrainGraph, hasHiddenTrainableLayers } from "../../src/train/graph.js";
+import { buildTrainGraph, hasHiddenTrainableLayers } from "../../src/train/topology.js";
 import { createTrainServices } from "../../src/train/services.js";
 import { train, type TrainResult } from "../../src/train/trainer.js";
 

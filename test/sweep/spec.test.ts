@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDiagnostic } from "../../src/compile/diagnostics.js";
+import { formatDiagnostic } from "../../src/network/diagnostics.js";
 import { expandGrid, parseSweep, safeName } from "../../src/sweep/index.js";
 
 const base = { file: "s.json5", baseDir: "/tmp/sw" };

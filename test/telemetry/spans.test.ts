@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry spans (src/telemetry.ts, src/llm/middleware/telemetry.ts) seen through the SDK's
+ * OpenTelemetry spans (src/util/telemetry.ts, src/llm/middleware/telemetry.ts) seen through the SDK's
  * in-memory exporter: a training run, its steps, the runs and layer calls inside them, and model
  * calls with the generative-AI semantic conventions' attributes.
  */

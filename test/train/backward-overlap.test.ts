@@ -7,7 +7,7 @@
 import { lastValueFrom, toArray } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { backward } from "../../src/train/backward.js";
-import { buildTrainGraph } from "../../src/train/graph.js";
+import { buildTrainGraph } from "../../src/train/topology.js";
 import type { Optimizer, StepInput, StepOutput } from "../../src/train/optimizer.js";
 import type { BatchTrace, TargetSets } from "../../src/train/types.js";
 import { Rng } from "../../src/util/random.js";

@@ -4,9 +4,9 @@ import type { CompiledNetwork } from "../../src/compile/types.js";
 import type { Example } from "../../src/data/types.js";
 import { ModelRegistry } from "../../src/llm/registry.js";
 import { generateTask } from "../../src/sim/tasks.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 import { resolveTrainConfig, type TrainOverrides } from "../../src/train/config.js";
-import { buildTrainGraph, hasHiddenTrainableLayers } from "../../src/train/graph.js";
+import { buildTrainGraph, hasHiddenTrainableLayers } from "../../src/train/topology.js";
 import { createTrainServices } from "../../src/train/services.js";
 import { train, type TrainOptions } from "../../src/train/trainer.js";
 

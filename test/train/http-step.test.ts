@@ -13,7 +13,7 @@ import { compile } from "../../src/graph.js";
 import { ModelRegistry } from "../../src/llm/registry.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { generateTask, TASKS } from "../../src/sim/tasks.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { simResponder } from "../helpers/sim-responder.js";
 

@@ -6,10 +6,10 @@ import { describe, expect, it } from "vitest";
 import { TASKS } from "../../src/sim/tasks.js";
 import type { GenerateRequest, GenerateResult, ModelClient } from "../../src/llm/types.js";
 import { PROPOSE_STOP } from "../../src/templates/builtin.js";
-import { buildTrainGraph, GOLD } from "../../src/train/graph.js";
+import { buildTrainGraph, GOLD } from "../../src/train/topology.js";
 import { createTrainServices } from "../../src/train/services.js";
 import { train } from "../../src/train/trainer.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 import { setup, splits } from "./helpers.js";
 
 const KEYWORD = "Trust the first candidate.";

@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { SIM_TASKS, TASKS } from "../../src/sim/tasks.js";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 import type { TrainResult } from "../../src/train/trainer.js";
 import { dln1, dln2, runTraining, setup, splits } from "./helpers.js";
 

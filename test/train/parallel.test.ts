@@ -1,6 +1,6 @@
 /** Fan-out in turns: order of results and starts kept, at most TASKS_PER_TURN started per event-loop turn, nothing started after a failure. */
 import { describe, expect, it } from "vitest";
-import { allConcurrently, TASKS_PER_TURN } from "../../src/train/parallel.js";
+import { allConcurrently, TASKS_PER_TURN } from "../../src/train/dln-vi/parallel.js";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const microtasks = async () => {

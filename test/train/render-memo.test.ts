@@ -1,13 +1,13 @@
 /** The step's render memo: each distinct (layer, prompt, values) is rendered once, with the text renderLayer gives; substitutions are shared. */
 import { describe, expect, it, vi } from "vitest";
 import type { LayerNode } from "../../src/compile/types.js";
-import * as graphModule from "../../src/train/graph.js";
-import { buildTrainGraph, renderLayer, withOverrides } from "../../src/train/graph.js";
-import { RenderMemo } from "../../src/train/render-memo.js";
+import * as graphModule from "../../src/train/topology.js";
+import { buildTrainGraph, renderLayer, withOverrides } from "../../src/train/topology.js";
+import { RenderMemo } from "../../src/train/dln-vi/render-memo.js";
 import { compile, dln2 } from "./helpers.js";
 
-vi.mock("../../src/train/graph.js", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/train/graph.js")>();
+vi.mock("../../src/train/topology.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/train/topology.js")>();
   return { ...actual, renderLayer: vi.fn(actual.renderLayer), withOverrides: vi.fn(actual.withOverrides) };
 });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { lastValueFrom, toArray } from "rxjs";
-import type { NetworkSpec } from "../../src/spec/types.js";
+import type { NetworkSpec } from "../../src/network/types.js";
 import { TASKS } from "../../src/sim/tasks.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import { dln1, runTraining, splits } from "./helpers.js";

@@ -1,11 +1,12 @@
 /**
  * `dln draw <file>`: the network's graph as text (Mermaid by default, Graphviz DOT, or SVG).
- * Formats come from the DRAWERS table in src/compile/draw.ts; a new format is one more entry.
+ * Formats come from the DRAWERS table in src/report/draw.ts; a new format is one more entry.
  */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DRAWERS, formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
+import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
+import { DRAWERS } from "../../report/draw.js";
 import { loadPromptOverrides } from "../../exec/prompts.js";
 import type { CliContext } from "../context.js";
 

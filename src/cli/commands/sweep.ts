@@ -9,7 +9,7 @@ import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import pc from "picocolors";
-import { formatDiagnostic } from "../../compile/diagnostics.js";
+import { formatDiagnostic } from "../../network/diagnostics.js";
 import { DEFAULT_CACHE_FILE } from "../../llm/factory.js";
 import { expandGrid, resolveSweep, runSweep, SweepError, type SweepEvent } from "../../sweep/index.js";
 import type { SweepQueue } from "../../sweep/queue.js";

@@ -33,7 +33,7 @@ import { readManifest, resolveResume } from "../../train/resume.js";
 import { updateLastRunLink } from "../last-run.js";
 import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
 import type { TrainEvent } from "../../train/events.js";
-import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/graph.js";
+import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/topology.js";
 import { costBudgetProblem } from "../../llm/prices.js";
 import { createTrainServices } from "../../train/services.js";
 import { train, type TrainResult } from "../../train/trainer.js";

@@ -4,7 +4,7 @@
  * prompt is one cache entry whatever the iteration). Outermost, so that the cache key and
  * de-duplication see the request that is actually sent.
  */
-import type { ModelSpec } from "../../spec/types.js";
+import type { ModelSpec } from "../../network/types.js";
 import type { GenerateRequest, ModelClient } from "../types.js";
 import { wrapClient } from "./wrap.js";
 

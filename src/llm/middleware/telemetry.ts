@@ -1,5 +1,5 @@
 /**
- * Model calls as OpenTelemetry spans (a no-op unless an SDK is registered: src/telemetry.ts).
+ * Model calls as OpenTelemetry spans (a no-op unless an SDK is registered: src/util/telemetry.ts).
  * One CLIENT span per request, named `{gen_ai.operation.name} {gen_ai.request.model}` and carrying
  * the attributes of OpenTelemetry's generative-AI semantic conventions: operation, provider,
  * request settings, finish reasons and token usage. A teacher-forced scoring request is a
@@ -10,7 +10,7 @@
  * model's defaults (so it sees the settings the request really has).
  */
 import type { Attributes, Span } from "@opentelemetry/api";
-import { endSpan, SpanKind, startSpan } from "../../telemetry.js";
+import { endSpan, SpanKind, startSpan } from "../../util/telemetry.js";
 import type { GenerateRequest, GenerateResult, ModelClient, ScoreRequest, ScoreResult, Usage } from "../types.js";
 import { wrapClient } from "./wrap.js";
 

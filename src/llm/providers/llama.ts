@@ -11,7 +11,7 @@
 import type { LlamaContext, Token } from "node-llama-cpp";
 import { AbortedError, ContextLengthError } from "../errors.js";
 import type { Capabilities, GenerateRequest, GenerateResult, ModelClient, ProviderContext, ProviderFactory, ScoreRequest, ScoreResult } from "../types.js";
-import type { ModelSpec } from "../../spec/types.js";
+import type { ModelSpec } from "../../network/types.js";
 import { Rng } from "../../util/random.js";
 import { LlamaProviderError } from "./llama-errors.js";
 import { generateCompletion } from "./llama-generate.js";

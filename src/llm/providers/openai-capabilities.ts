@@ -14,7 +14,7 @@
  *
  * Authentication failures and transient errors propagate (nothing is remembered then).
  */
-import type { ModelSpec } from "../../spec/types.js";
+import type { ModelSpec } from "../../network/types.js";
 import { requestKey } from "../canonical.js";
 import { BadRequestError, LLMError, TimeoutError } from "../errors.js";
 import type { ProviderMemory } from "../types.js";

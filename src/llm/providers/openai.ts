@@ -10,7 +10,7 @@
  * - capabilities: discovered once per endpoint and model, remembered (openai-capabilities.ts).
  */
 import OpenAI, { AzureOpenAI } from "openai";
-import type { ModelSpec } from "../../spec/types.js";
+import type { ModelSpec } from "../../network/types.js";
 import { UnsupportedError } from "../errors.js";
 import type {
   Capabilities,

@@ -8,8 +8,8 @@ import type { ModelClient } from "../../llm/types.js";
 import { POSTERIOR_HINT, POSTERIOR_TEMPLATE } from "../../templates/builtin.js";
 import { renderTemplate } from "../../templates/render.js";
 import { softmax } from "../math.js";
-import { allConcurrently, tolerant } from "../parallel.js";
-import type { PosteriorForm } from "../../spec/types.js";
+import { allConcurrently, tolerant } from "./parallel.js";
+import type { PosteriorForm } from "../../network/types.js";
 import type { Target } from "../types.js";
 import { hashString } from "../../util/random.js";
 

@@ -7,7 +7,7 @@ import type { ModelClient } from "../../llm/types.js";
 import { PROPOSE_STOP, PROPOSE_TEMPLATE } from "../../templates/builtin.js";
 import { renderTemplate } from "../../templates/render.js";
 import type { Rng } from "../../util/random.js";
-import { allConcurrently, tolerant } from "../parallel.js";
+import { allConcurrently, tolerant } from "./parallel.js";
 
 export interface ProposalExample {
   input: string;

@@ -6,9 +6,9 @@
  * or, when the provider gives no usable logprobs, S(c) = accuracy of the network with c.
  */
 import type { LayerNode } from "../../compile/types.js";
-import { renderLayer, type TrainGraph } from "../graph.js";
+import { renderLayer, type TrainGraph } from "../topology.js";
 import { klDivergence, mean, weightedScore, type Weighted } from "../math.js";
-import { allConcurrently, tolerant } from "../parallel.js";
+import { allConcurrently, tolerant } from "./parallel.js";
 import type { LayerScorer } from "../scorer.js";
 
 export interface ScoringItem {

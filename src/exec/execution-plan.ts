@@ -4,7 +4,7 @@
  * for a sample does no lookups beyond its own entry.
  */
 import type { ClassDef, CompiledNetwork, CombineNode, EnsembleNode, LayerNode } from "../compile/types.js";
-import type { AggregateSpec, ScoringMode } from "../spec/types.js";
+import type { AggregateSpec, ScoringMode } from "../network/types.js";
 import { layerInputs, type LayerInputs } from "./render.js";
 import type { RunOptions } from "./types.js";
 

@@ -2,7 +2,7 @@
  * The plan of a compiled network as plain data: what `dln plan --json` prints and what
  * docs/network-files.md documents. Keep the shape stable; add fields rather than change them.
  */
-import type { AggregateSpec } from "../spec/types.js";
+import type { AggregateSpec } from "../network/types.js";
 import type { CompiledNetwork, Diagnostic } from "./types.js";
 
 export interface PlanNode {

@@ -1,7 +1,7 @@
 /**
  * The one place where the sane range of every number a user can give is written down: the
  * network file's numbers (schemas/network.schema.json carries the same `minimum`/`maximum`;
- * test/spec/limits.test.ts proves they agree) and the command line's flags, which read the
+ * test/network/limits.test.ts proves they agree) and the command line's flags, which read the
  * same entries so that `--prompt-samples` and `train.promptSamples` accept the same values.
  *
  * The ranges are generous for real use and small enough that nothing is allocated, waited for

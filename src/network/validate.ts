@@ -9,7 +9,7 @@
  * code; `x-message` / `x-code` on a union or an object give its failure a single readable message.
  */
 import type { ErrorObject } from "ajv";
-import type { Diagnostic } from "../compile/types.js";
+import type { Diagnostic } from "./diagnostics.js";
 import { formatPath, pointerSegments, type PathSegment } from "./path.js";
 import { networkValidator } from "./schema.js";
 import type { SourceMap } from "./source-map.js";

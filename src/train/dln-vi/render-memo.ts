@@ -7,8 +7,8 @@
  * (values object, node, text): each distinct context is rendered once. Make one per step, so
  * nothing outlives it.
  */
-import type { LayerNode } from "../compile/types.js";
-import { renderLayer, withOverrides, type TrainGraph } from "./graph.js";
+import type { LayerNode } from "../../compile/types.js";
+import { renderLayer, withOverrides, type TrainGraph } from "../topology.js";
 
 type Values = Readonly<Record<string, unknown>>;
 

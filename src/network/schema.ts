@@ -1,6 +1,6 @@
 /**
  * The network JSON Schema (schemas/network.schema.json) and its compiled ajv validator.
- * The schema file sits at the package root, two levels above both src/spec and dist/spec.
+ * The schema file sits at the package root, two levels above both src/network and dist/network.
  */
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
@@ -20,7 +20,7 @@ export function networkSchema(): Record<string, unknown> {
 /**
  * The compiled validator. `allErrors` so an author sees every mistake at once; `verbose` so each
  * error carries its schema, whose `x-errors` / `x-message` / `x-code` annotations give stable
- * codes and readable messages (src/spec/validate.ts).
+ * codes and readable messages (src/network/validate.ts).
  */
 export function networkValidator(): ValidateFunction<NetworkSpec> {
   if (!validator) {

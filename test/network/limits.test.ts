@@ -1,11 +1,11 @@
 /**
- * The network schema's numeric ranges and src/spec/limits.ts (which the command line also reads)
+ * The network schema's numeric ranges and src/network/limits.ts (which the command line also reads)
  * must say the same thing, and every number in the schema must have an upper bound.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LIMITS, checkLimit, type LimitName, type NumberLimit } from "../../src/spec/limits.js";
+import { LIMITS, checkLimit, type LimitName, type NumberLimit } from "../../src/network/limits.js";
 
 type Schema = Record<string, any>;
 const schema: Schema = JSON.parse(readFileSync(join(import.meta.dirname, "../../schemas/network.schema.json"), "utf8"));
@@ -48,7 +48,7 @@ function allNumbers(s: unknown, path: string, out: Array<[string, Schema]>): voi
 }
 
 describe("numeric limits", () => {
-  it("the schema's ranges are the ones in src/spec/limits.ts", () => {
+  it("the schema's ranges are the ones in src/network/limits.ts", () => {
     for (const [name, places] of Object.entries(WHERE) as Array<[LimitName, Schema[]]>) {
       const limit: NumberLimit = LIMITS[name];
       for (const s of places) {

@@ -2,8 +2,8 @@
  * Text drawings of a compiled network: Mermaid flowcharts and Graphviz DOT. Each format is a
  * function from the network to text, so a new one (e.g. SVG) is one more entry in a table.
  */
-import type { CompiledNetwork, CompiledNode } from "./types.js";
-import { drawSvg } from "../report/svg.js";
+import type { CompiledNetwork, CompiledNode } from "../compile/types.js";
+import { drawSvg } from "./svg.js";
 
 /** `prompts`: show these (e.g. a run's trained prompts) instead of the initial ones, where the format shows prompts. */
 export type Drawer = (network: CompiledNetwork, options?: { prompts?: Record<string, string> }) => string | Promise<string>;

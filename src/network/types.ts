@@ -1,6 +1,6 @@
 /**
  * The network file, as a TypeScript type. `schemas/network.schema.json` is the reference for
- * authors; test/spec/schema-agreement.test.ts proves that these types and the schema agree.
+ * authors; test/network/schema-agreement.test.ts proves that these types and the schema agree.
  *
  * Strings in `models` may contain `${VAR}` or `${VAR:-default}`: they are expanded from the
  * environment when a model is used (src/llm/env.ts), never at compile time.

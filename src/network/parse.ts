@@ -3,7 +3,7 @@
  * finding can say where it is. Syntax errors and duplicated keys are diagnostics, not exceptions.
  */
 import { evaluate, parse as parseJson5, type DocumentNode, type ObjectNode, type ValueNode } from "@humanwhocodes/momoa";
-import type { Diagnostic } from "../compile/types.js";
+import type { Diagnostic } from "./diagnostics.js";
 import { formatPath, type PathSegment } from "./path.js";
 import { SourceMap } from "./source-map.js";
 import { UNSAFE_NAMES_HELP } from "./names.js";

@@ -5,8 +5,16 @@
  * network with thousands of nodes costs the same per lookup as a small one.
  */
 import type { DocumentNode, MemberNode, ObjectNode, ValueNode } from "@humanwhocodes/momoa";
-import type { SourceLocation } from "../compile/types.js";
 import { formatPath, type PathSegment } from "./path.js";
+
+/** Where something is in a network file. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** Path in the document, e.g. `nodes.h1.from[1]`. */
+  path: string;
+}
 
 export interface Located {
   /** The value at the path (as deep as the document goes). */

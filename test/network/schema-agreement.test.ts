@@ -1,5 +1,5 @@
 /**
- * The spec types (src/spec/types.ts) and the JSON Schema (schemas/network.schema.json) must
+ * The spec types (src/network/types.ts) and the JSON Schema (schemas/network.schema.json) must
  * describe the same language. This test reads the types with the TypeScript compiler and walks
  * both side by side: for every object, the same keys with the same optionality; for every union
  * of string literals, the same values. Adding a field to one and not the other fails here.
@@ -30,9 +30,9 @@ function alternatives(s: Schema): Schema[] {
   return [d];
 }
 
-const program = ts.createProgram([join(ROOT, "src/spec/types.ts")], { strict: true, target: ts.ScriptTarget.ES2022 });
+const program = ts.createProgram([join(ROOT, "src/network/types.ts")], { strict: true, target: ts.ScriptTarget.ES2022 });
 const checker = program.getTypeChecker();
-const source = program.getSourceFile(join(ROOT, "src/spec/types.ts"))!;
+const source = program.getSourceFile(join(ROOT, "src/network/types.ts"))!;
 
 function exportedType(name: string): ts.Type {
   const symbol = checker.getExportsOfModule(checker.getSymbolAtLocation(source)!).find((s) => s.name === name);

@@ -1,9 +1,19 @@
 /**
  * Diagnostics: how the compiler reports what is wrong with a network, and where.
  */
-import type { Diagnostic } from "./types.js";
-import type { SourceMap } from "../spec/source-map.js";
-import type { PathSegment } from "../spec/path.js";
+import type { SourceLocation, SourceMap } from "./source-map.js";
+
+export type { SourceLocation };
+import type { PathSegment } from "./path.js";
+
+export interface Diagnostic extends SourceLocation {
+  severity: "error" | "warning";
+  /** Stable code, e.g. `E_UNKNOWN_NODE`; documented in docs/network-files.md. */
+  code: string;
+  message: string;
+  /** The nearest valid name, when a name was misspelt. */
+  suggestion?: string;
+}
 
 /** Thrown by APIs that need a valid network (e.g. `loadNetworkFile(...).then(orThrow)`); carries every diagnostic. */
 export class NetworkError extends Error {

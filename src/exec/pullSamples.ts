@@ -34,7 +34,10 @@ export function pullSamples<T, R>(
     const start = (item: T): void => {
       active++;
       let finished = false;
-      const sub: Subscription = project(item, index++).subscribe({
+      // `let`, assigned below: a synchronous source completes inside subscribe(), before the assignment.
+      // eslint-disable-next-line prefer-const
+      let sub: Subscription | undefined;
+      sub = project(item, index++).subscribe({
         next: (r) => subscriber.next(r),
         error: fail,
         complete: () => {

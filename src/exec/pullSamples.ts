@@ -35,8 +35,7 @@ export function pullSamples<T, R>(
       active++;
       let finished = false;
       // `let`, assigned below: a synchronous source completes inside subscribe(), before the assignment.
-      // eslint-disable-next-line prefer-const
-      let sub: Subscription | undefined;
+      let sub: Subscription | undefined = undefined;
       sub = project(item, index++).subscribe({
         next: (r) => subscriber.next(r),
         error: fail,

@@ -74,7 +74,9 @@ export async function benchExecutor(o: ExecutorBenchOptions): Promise<BenchRow[]
           return { ms, requests: stats.requests, maxConcurrent: stats.maxConcurrent };
         });
         const measured = median(runs.map((r) => r.ms));
-        const requests = runs[0].requests;
+        const [first] = runs;
+        if (!first) throw new Error(`executor benchmark (${shape}): no runs (repeats is ${o.repeats})`);
+        const requests = first.requests;
         largest = Math.max(largest, requests);
         const bound = executorBoundMs(requests, SHAPE_DEPTH[shape], o.concurrency, o.latencyMs);
         rows.push(

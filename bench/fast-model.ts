@@ -44,7 +44,7 @@ function nextDistribution(state: number): Array<{ token: string; logprob: number
   const scores = FAKE_VOCAB.map((v) => 4 * unit(fnv(state, `\u0000${v}`)));
   const max = Math.max(...scores);
   const logZ = max + Math.log(scores.reduce((acc, x) => acc + Math.exp(x - max), 0));
-  return FAKE_VOCAB.map((v, i) => ({ token: v, logprob: scores[i] - logZ })).sort((a, b) => b.logprob - a.logprob);
+  return FAKE_VOCAB.map((v, i) => ({ token: v, logprob: scores[i]! - logZ })); // scores has one entry per vocabulary token.sort((a, b) => b.logprob - a.logprob);
 }
 
 interface GenerateOptions {
@@ -65,11 +65,13 @@ export function fastGenerate(prompt: string, opts: GenerateOptions): Generation 
   const draw = `\u0000${opts.seed ?? ""}\u0000${opts.choice ?? 0}`;
   for (let i = 0; i < maxTokens; i++) {
     const dist = nextDistribution(state);
-    let pick = dist[0];
+    const greedy = dist[0];
+    if (!greedy) throw new Error("fastGenerate: the vocabulary is empty");
+    let pick = greedy;
     if ((opts.temperature ?? 1) > 0) {
       const u = unit(fnv(state, draw));
       let acc = 0;
-      pick = dist[dist.length - 1];
+      pick = dist.at(-1) ?? greedy;
       for (const d of dist) {
         acc += Math.exp(d.logprob);
         if (u < acc) {

@@ -76,7 +76,8 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  // 0 <= mid - 1 < mid < length: the array is not empty (checked above), and mid - 1 is read only when the length is even.
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs `fn` `times` times, one after another, and returns every result. */
@@ -149,10 +150,10 @@ export function formatTable(report: BenchReport): string {
     r.goal?.text ?? "—",
     r.pass === null ? (r.measured === null ? "n/a" : "info") : r.pass ? "pass" : "MISS",
   ]);
-  const widths = cols.map((c, i) => Math.max(c.length, ...lines.map((l) => l[i].length)));
+  const widths = cols.map((c, i) => Math.max(c.length, ...lines.map((l) => (l[i] ?? "").length)));
   const fmt = (cells: string[]) =>
     cells
-      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
   const notes = report.rows.filter((r) => r.note).map((r) => `  ${r.id}: ${r.note}`);

@@ -107,7 +107,8 @@ async function main(): Promise<void> {
   const { report, crashed } = await runBench(args, (line) => process.stderr.write(line + "\n"));
   const json = JSON.stringify(report, null, 2);
   const outAt = args.indexOf("--out");
-  if (outAt >= 0 && args[outAt + 1]) writeFileSync(args[outAt + 1], json + "\n");
+  const outFile = outAt >= 0 ? args[outAt + 1] : undefined;
+  if (outFile) writeFileSync(outFile, json + "\n");
   process.stdout.write((args.includes("--json") ? json : formatTable(report)) + "\n");
   process.exitCode = crashed ? 1 : 0;
 }

@@ -59,6 +59,7 @@ async function writeSamples(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);
   for (let i = 0; i < n; i++) {
     const t = tasks[i % tasks.length];
+    if (!t) throw new Error(`memory benchmark: no generated sample to copy for line ${i}`);
     if (!out.write(JSON.stringify({ id: `s${i}`, x: `${t.x} (#${i})` }) + "\n")) await new Promise<void>((r) => out.once("drain", () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));

@@ -45,7 +45,7 @@ export async function benchOverhead(o: OverheadBenchOptions): Promise<BenchRow[]
       async (round) =>
         (
           await timed(async () => {
-            for (let i = 0; i < calls; i++) await client.generate({ prompt: `Think.\n\n${tasks[i % tasks.length].x} (${round}.${i})`, maxTokens: 8 });
+            for (let i = 0; i < calls; i++) await client.generate({ prompt: `Think.\n\n${tasks[i % tasks.length]!.x} (${round}.${i})`, maxTokens: 8 });
           })
         ).ms,
     );

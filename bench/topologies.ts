@@ -11,6 +11,7 @@ import { isCorrect } from "../src/metrics/index.js";
 import { generateTask, TASKS } from "../src/sim/tasks.js";
 import type { ModelSpec, NetworkSpec } from "../src/network/types.js";
 import { compileOrThrow } from "./networks.js";
+import { at, key } from "../test/helpers/indexing.js";
 
 const n = Number(process.argv[2] ?? 200);
 
@@ -32,7 +33,7 @@ async function measure(label: string, compiled: CompiledNetwork, task: string, m
   );
   const failed = results.find((r) => r.error);
   if (failed) throw new Error(`${label}: ${failed.error!.code} ${failed.error!.message}`);
-  const correct = results.filter((r) => !r.error && isCorrect(r.output, data[r.index].y, network.loss)).length;
+  const correct = results.filter((r) => !r.error && isCorrect(r.output, at(data, r.index).y, network.loss)).length;
   const requests = registry.usage().total.requests / n;
   console.log(`${label.padEnd(58)} ${task.padEnd(9)} accuracy ${(correct / n).toFixed(3)}  requests/sample ${requests.toFixed(1)}`);
   await registry.close();
@@ -59,7 +60,7 @@ const single = (node: NetworkSpec["nodes"][string]): CompiledNetwork =>
 const sc = await file("networks/self-consistency.json5");
 const guess = sc.nodes.get("sc#1")!;
 if (guess.kind !== "layer") throw new Error("sc#1 is not a layer");
-const ruled = { guess: TASKS.navigate.rules.join(" ") };
+const ruled = { guess: key(TASKS, "navigate").rules.join(" ") };
 for (const [name, model] of [
   ["exact scoring", sim],
   ["scoring: classes", simClasses],
@@ -87,7 +88,7 @@ for (const member of ["terse", "careful", "brief"]) {
   await measure(`single layer (${member})`, single({ type: "layer", from: ["x"], prompt: node.prompt, parse: "first_word", maxTokens: 8 }), "animals", sim);
 }
 await measure("ensemble of 3 (vote)", ens, "animals", sim);
-const rules = TASKS.animals.rules;
+const rules = key(TASKS, "animals").rules;
 const format = rules[rules.length - 1];
 const split = {
   terse: `${rules[0]} ${rules[2]} ${rules[3]} ${format}`,

@@ -70,9 +70,16 @@ export const ORIGINAL_BATCH = 20;
 export function stepBoundRounds(B: number, P: number, J: number, H: number, C: number, batch = ORIGINAL_BATCH): { rounds: number; stages: number[] } {
   const r = (n: number): number => (n > 0 ? Math.ceil(Math.ceil(n / batch) / C) : 0);
   const R = B - Math.floor(B / 2);
-  const stages = [r(B), r(B), Math.max(r(B * J), r(P - 1)), Math.max(r(B * H), r(B * H)), r((P - 1) * R * H + (P - 1) * R + R), r(P - 1), r((P - 1) * R * H)];
-  const [s1, s2, s3, s4, s5, s6, s7] = stages;
-  return { rounds: s1 + s2 + s3 + s4 + Math.max(s5, s6 + s7), stages };
+  const [s1, s2, s3, s4, s5, s6, s7] = [
+    r(B),
+    r(B),
+    Math.max(r(B * J), r(P - 1)),
+    Math.max(r(B * H), r(B * H)),
+    r((P - 1) * R * H + (P - 1) * R + R),
+    r(P - 1),
+    r((P - 1) * R * H),
+  ] as const;
+  return { rounds: s1 + s2 + s3 + s4 + Math.max(s5, s6 + s7), stages: [s1, s2, s3, s4, s5, s6, s7] };
 }
 
 export interface OriginalCount {
@@ -194,7 +201,7 @@ async function oneStep(network: CompiledNetwork, config: TrainConfig, server: Re
       ms,
       asked,
       http: stats.requests,
-      prompts: stats.byRoute.chat + stats.promptsPerRequest.reduce((s, n) => s + n, 0),
+      prompts: (stats.byRoute.chat ?? 0) + stats.promptsPerRequest.reduce((s, n) => s + n, 0),
       usage: value.result.usage.train,
       events: value.events,
     };

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, generateTask, loadNetwork, NetworkError, type Example } from "../../src/index.js";
+import { at } from "../helpers/indexing.js";
 
 const SIM = { "*": { provider: "sim" as const, model: "tasks" } };
 
@@ -56,7 +57,7 @@ describe("Graph (the public API)", () => {
       data.slice(90).map((e) => e.inputs),
       { prompts: result.bestPrompts },
     );
-    const correct = after.filter((r, i) => r.output === data[90 + i].target).length;
+    const correct = after.filter((r, i) => r.output === at(data, 90 + i).target).length;
     expect(correct / after.length).toBeCloseTo(result.testAccuracy!, 5);
     await graph.close();
   });

@@ -8,6 +8,7 @@ import { compileNetwork } from "../../src/compile/index.js";
 import { generateTask, TASKS } from "../../src/sim/tasks.js";
 import { emptyUsage } from "../../src/llm/types.js";
 import { capture } from "../helpers/capture.js";
+import { key } from "../helpers/indexing.js";
 
 const NETWORK = `{
   name: "sim-animals",
@@ -28,7 +29,7 @@ function workspace() {
   const lines = generateTask("animals", { seed: 1, n: 40 }).map((s) => JSON.stringify({ id: s.id, question: s.x, label: s.y }));
   lines.splice(3, 0, "{oops");
   writeFileSync(join(dir, "animals.jsonl"), `${lines.join("\n")}\n`);
-  writeFileSync(join(dir, "best.json"), JSON.stringify({ y: TASKS.animals.rules.join(" ") }));
+  writeFileSync(join(dir, "best.json"), JSON.stringify({ y: key(TASKS, "animals").rules.join(" ") }));
   return dir;
 }
 

@@ -5,13 +5,14 @@ import { describe, expect, it } from "vitest";
 import { updateLastRunLink } from "../../src/cli/last-run.js";
 import { runCli } from "../../src/cli/main.js";
 import { capture } from "../helpers/capture.js";
+import { only } from "../helpers/indexing.js";
 
 describe("runs/last", () => {
   it("points at the newest run of `dln demo` and `dln train`, and `dln report runs/last` works", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "dln-last-"));
     const io = () => ({ stdout: capture().stream, stderr: capture().stream, cwd, env: {} });
     expect(await runCli(["node", "dln", "demo", "--cache", "off", "--iterations", "1", "--size", "16"], io())).toBe(0);
-    const [demoRun] = readdirSync(join(cwd, "runs")).filter((n) => n.startsWith("demo-"));
+    const demoRun = only(readdirSync(join(cwd, "runs")).filter((n) => n.startsWith("demo-")));
     expect(lstatSync(join(cwd, "runs", "last")).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(cwd, "runs", "last"))).toBe(demoRun);
     expect(existsSync(join(cwd, "runs", "last", "result.json"))).toBe(true);

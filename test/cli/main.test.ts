@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
 import { buildProgram, runCli } from "../../src/cli/main.js";
+import { at } from "../helpers/indexing.js";
 
 function capture() {
   const out = new PassThrough();
@@ -36,7 +37,7 @@ describe("help texts", () => {
     }
     expect(texts.length).toBeGreaterThan(60);
     // A capital is fine for an acronym or a name (JSONL, JSON5, DLN, BIG-Bench …), not for an ordinary first word.
-    const capitalised = texts.filter((t) => /^[A-Z][a-z]/.test(t.split(": ").slice(1).join(": ")) && !/^(BIG-Bench)/.test(t.split(": ")[1]));
+    const capitalised = texts.filter((t) => /^[A-Z][a-z]/.test(t.split(": ").slice(1).join(": ")) && !/^(BIG-Bench)/.test(at(t.split(": "), 1)));
     expect(capitalised).toEqual([]);
     expect(texts.filter((t) => /\.$/.test(t))).toEqual([]);
   });

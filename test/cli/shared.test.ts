@@ -6,6 +6,7 @@ import { loadNetworkFile } from "../../src/compile/index.js";
 import { runCli } from "../../src/cli/main.js";
 import { createRegistry, parseModelOverrides, UsageError } from "../../src/cli/shared.js";
 import { capture } from "../helpers/capture.js";
+import { key } from "../helpers/indexing.js";
 
 describe("--model overrides", () => {
   it("parses name=provider:model and drops endpoint settings only when the provider changes", async () => {
@@ -28,8 +29,8 @@ describe("--model overrides", () => {
     const registry = createRegistry(r.network, { cwd, env: {} } as never, { model: ["*=llama:./models/x.gguf"], cache: "off" }, "test");
     expect(registry.spec("fwd").model).toBe(join(cwd, "models", "x.gguf"));
     // URIs and absolute paths are kept as typed.
-    expect(parseModelOverrides(["*=llama:hf:user/repo/x.gguf"], r.network, cwd)["*"].model).toBe("hf:user/repo/x.gguf");
-    expect(parseModelOverrides(["*=llama:/abs/x.gguf"], r.network, cwd)["*"].model).toBe("/abs/x.gguf");
+    expect(key(parseModelOverrides(["*=llama:hf:user/repo/x.gguf"], r.network, cwd), "*").model).toBe("hf:user/repo/x.gguf");
+    expect(key(parseModelOverrides(["*=llama:/abs/x.gguf"], r.network, cwd), "*").model).toBe("/abs/x.gguf");
     // The command looks for the file where the user typed it from, not beside the network file.
     const out = capture();
     const err = capture();

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compileNetwork, formatDiagnostic, NetworkError, type LayerNode } from "../../src/compile/index.js";
 import type { NetworkSpec } from "../../src/network/types.js";
 import { editDistance, nearestName } from "../../src/network/suggest.js";
+import { at, key } from "../helpers/indexing.js";
 
 function spec(nodes: NetworkSpec["nodes"], extra: Partial<NetworkSpec> = {}): NetworkSpec {
   return { name: "t", inputs: ["x"], nodes, output: "y", ...extra };
@@ -19,7 +20,7 @@ describe("compileNetwork defaults", () => {
     const y = n.nodes.get("y") as LayerNode;
     expect([y.templateName, y.prompt, y.trainable, y.parse, y.model, y.param]).toEqual(["classify", "", true, "trim", "default", "y"]);
     expect(n.loss).toEqual({ type: "exact_match", normalize: "trim", target: "y" });
-    expect(n.models.default.apiKey).toBe("${OPENAI_API_KEY}");
+    expect(key(n.models, "default").apiKey).toBe("${OPENAI_API_KEY}");
   });
 
   it("normalises classes and stop, and reads single-word classes from the first word", () => {
@@ -82,7 +83,7 @@ describe("compileNetwork defaults", () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.diagnostics[0]).toMatchObject({ code: "E_UNKNOWN_NODE", path: "nodes.y.from[0]", line: 0, suggestion: "x" });
-    expect(formatDiagnostic(r.diagnostics[0])).toMatch(/^<network>: error E_UNKNOWN_NODE .* \(did you mean "x"\?\)$/);
+    expect(formatDiagnostic(at(r.diagnostics, 0))).toMatch(/^<network>: error E_UNKNOWN_NODE .* \(did you mean "x"\?\)$/);
   });
 });
 

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileNetwork, formatDiagnostic } from "../../src/compile/index.js";
 import type { NetworkSpec } from "../../src/network/types.js";
+import { at } from "../helpers/indexing.js";
 
 /** A random DAG: node i may read any node j < i (and the input x). */
 const dagArb = fc.integer({ min: 1, max: 25 }).chain((n) =>
@@ -24,7 +25,7 @@ function build(n: number, reads: number[][], declOrder: number[]): { spec: Netwo
   const parents = new Map<string, string[]>();
   const nodes: NetworkSpec["nodes"] = {};
   for (const i of declOrder) {
-    const ps = [...new Set(reads[i].filter((j) => j < i))].map((j) => `n${j}`);
+    const ps = [...new Set(at(reads, i).filter((j) => j < i))].map((j) => `n${j}`);
     parents.set(`n${i}`, ps);
     nodes[`n${i}`] = { type: "layer", from: ["x", ...ps], template: "classify", prompt: "p" };
   }
@@ -71,12 +72,12 @@ describe("random DAGs", () => {
         if (r.ok) return;
         const cycle = r.diagnostics.find((d) => d.code === "E_CYCLE");
         expect(cycle, r.diagnostics.map(formatDiagnostic).join("\n")).toBeDefined();
-        const names = /cycle: (.*?);/.exec(cycle!.message)![1].split(" → ");
+        const names = at(/cycle: (.*?);/.exec(cycle!.message)!, 1).split(" → ");
         expect(names[0]).toBe(names[names.length - 1]);
         const expected = Array.from({ length: chain - start }, (_, k) => `c${start + k}`);
         expect(new Set(names)).toEqual(new Set(expected));
         // Consecutive names are real edges: each reads the one before it.
-        for (let i = 1; i < names.length; i++) expect((spec.nodes[names[i]] as { from: string[] }).from).toContain(names[i - 1]);
+        for (let i = 1; i < names.length; i++) expect((spec.nodes[at(names, i)] as { from: string[] }).from).toContain(names[i - 1]);
         expect(cycle!.path).toBe(`nodes.c${start}.from[${target.from.length - 1}]`);
       }),
       { numRuns: 100 },

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadNetworkFile, formatDiagnostic, type LayerNode } from "../../src/compile/index.js";
+import { key } from "../helpers/indexing.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 
@@ -49,7 +50,7 @@ describe("example networks", () => {
   it("cot uses the implicit default model, unexpanded", async () => {
     const result = await loadNetworkFile("networks/cot.json5", { cwd: ROOT });
     if (!result.ok) throw new Error("invalid");
-    expect(result.network.models.default.model).toBe("${DLN_MODEL:-gpt-4o-mini}");
+    expect(key(result.network.models, "default").model).toBe("${DLN_MODEL:-gpt-4o-mini}");
     expect((result.network.nodes.get("reasoning") as LayerNode).trainable).toBe(false);
   });
 });

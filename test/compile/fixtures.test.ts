@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileNetwork, formatDiagnostic } from "../../src/compile/index.js";
+import { at } from "../helpers/indexing.js";
 
 const ROOT = join(import.meta.dirname, "../fixtures/networks");
 const MARK = "/*@*/";
@@ -77,7 +78,7 @@ describe("diagnostic codes", () => {
       .map((f) => readFileSync(join(import.meta.dirname, "../..", dir, f), "utf8")),
   );
   const schema = readFileSync(join(import.meta.dirname, "../../schemas/network.schema.json"), "utf8");
-  const emitted = new Set([...[...sources, schema].join("\n").matchAll(/"([EW]_[A-Z_]+)"/g)].map((m) => m[1]));
+  const emitted = new Set([...[...sources, schema].join("\n").matchAll(/"([EW]_[A-Z_]+)"/g)].map((m) => at(m, 1)));
   emitted.delete("E_NETWORK_INVALID"); // the NetworkError class's own code, not a diagnostic
   const covered = new Set([...invalid, ...warnings].map((c) => c.code));
   covered.add("E_READ"); // an unreadable file: covered by test/cli/validate-plan-draw.test.ts

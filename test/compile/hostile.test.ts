@@ -10,6 +10,7 @@ import { runCli } from "../../src/cli/main.js";
 import { checkTemplate, renderTemplate, TemplateError, TEMPLATE_LIMITS, trialRender } from "../../src/templates/render.js";
 import { renderNodeTemplate, templateVariables } from "../../src/exec/variables.js";
 import { ExecError } from "../../src/exec/errors.js";
+import { at } from "../helpers/indexing.js";
 
 const SIM = `models: { m: { provider: "sim", model: "tasks" } }`;
 
@@ -148,8 +149,8 @@ describe("numbers and fixed words", () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.diagnostics.map((d) => d.code)).toEqual(["E_OUT_OF_RANGE"]);
-    expect(r.diagnostics[0].message).toMatch(/must be <= \d+/);
-    expect(r.diagnostics[0].line).toBeGreaterThan(0);
+    expect(at(r.diagnostics, 0).message).toMatch(/must be <= \d+/);
+    expect(at(r.diagnostics, 0).line).toBeGreaterThan(0);
   });
 
   it("${VAR} in `api` says which fields may use ${VAR}", () => {
@@ -158,7 +159,7 @@ describe("numbers and fixed words", () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.diagnostics[0]).toMatchObject({ code: "E_BAD_VALUE", line: 1, column: 68 });
-    expect(r.diagnostics[0].message).toMatch(/cannot use \$\{VAR\}.*"chat", "completions", "auto".*only free-text model fields \(model, baseURL, apiKey/);
+    expect(at(r.diagnostics, 0).message).toMatch(/cannot use \$\{VAR\}.*"chat", "completions", "auto".*only free-text model fields \(model, baseURL, apiKey/);
   });
 });
 

@@ -51,7 +51,7 @@ describe("whole data files", () => {
       ["a.jsonl", '{"x":"a","y":"b"}\n'],
       ["a.csv", "x,y\na,b\n"],
       ["a.json", '[{"x":"a","y":"b"}]'],
-    ]) {
+    ] as const) {
       const r = parseExamples(bytes(BOM, text), name, { inputs: ["x"] });
       expect([name, r.examples.map((e) => [e.inputs.x, e.target]), r.problems]).toEqual([name, [["a", "b"]], []]);
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { loadExamples, parseExamples, DataError, detectFormat } from "../../src/data/index.js";
+import { at } from "../helpers/indexing.js";
 
 const fixture = (name: string) => join(import.meta.dirname, "../fixtures/data", name);
 
@@ -22,7 +23,7 @@ describe("loadExamples: JSONL", () => {
     expect(mapping).toEqual({ inputs: { x: "x" }, target: "y" });
     expect(examples.map((e) => e.source?.line)).toEqual([1, 2, 3, 8, 10, 11]);
     expect(examples[0]).toEqual({ id: "s1", inputs: { x: "I loved every minute of it." }, target: "positive", source: { file, line: 1 } });
-    expect(examples[2].id).toBe("sentiment.jsonl:3");
+    expect(at(examples, 2).id).toBe("sentiment.jsonl:3");
     // numbers and booleans are written out as text
     expect(examples[5]).toMatchObject({ inputs: { x: "42" }, target: "true" });
     expect(problems.map((p) => [p.file, p.line])).toEqual([
@@ -31,10 +32,10 @@ describe("loadExamples: JSONL", () => {
       [file, 6],
       [file, 9],
     ]);
-    expect(problems[0].message).toMatch(/not valid JSON/);
-    expect(problems[1].message).toMatch(/missing the field "y"/);
-    expect(problems[2].message).toMatch(/"x" is an array, not text/);
-    expect(problems[3].message).toMatch(/must be a JSON object/);
+    expect(at(problems, 0).message).toMatch(/not valid JSON/);
+    expect(at(problems, 1).message).toMatch(/missing the field "y"/);
+    expect(at(problems, 2).message).toMatch(/"x" is an array, not text/);
+    expect(at(problems, 3).message).toMatch(/must be a JSON object/);
   });
 
   it("never uses a malformed record", async () => {
@@ -70,9 +71,9 @@ describe("loadExamples: CSV", () => {
       [9, "Final?", "10"],
     ]);
     expect(problems.map((p) => p.line)).toEqual([5, 7, 8]);
-    expect(problems[0].message).toMatch(/has 2 columns but the header has 3/);
-    expect(problems[1].message).toMatch(/"question" is empty \(mapped to input "q"\)/);
-    expect(problems[2].message).toMatch(/has 4 columns/);
+    expect(at(problems, 0).message).toMatch(/has 2 columns but the header has 3/);
+    expect(at(problems, 1).message).toMatch(/"question" is empty \(mapped to input "q"\)/);
+    expect(at(problems, 2).message).toMatch(/has 4 columns/);
   });
 
   it("reports an unclosed quote at the line where its record starts, and keeps the good records after it", () => {
@@ -94,7 +95,7 @@ describe("loadExamples: BIG-Bench Hard JSON", () => {
     expect(format).toBe("bbh");
     expect(mapping).toEqual({ inputs: { question: "input" }, target: "target" });
     expect(examples).toHaveLength(4);
-    expect(examples[0].inputs.question).toMatch(/^Which sentence has the correct adjective order:\nOptions:\n\(A\)/);
+    expect(at(examples, 0).inputs.question).toMatch(/^Which sentence has the correct adjective order:\nOptions:\n\(A\)/);
     expect(examples.map((e) => e.target)).toEqual(["(B)", "(A)", "(A)", "(B)"]);
     expect(examples.map((e) => e.source?.line)).toEqual([4, 8, 12, 17]);
     expect(problems).toEqual([{ file, line: 16, message: 'missing the field "target" (the gold answer)' }]);
@@ -137,18 +138,18 @@ describe("field mapping", () => {
   it("uses explicit mappings and the input's own name first", () => {
     const text = '{"a": "A", "input": "I", "b": "B", "gold": "g"}\n';
     const r = parseExamples(text, "m.jsonl", { inputs: ["a", "b"], target: "gold" });
-    expect(r.examples[0].inputs).toEqual({ a: "A", b: "B" });
+    expect(at(r.examples, 0).inputs).toEqual({ a: "A", b: "B" });
     const single = parseExamples(text, "m.jsonl", { inputs: ["x"], target: "gold" });
-    expect(single.examples[0].inputs).toEqual({ x: "I" });
+    expect(at(single.examples, 0).inputs).toEqual({ x: "I" });
     const mapped = parseExamples(text, "m.jsonl", { inputs: ["x"], fields: { x: "b" }, target: "gold" });
-    expect(mapped.examples[0].inputs).toEqual({ x: "B" });
+    expect(at(mapped.examples, 0).inputs).toEqual({ x: "B" });
   });
 
   it("prefers `y` then `target` as the gold field outside BBH", () => {
     const r = parseExamples('{"x": "1", "y": "Y", "target": "T"}\n', "m.jsonl", { inputs: ["x"] });
-    expect(r.examples[0].target).toBe("Y");
+    expect(at(r.examples, 0).target).toBe("Y");
     const t = parseExamples('{"x": "1", "target": "T"}\n', "m.jsonl", { inputs: ["x"] });
-    expect(t.examples[0].target).toBe("T");
+    expect(at(t.examples, 0).target).toBe("T");
   });
 
   it("fails with the file's fields when an input cannot be mapped", () => {

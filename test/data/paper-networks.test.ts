@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadNetworkFile } from "../../src/compile/index.js";
 import { PAPER_TASKS } from "../../src/data/index.js";
+import { key } from "../helpers/indexing.js";
 
 const dir = join(import.meta.dirname, "../../networks/paper");
 const files = readdirSync(dir)
@@ -21,7 +22,7 @@ describe("networks/paper", () => {
     const result = await loadNetworkFile(join(dir, file));
     if (!result.ok) throw new Error(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join("\n"));
     const network = result.network;
-    const task = PAPER_TASKS[file.replace(/^dln[12]-|\.json5$/g, "")];
+    const task = key(PAPER_TASKS, file.replace(/^dln[12]-|\.json5$/g, ""));
     expect(task).toBeDefined();
     expect(network.inputs).toHaveLength(1);
     expect(network.loss.type).toBe(task.loss.type);

@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSplits, seededPartition, capExamples, type Example } from "../../src/data/index.js";
+import { at } from "../helpers/indexing.js";
 
 function examples(n: number, classes = ["a", "b"]): Example[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `e${i}`, inputs: { x: `text ${i}` }, target: classes[i % classes.length] }));
+  return Array.from({ length: n }, (_, i) => ({ id: `e${i}`, inputs: { x: `text ${i}` }, target: at(classes, i % classes.length) }));
 }
 
 function writeJsonl(dir: string, name: string, n: number, offset = 0): string {
@@ -79,7 +80,7 @@ describe("loadSplits", () => {
   it("reads separate files as they are", async () => {
     const s = await loadSplits({ train, dev, test, inputs: ["x"], seed: 1 });
     expect([s.train.length, s.dev.length, s.test.length]).toEqual([12, 6, 8]);
-    expect(s.train[0].id).toBe("train.jsonl-0");
+    expect(at(s.train, 0).id).toBe("train.jsonl-0");
   });
 
   it("takes the missing dev split from the train file", async () => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PAPER_TASKS, loadPaperTask, loadSplits, parsePaperDataRef, type Example } from "../../src/data/index.js";
 import { goldLetter, gsm8kAnswer, optionLetter, parseLetteredOptions, shuffleOptions } from "../../src/data/paper/transforms.js";
 import { Rng } from "../../src/util/random.js";
+import { at, key } from "../helpers/indexing.js";
 
 const dir = join(import.meta.dirname, "../fixtures/data/paper");
 const ids = (list: Example[]) => list.map((e) => e.id);
@@ -21,12 +22,12 @@ describe("PAPER_TASKS", () => {
       "subj",
       "trec",
     ]);
-    expect(PAPER_TASKS.hyperbaton.labels).toEqual(["A", "B"]);
-    expect(PAPER_TASKS.logical_deduction_seven_objects.labels).toHaveLength(7);
-    expect(PAPER_TASKS.navigate.labels).toEqual(["Yes", "No"]);
-    expect(PAPER_TASKS.disaster.labels).toEqual(["no", "yes"]);
-    expect(PAPER_TASKS.trec.labels).toEqual(["description", "entity", "expression", "human", "location", "number"]);
-    expect(PAPER_TASKS.gsm8k.loss.type).toBe("number_match");
+    expect(key(PAPER_TASKS, "hyperbaton").labels).toEqual(["A", "B"]);
+    expect(key(PAPER_TASKS, "logical_deduction_seven_objects").labels).toHaveLength(7);
+    expect(key(PAPER_TASKS, "navigate").labels).toEqual(["Yes", "No"]);
+    expect(key(PAPER_TASKS, "disaster").labels).toEqual(["no", "yes"]);
+    expect(key(PAPER_TASKS, "trec").labels).toEqual(["description", "entity", "expression", "human", "location", "number"]);
+    expect(key(PAPER_TASKS, "gsm8k").loss.type).toBe("number_match");
     for (const task of Object.values(PAPER_TASKS)) expect(task.source).toMatch(/https:\/\/github\.com\//);
   });
 });
@@ -68,7 +69,7 @@ describe("loadPaperTask: BIG-Bench Hard", () => {
     const s = await loadPaperTask("hyperbaton", dir, { inputs: ["x"], seed: 13 });
     expect(s.test).toHaveLength(4);
     expect(s.test.map((e) => e.target)).toEqual(["A", "B", "A", "B"]);
-    expect(s.test[0].inputs.x).toMatch(/^Which sentence has the correct adjective order:/);
+    expect(at(s.test, 0).inputs.x).toMatch(/^Which sentence has the correct adjective order:/);
     expect(s.train.length + s.dev.length).toBe(7);
     expect(ids(s.train).filter((id) => ids(s.dev).includes(id))).toEqual([]);
     for (const e of [...s.train, ...s.dev, ...s.test]) expect(["A", "B"]).toContain(e.target);
@@ -76,8 +77,8 @@ describe("loadPaperTask: BIG-Bench Hard", () => {
       { file: join(dir, "bb_minus_bbh", "hyperbaton.json"), line: expect.any(Number), message: expect.stringMatching(/"old huge stone" is not one of A, B/) },
     ]);
     // the example whose gold was written as the option's text got the right letter
-    const fine = [...s.train, ...s.dev].find((e) => e.inputs.x.includes("fine small car"))!;
-    expect(parseLetteredOptions(fine.inputs.x)!.options.find((o) => o.letter === fine.target)?.text).toBe("fine small car");
+    const fine = [...s.train, ...s.dev].find((e) => key(e.inputs, "x").includes("fine small car"))!;
+    expect(parseLetteredOptions(key(fine.inputs, "x"))!.options.find((o) => o.letter === fine.target)?.text).toBe("fine small car");
   });
 
   it("is reproducible for a seed; option shuffling can be turned off", async () => {
@@ -87,7 +88,7 @@ describe("loadPaperTask: BIG-Bench Hard", () => {
     const plain = await loadPaperTask("hyperbaton", dir, { inputs: ["x"], seed: 1, shuffleOptions: false });
     expect(plain.test).toEqual(a.test);
     for (const e of plain.train) {
-      const original = e.inputs.x.match(/\(A\) (.*)\n/)![1];
+      const original = key(e.inputs, "x").match(/\(A\) (.*)\n/)![1];
       expect([
         "lovely small old house",
         "green huge tree",
@@ -127,23 +128,23 @@ describe("loadPaperTask: NLU and GSM8K", () => {
     const s = await loadPaperTask("mpqa", dir, { inputs: ["x"], seed: 1 });
     expect([s.train.length, s.dev.length, s.test.length]).toEqual([4, 2, 2]);
     expect(s.dev.map((e) => e.target)).toEqual(["negative", "positive"]);
-    expect(s.dev[0].inputs.x).toBe("bitter criticism\nOptions:\n- negative\n- positive");
+    expect(at(s.dev, 0).inputs.x).toBe("bitter criticism\nOptions:\n- negative\n- positive");
     expect(s.problems).toEqual([{ file: join(dir, "ordered_prompt", "mpqa", "test.jsonl"), line: 3, message: expect.stringMatching(/label "7"/) }]);
     const bare = await loadPaperTask("mpqa", dir, { inputs: ["x"], seed: 1, appendOptions: false });
-    expect(bare.dev[0].inputs.x).toBe("bitter criticism");
+    expect(at(bare.dev, 0).inputs.x).toBe("bitter criticism");
   });
 
   it("trec: six label words", async () => {
     const s = await loadPaperTask("trec", dir, { inputs: ["x"], seed: 1 });
     expect(s.train.map((e) => e.target)).toEqual(["human", "location"]);
-    expect(s.dev[0].inputs.x).toMatch(/- description\n- entity\n- expression\n- human\n- location\n- number$/);
+    expect(at(s.dev, 0).inputs.x).toMatch(/- description\n- entity\n- expression\n- human\n- location\n- number$/);
   });
 
   it("disaster: the Leopard file cut into train/dev/test with yes/no gold", async () => {
     const s = await loadPaperTask("disaster", dir, { inputs: ["tweet"], seed: 2 });
     expect([s.train.length, s.dev.length, s.test.length]).toEqual([4, 1, 1]);
     for (const e of [...s.train, ...s.dev, ...s.test]) expect(["yes", "no"]).toContain(e.target);
-    const fire = [...s.train, ...s.dev, ...s.test].find((e) => e.inputs.tweet.startsWith("Forest fire"))!;
+    const fire = [...s.train, ...s.dev, ...s.test].find((e) => key(e.inputs, "tweet").startsWith("Forest fire"))!;
     expect(fire.target).toBe("yes");
     const airline = await loadPaperTask("airline", dir, { inputs: ["tweet"], seed: 2 });
     expect([...airline.train, ...airline.dev, ...airline.test].map((e) => e.target).sort()).toEqual(["negative", "neutral", "positive"]);

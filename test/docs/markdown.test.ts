@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expectedPrints, extractBlocks, fileAttr, isRunnable, missingPrint, resolvePackageImports, unrunnableCode } from "./markdown.js";
+import { at } from "../helpers/indexing.js";
 
 const doc = [
   "# Title",
@@ -29,15 +30,15 @@ describe("docs code blocks", () => {
       ["md", [], 10],
       ["sh", ["runnable"], 13],
     ]);
-    expect(blocks[2].code).toBe("```ts runnable\n"); // a longer fence keeps shorter ones inside
+    expect(at(blocks, 2).code).toBe("```ts runnable\n"); // a longer fence keeps shorter ones inside
     expect(blocks.filter(isRunnable)).toHaveLength(2);
-    expect(fileAttr(blocks[1])).toBe("net.json5");
-    expect(fileAttr(blocks[0])).toBeUndefined();
+    expect(fileAttr(at(blocks, 1))).toBe("net.json5");
+    expect(fileAttr(at(blocks, 0))).toBeUndefined();
   });
 
   it("reads prints: expectations with the language's comment marker", () => {
-    expect(expectedPrints(blocks[0])).toEqual(["a"]);
-    expect(expectedPrints(blocks[3])).toEqual(["✓ net.json5"]);
+    expect(expectedPrints(at(blocks, 0))).toEqual(["a"]);
+    expect(expectedPrints(at(blocks, 3))).toEqual(["✓ net.json5"]);
   });
 
   it("checks expected lines as an ordered subsequence of whole lines", () => {

@@ -9,6 +9,7 @@
  * - `// prints: TEXT` (ts) or `# prints: TEXT` (sh) — the block's standard output has a line
  *   equal to TEXT; several of them must appear in this order.
  */
+import { at } from "../helpers/indexing.js";
 
 export interface CodeBlock {
   /** The file the block came from, and the 1-based line of its opening fence. */
@@ -27,7 +28,7 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
   lines.forEach((text, i) => {
     if (!open) {
       const m = /^(`{3,})\s*([\w+-]*)\s*(.*)$/.exec(text);
-      if (m) open = { fence: m[1], line: i + 1, lang: m[2], attrs: m[3].split(/\s+/).filter(Boolean), body: [] };
+      if (m) open = { fence: at(m, 1), line: i + 1, lang: at(m, 2), attrs: at(m, 3).split(/\s+/).filter(Boolean), body: [] };
       return;
     }
     if (text.trim() === open.fence) {
@@ -64,7 +65,7 @@ export function expectedPrints(b: CodeBlock): string[] {
   const marker = b.lang === "sh" || b.lang === "bash" ? /#\s*prints:\s?(.*)$/ : /\/\/\s*prints:\s?(.*)$/;
   return b.code.split("\n").flatMap((line) => {
     const m = marker.exec(line);
-    return m ? [m[1].trim()] : [];
+    return m ? [at(m, 1).trim()] : [];
   });
 }
 

@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateTask, loadNetwork, type Graph } from "../../src/index.js";
+import { only } from "../helpers/indexing.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SIM = { models: { "*": { provider: "sim" as const, model: "tasks" } }, cache: { mode: "off" as const }, cwd: ROOT };
@@ -36,7 +37,7 @@ describe("networks/generated-knowledge.json5", () => {
 
   it("runs forward: the answer layer sees the knowledge layer's text", async () => {
     await withGraph("networks/generated-knowledge.json5", async (g) => {
-      const [r] = await g.runAll([{ x: "Coins: heads, tails, heads. Is the number of heads odd?" }], { trace: true });
+      const r = only(await g.runAll([{ x: "Coins: heads, tails, heads. Is the number of heads odd?" }], { trace: true }));
       expect(r.error).toBeUndefined();
       expect(["yes", "no"]).toContain(r.output);
       const answer = r.trace?.find((t) => t.node === "answer");

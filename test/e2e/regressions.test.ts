@@ -16,6 +16,7 @@ import { emptyUsage, type ModelClient } from "../../src/llm/types.js";
 import { createModelClient } from "../../src/llm/factory.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
+import { at } from "../helpers/indexing.js";
 
 const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 5 };
 let server: FakeOpenAIServer | undefined;
@@ -56,7 +57,7 @@ describe("regressions found end to end", () => {
     );
     expect(await client.capabilities()).toMatchObject({ api: "chat", exactScoring: false, topLogprobs: 20 });
     const r = await client.generate({ prompt: "Is it a bird?", maxTokens: 1, temperature: 0, topLogprobs: 20 });
-    expect(r.completions[0].tokens?.[0]?.top).toHaveLength(20);
+    expect(at(r.completions, 0).tokens?.[0]?.top).toHaveLength(20);
   });
 
   it("abort/dedupe/batch/retry sleep: a long-lived caller signal keeps no listener once its requests are done", async () => {
@@ -126,7 +127,9 @@ describe("regressions found end to end", () => {
       "Keep two totals: steps north minus steps south, and steps east minus steps west. You end where you started only when both totals are zero. Answer with exactly one word: yes or no.";
     for (const sample of generateTask("navigate", { seed: 4, n: 4 })) {
       const prompt = classifyPrompt(instruction, sample.x);
-      const said = (await client.generate({ prompt, temperature: 0, maxTokens: 4 })).completions[0].text.trim().toLowerCase();
+      const said = at((await client.generate({ prompt, temperature: 0, maxTokens: 4 })).completions, 0)
+        .text.trim()
+        .toLowerCase();
       const exact = await scoreClasses(client, prompt, classes, { mode: "exact" });
       const viaTop = await scoreClasses(client, prompt, classes, { mode: "classes" });
       const label = said.startsWith("yes") ? "Yes" : "No";

@@ -16,6 +16,7 @@ import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.
 import { generateTask } from "../../src/sim/tasks.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { simResponder } from "../helpers/sim-responder.js";
+import { at } from "../helpers/indexing.js";
 
 const API_KEY = "sk-test-not-a-secret-000000";
 const LATENCY_MS = 30;
@@ -61,7 +62,7 @@ describe("dln run through the OpenAI-compatible HTTP path", () => {
     forgetCapabilities();
     const samples = generateTask("navigate", { seed: 21, n: SAMPLES });
     // Two samples meet a non-retryable 400 on every request of theirs; the rest meet ~10% transient faults.
-    const doomed = new Set([samples[7].x, samples[23].x]);
+    const doomed = new Set([at(samples, 7).x, at(samples, 23).x]);
     server = await startOpenAIServer({
       latencyMs: LATENCY_MS,
       responder: simResponder({ seed: 0 }),
@@ -119,7 +120,7 @@ describe("dln run through the OpenAI-compatible HTTP path", () => {
     const failed = out.filter((r) => r.error);
     expect(failed.map((r) => r.line).sort((a, b) => a - b)).toEqual([8, 24, SAMPLES + 1]);
     for (const r of failed.filter((f) => f.line <= SAMPLES)) {
-      expect(r.id).toBe(samples[r.line - 1].id);
+      expect(r.id).toBe(at(samples, r.line - 1).id);
       expect(r.error.node).toBeDefined();
       expect(r.error.message).toMatch(/Invalid prompt/);
     }
@@ -128,7 +129,7 @@ describe("dln run through the OpenAI-compatible HTTP path", () => {
     expect(ok).toHaveLength(SAMPLES - 2);
     for (const r of ok) {
       expect(["yes", "no"]).toContain(r.output);
-      expect(r.gold).toBe(samples[r.line - 1].y); // extra fields pass through
+      expect(r.gold).toBe(at(samples, r.line - 1).y); // extra fields pass through
     }
 
     const stats = server.stats;

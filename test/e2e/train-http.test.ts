@@ -23,6 +23,7 @@ import type { TrainOverrides } from "../../src/train/config.js";
 import type { TrainResult } from "../../src/train/trainer.js";
 import { startOpenAIServer, type FaultPlan, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { simResponder } from "../helpers/sim-responder.js";
+import { key } from "../helpers/indexing.js";
 
 const API_KEY = "sk-test-not-a-secret-000000";
 /** Test-friendly backoff; the server's faults are transient, so enough retries always get through. */
@@ -130,7 +131,7 @@ async function trainOverHttp(
   const server = await startOpenAIServer({ responder: simResponder({ seed: 0 }), faults: faults(api, 11) });
   servers.push(server);
   const dir = mkdtempSync(join(tmpdir(), "dln-e2e-train-"));
-  const graph = compile(make(server.baseURL, api, TASKS[task].labels), { baseDir: dir });
+  const graph = compile(make(server.baseURL, api, key(TASKS, task).labels), { baseDir: dir });
   const registry = new ModelRegistry(graph.network.models, {
     baseDir: dir,
     env: {},

@@ -9,6 +9,7 @@ import { ModelRegistry } from "../../src/llm/registry.js";
 import type { ModelSpec } from "../../src/network/types.js";
 import { runAll } from "../../src/exec/run.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
+import { at } from "../helpers/indexing.js";
 
 const layer = (from: string[], extra = "") => `{ type: "layer", from: ${JSON.stringify(from)}, template: "think", prompt: "Think."${extra} }`;
 
@@ -101,7 +102,7 @@ describe("with the loopback OpenAI server", () => {
     expect(results).toHaveLength(10);
     const failed = results.filter((r) => r.error);
     expect(failed.map((r) => r.index)).toEqual([7]);
-    expect(failed[0].error).toMatchObject({ node: "h1", code: "E_BAD_REQUEST" });
+    expect(at(failed, 0).error).toMatchObject({ node: "h1", code: "E_BAD_REQUEST" });
     expect((server.stats.faults["500"] ?? 0) + (server.stats.faults["503"] ?? 0)).toBeGreaterThan(0);
   });
 

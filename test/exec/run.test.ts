@@ -4,6 +4,7 @@ import { runAll, runNetwork, type InternalRunOptions } from "../../src/exec/run.
 import { InvalidSample } from "../../src/exec/invalidSample.js";
 import { clientsOf, fakeClient } from "./helpers/fakeClient.js";
 import { layer, network } from "./helpers/network.js";
+import { at, key, only } from "../helpers/indexing.js";
 
 /** Answers a layer call `id(args)` with `id:args`, so every value shows the path it came through. */
 const echo = (prompt: string): string => prompt.replace(/^(\w+)\((.*)\)$/s, "$1:$2");
@@ -24,21 +25,21 @@ describe("runNetwork: dataflow", () => {
     const client = fakeClient(echo);
     const clients = clientsOf(client);
     const residual = network(["x"], "y", [layer("h", ["x"]), layer("y", ["x", "h"])]);
-    expect((await runAll(residual, [{ x: "a" }], { clients }))[0].output).toBe("y:a|h:a");
+    expect(at(await runAll(residual, [{ x: "a" }], { clients }), 0).output).toBe("y:a|h:a");
 
     const diamond = network(["x"], "d", [layer("b", ["x"]), layer("c", ["x"]), layer("d", ["b", "c"])]);
-    expect((await runAll(diamond, [{ x: "a" }], { clients }))[0].output).toBe("d:b:a|c:a");
+    expect(at(await runAll(diamond, [{ x: "a" }], { clients }), 0).output).toBe("d:b:a|c:a");
 
     const names = ["w1", "w2", "w3", "w4", "w5", "w6"];
     const wide = network(["x"], "out", [...names.map((n) => layer(n, ["x"])), layer("out", names)]);
-    expect((await runAll(wide, [{ x: "a" }], { clients }))[0].output).toBe(`out:${names.map((n) => `${n}:a`).join("|")}`);
+    expect(at(await runAll(wide, [{ x: "a" }], { clients }), 0).output).toBe(`out:${names.map((n) => `${n}:a`).join("|")}`);
 
     const deep = network(
       ["x"],
       "l5",
       [1, 2, 3, 4, 5].map((i) => layer(`l${i}`, [i === 1 ? "x" : `l${i - 1}`])),
     );
-    expect((await runAll(deep, [{ x: "a" }], { clients }))[0].output).toBe("l5:l4:l3:l2:l1:a");
+    expect(at(await runAll(deep, [{ x: "a" }], { clients }), 0).output).toBe("l5:l4:l3:l2:l1:a");
   });
 
   it("runs independent branches of one sample at the same time", async () => {
@@ -124,17 +125,17 @@ describe("runNetwork: errors", () => {
     const client = fakeClient((p) => (p === "h2(h1:bad)" ? { error: boom } : echo(p)));
     const net = network(["x"], "h2", [layer("h1", ["x"]), layer("h2", ["h1"])]);
     const results = await runAll(net, [{ x: "a" }, { x: "bad", id: "b1" }, { x: "c" }], { clients: clientsOf(client) });
-    expect(results[0].output).toBe("h2:h1:a");
-    expect(results[2].output).toBe("h2:h1:c");
+    expect(at(results, 0).output).toBe("h2:h1:a");
+    expect(at(results, 2).output).toBe("h2:h1:c");
     expect(results[1]).toMatchObject({ index: 1, id: "b1", values: { h1: "h1:bad" }, error: { node: "h2", code: "E_BAD_REQUEST" } });
-    expect(results[1].error!.message).toContain("HTTP 400");
-    expect(results[1].output).toBeUndefined();
+    expect(at(results, 1).error!.message).toContain("HTTP 400");
+    expect(at(results, 1).output).toBeUndefined();
   });
 
   it("a failing node aborts its sample's other requests in flight", async () => {
     const client = fakeClient((p) => (p.startsWith("bad(") ? { error: new Error("nope"), delayMs: 1 } : { text: "ok", delayMs: 200 }));
     const net = network(["x"], "j", [layer("bad", ["x"]), layer("slow", ["x"]), layer("j", ["bad", "slow"])]);
-    const [r] = await runAll(net, [{ x: "a" }], { clients: clientsOf(client) });
+    const r = only(await runAll(net, [{ x: "a" }], { clients: clientsOf(client) }));
     expect(r.error).toMatchObject({ node: "bad", code: "E_MODEL", message: "nope" });
     expect(client.aborted).toBe(1);
   });
@@ -146,16 +147,16 @@ describe("runNetwork: errors", () => {
       clients: clientsOf(client),
     });
     expect(results[0]).toMatchObject({ index: 0, id: "7", error: { code: "E_MISSING_INPUT" } });
-    expect(results[0].error!.message).toContain('"x"');
+    expect(at(results, 0).error!.message).toContain('"x"');
     expect(results[1]).toEqual({ index: 1, values: {}, error: { code: "E_INVALID_SAMPLE", message: "line 2: not valid JSON" } });
-    expect(results[2].output).toBe("h:ok");
+    expect(at(results, 2).output).toBe("h:ok");
     expect(client.calls).toHaveLength(1);
   });
 
   it("a template error is an E_TEMPLATE error of that node", async () => {
     const client = fakeClient(echo);
     const net = network(["x"], "h", [layer("h", ["x"], { template: "{{ x | no_such_filter }}" })]);
-    const [r] = await runAll(net, [{ x: "a" }], { clients: clientsOf(client) });
+    const r = only(await runAll(net, [{ x: "a" }], { clients: clientsOf(client) }));
     expect(r.error).toMatchObject({ node: "h", code: "E_TEMPLATE" });
   });
 
@@ -214,10 +215,10 @@ describe("runNetwork: options and layers", () => {
       layer("a", ["x"], { template: "{{ prompt }}/{{ x }}", prompt: "A0" }),
       layer("b", ["a"], { template: "{{ prompt }}/{{ a }}", prompt: "B0", param: "shared", temperature: 0.3 }),
     ]);
-    const [r] = await runAll(net, [{ x: "v" }], { clients: clientsOf(client), prompts: { a: "A1", shared: "B1" }, temperature: 0.9 });
+    const r = only(await runAll(net, [{ x: "v" }], { clients: clientsOf(client), prompts: { a: "A1", shared: "B1" }, temperature: 0.9 }));
     expect(r.output).toBe("B1/A1/v");
     expect(client.calls.map((c) => c.temperature)).toEqual([0.9, 0.9]);
-    const [r0] = await runAll(net, [{ x: "v" }], { clients: clientsOf(client) });
+    const r0 = only(await runAll(net, [{ x: "v" }], { clients: clientsOf(client) }));
     expect(r0.output).toBe("B0/A0/v");
   });
 
@@ -234,13 +235,13 @@ describe("runNetwork: options and layers", () => {
     const client = fakeClient((p) => ` ${echo(p)} `);
     const net = network(["x"], "c", [layer("h", ["x"]), { kind: "combine", id: "c", parents: ["x", "h"], template: "{{ x }}+{{ h }}" }]);
     const progress: number[] = [];
-    const [r] = await runAll(net, [{ x: "a" }], { clients: clientsOf(client), trace: true, onProgress: (p) => progress.push(p.usage.requests) });
+    const r = only(await runAll(net, [{ x: "a" }], { clients: clientsOf(client), trace: true, onProgress: (p) => progress.push(p.usage.requests) }));
     expect(r.output).toBe("a+h:a");
     expect(r.trace!.map((t) => t.node)).toEqual(["h", "c"]);
     expect(r.trace![0]).toMatchObject({ kind: "layer", rendered: "h(a)", raw: " h:a ", value: "h:a", usage: { requests: 1 } });
     expect(r.trace![1]).toMatchObject({ kind: "combine", rendered: "a+h:a", value: "a+h:a" });
     expect(progress).toEqual([0, 1]);
-    const [untraced] = await runAll(net, [{ x: "a" }], { clients: clientsOf(client) });
+    const untraced = only(await runAll(net, [{ x: "a" }], { clients: clientsOf(client) }));
     expect(untraced.trace).toBeUndefined();
   });
 
@@ -259,9 +260,9 @@ describe("runNetwork: options and layers", () => {
       trace: true,
       scoreClasses: async () => ({ probs: { yes: 0.2, no: 0.8 }, usage: { requests: 1, promptTokens: 3, completionTokens: 1, cacheHits: 0, cost: 0 } }),
     };
-    const [r] = await runAll(net, [{ x: "a" }], options);
+    const r = only(await runAll(net, [{ x: "a" }], options));
     expect(r.output).toBe("no");
-    expect(r.trace![0].classProbs).toEqual({ yes: 0.2, no: 0.8 });
+    expect(at(r.trace!, 0).classProbs).toEqual({ yes: 0.2, no: 0.8 });
     expect(client.calls).toHaveLength(0);
   });
 
@@ -281,7 +282,7 @@ describe("runNetwork: options and layers", () => {
         throw Object.assign(new Error("no logprobs"), { code: "E_UNSUPPORTED" });
       },
     };
-    const [r] = await runAll(net, [{ x: "a" }], options);
+    const r = only(await runAll(net, [{ x: "a" }], options));
     expect(r.output).toBe("pos");
     expect(client.calls).toHaveLength(1);
   });
@@ -295,13 +296,13 @@ describe("runNetwork: ensembles", () => {
 
   it("votes by majority and breaks ties by class order, keeping every member's value in the trace", async () => {
     const answers: Record<string, string> = { m1: "no", m2: "yes", m3: "no" };
-    const client = fakeClient((p) => answers[p.slice(0, 2)]);
+    const client = fakeClient((p) => key(answers, p.slice(0, 2)));
     const members = ["m1", "m2", "m3"].map((m) => layer(m, ["x"], { classes: yesNo }));
     const majority = network(["x"], "e", [
       ...members,
       { kind: "ensemble", id: "e", parents: ["m1", "m2", "m3"], members: ["m1", "m2", "m3"], aggregate: "vote" },
     ]);
-    const [r] = await runAll(majority, [{ x: "a" }], { clients: clientsOf(client), trace: true });
+    const r = only(await runAll(majority, [{ x: "a" }], { clients: clientsOf(client), trace: true }));
     expect(r.output).toBe("no");
     expect(r.trace!.find((t) => t.node === "e")!.members).toEqual([
       { node: "m1", value: "no" },
@@ -310,16 +311,16 @@ describe("runNetwork: ensembles", () => {
     ]);
 
     const tie = network(["x"], "e", [...members.slice(0, 2), { kind: "ensemble", id: "e", parents: ["m1", "m2"], members: ["m1", "m2"], aggregate: "vote" }]);
-    expect((await runAll(tie, [{ x: "a" }], { clients: clientsOf(client) }))[0].output).toBe("yes");
+    expect(at(await runAll(tie, [{ x: "a" }], { clients: clientsOf(client) }), 0).output).toBe("yes");
   });
 
   it("without classes, a tie goes to the earlier member; concat joins with blank lines", async () => {
     const client = fakeClient((p) => ({ m1: "B", m2: "A" })[p.slice(0, 2)] ?? "?");
     const members = [layer("m1", ["x"]), layer("m2", ["x"])];
     const vote = network(["x"], "e", [...members, { kind: "ensemble", id: "e", parents: ["m1", "m2"], members: ["m1", "m2"], aggregate: "vote" }]);
-    expect((await runAll(vote, [{ x: "a" }], { clients: clientsOf(client) }))[0].output).toBe("B");
+    expect(at(await runAll(vote, [{ x: "a" }], { clients: clientsOf(client) }), 0).output).toBe("B");
     const concat = network(["x"], "e", [...members, { kind: "ensemble", id: "e", parents: ["m1", "m2"], members: ["m1", "m2"], aggregate: "concat" }]);
-    expect((await runAll(concat, [{ x: "a" }], { clients: clientsOf(client) }))[0].output).toBe("B\n\nA");
+    expect(at(await runAll(concat, [{ x: "a" }], { clients: clientsOf(client) }), 0).output).toBe("B\n\nA");
   });
 
   it("a judge layer sees the members and candidates, and its value is the ensemble's", async () => {
@@ -331,7 +332,7 @@ describe("runNetwork: ensembles", () => {
       layer("j", ["x", "m1", "m2"], { from: ["x"], template: "J {{ x }} [{{ members | join: ',' }}] {{ candidates }}", judgeOf: "e" }),
       { kind: "ensemble", id: "e", parents: ["m1", "m2"], members: ["m1", "m2"], aggregate: { judge: "j" } },
     ]);
-    const [r] = await runAll(net, [{ x: "q" }], { clients: clientsOf(client) });
+    const r = only(await runAll(net, [{ x: "q" }], { clients: clientsOf(client) }));
     expect(r.output).toBe("picked from J q [m1,m2] 1. m1\n2. m2");
     expect(r.values.j).toBe(r.output);
   });

@@ -188,7 +188,7 @@ function buildTensors(opts: Required<TinyLlamaOptions>, vocabSize: number): Tens
   // Damp the byte tokens' output rows so generated text is mostly word pieces (readable in test
   // failures) rather than arbitrary bytes that need not form valid UTF-8.
   for (let token = 3; token < 259; token++) {
-    for (let i = 0; i < embd; i++) output.data[token * embd + i] *= 0.25;
+    for (let i = 0; i < embd; i++) output.data[token * embd + i]! *= 0.25;
   }
   tensors.push(output);
   for (let layer = 0; layer < opts.layers; layer++) {

@@ -28,6 +28,7 @@ import { createRng as mulberry32 } from "../../src/sim/random.js";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { at } from "./indexing.js";
 
 // ---------------------------------------------------------------------------------------------
 // The deterministic model
@@ -80,7 +81,7 @@ export function fakeNextTokenDistribution(prefix: string): Array<{ token: string
   const scores = FAKE_VOCAB.map((token) => 4 * hashUnit(`next\u0000${prefix}\u0000${token}`));
   const max = Math.max(...scores);
   const logZ = max + Math.log(scores.reduce((s, x) => s + Math.exp(x - max), 0));
-  return FAKE_VOCAB.map((token, i) => ({ token, logprob: scores[i] - logZ })).sort((a, b) => b.logprob - a.logprob);
+  return FAKE_VOCAB.map((token, i) => ({ token, logprob: at(scores, i) - logZ })).sort((a, b) => b.logprob - a.logprob);
 }
 
 export interface GeneratedToken {
@@ -105,11 +106,11 @@ export function fakeGenerate(
   let text = "";
   for (let i = 0; i < maxTokens; i++) {
     const dist = fakeNextTokenDistribution(prompt + text);
-    let pick = dist[0];
+    let pick = at(dist, 0);
     if ((opts.temperature ?? 1) > 0) {
       const u = hashUnit(`sample\u0000${prompt}${text}\u0000${opts.seed ?? ""}\u0000${opts.choice ?? 0}`);
       let acc = 0;
-      pick = dist[dist.length - 1];
+      pick = at(dist, -1);
       for (const d of dist) {
         acc += Math.exp(d.logprob);
         if (u < acc) {
@@ -373,7 +374,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Fa
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? "/";
-    const path = url.split("?")[0];
+    const path = at(url.split("?"), 0);
     const route = routeOf(req.method ?? "GET", path);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

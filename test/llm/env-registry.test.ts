@@ -4,6 +4,7 @@ import { expandEnv, resolveModelSpec } from "../../src/llm/env.js";
 import { MissingEnvVarError } from "../../src/llm/errors.js";
 import { ModelRegistry } from "../../src/llm/registry.js";
 import { FAST_RETRY } from "./support.js";
+import { key } from "../helpers/indexing.js";
 
 describe("expandEnv", () => {
   it("expands ${VAR} and ${VAR:-default}", () => {
@@ -64,7 +65,7 @@ describe("ModelRegistry", () => {
     await fwd.generate({ prompt: "hi" });
     expect(server.stats.received.at(-1)!.body).toMatchObject({ model: "fake", max_tokens: 2, temperature: 0 });
     expect(server.stats.received.at(-1)!.headers.authorization).toBe("Bearer sk-test-registry-0001");
-    expect(registry.usage().byModel.fwd.requests).toBe(1);
+    expect(key(registry.usage().byModel, "fwd").requests).toBe(1);
     await expect(registry.get("bwd")).rejects.toThrow(/MISSING_BASE.*"bwd"/);
     await expect(registry.get("nope")).rejects.toThrow(/No model named "nope".*fwd, bwd/);
     await registry.close();

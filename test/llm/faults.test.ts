@@ -12,6 +12,7 @@ import {
 import { parseRetryAfter } from "../../src/llm/providers/openai-errors.js";
 import { backoffDelay } from "../../src/llm/middleware/retry.js";
 import { openaiClient } from "./support.js";
+import { at } from "../helpers/indexing.js";
 
 const KEY = "sk-test-not-a-real-key-000";
 let server: FakeOpenAIServer;
@@ -38,7 +39,7 @@ describe("faults", () => {
     });
     const prompts = Array.from({ length: 30 }, (_x, i) => `question ${i}`);
     const results = await Promise.all(prompts.map((prompt) => client.generate({ prompt, maxTokens: 3, temperature: 0 })));
-    results.forEach((r, i) => expect(r.completions[0].text).toBe(fakeGenerate(prompts[i], { maxTokens: 3, temperature: 0 }).text));
+    results.forEach((r, i) => expect(at(r.completions, 0).text).toBe(fakeGenerate(at(prompts, i), { maxTokens: 3, temperature: 0 }).text));
     const faults = Object.values(server.stats.faults).reduce((s, n) => s + n, 0);
     expect(faults).toBeGreaterThan(0);
     expect(server.stats.answered.chat).toBe(30);
@@ -148,7 +149,7 @@ describe("faults", () => {
       client.generate({ ...same, temperature: 0.7, sampleKey: 1 }),
     ]);
     expect(server.stats.requests).toBe(2);
-    expect(results[1].completions[0].text).toBe(results[0].completions[0].text);
+    expect(at(results[1].completions, 0).text).toBe(at(results[0].completions, 0).text);
   });
 
   it("counts usage per model, with cost from the price table", async () => {

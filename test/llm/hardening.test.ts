@@ -13,6 +13,7 @@ import type { ModelClient } from "../../src/llm/types.js";
 import { forgetCapabilities } from "../../src/llm/providers/openai-capabilities.js";
 import { openaiClient } from "./support.js";
 import { refusedPort } from "../helpers/ports.js";
+import { at } from "../helpers/indexing.js";
 
 let server: FakeOpenAIServer | undefined;
 afterEach(async () => {
@@ -34,12 +35,12 @@ describe("item 1: one failing prompt of a batch", () => {
     const prompts = Array.from({ length: 20 }, (_x, i) => (i === 13 ? HUGE : `question ${i}`));
     const settled = await Promise.allSettled(prompts.map((prompt) => client.generate({ prompt, maxTokens: 3, temperature: 0 })));
     expect(settled.filter((s) => s.status === "rejected")).toHaveLength(1);
-    expect(settled[13].status).toBe("rejected");
+    expect(at(settled, 13).status).toBe("rejected");
     expect(((settled[13] as PromiseRejectedResult).reason as { code: string }).code).toBe("E_CONTEXT_LENGTH");
     settled.forEach((s, i) => {
       if (i !== 13)
-        expect((s as PromiseFulfilledResult<{ completions: { text: string }[] }>).value.completions[0].text).toBe(
-          fakeGenerate(prompts[i], { maxTokens: 3, temperature: 0 }).text,
+        expect(at((s as PromiseFulfilledResult<{ completions: { text: string }[] }>).value.completions, 0).text).toBe(
+          fakeGenerate(at(prompts, i), { maxTokens: 3, temperature: 0 }).text,
         );
     });
     expect(server.stats.promptsPerRequest[0]).toBe(20); // it was one batch first

@@ -14,6 +14,7 @@ import { planScore } from "../../src/llm/providers/llama-tokens.js";
 import type { ModelSpec } from "../../src/network/types.js";
 import type { GenerateRequest, ScoreResult } from "../../src/llm/types.js";
 import { writeTinyLlamaGguf, type TinyLlamaInfo } from "../helpers/gguf-writer.js";
+import { at } from "../helpers/indexing.js";
 
 let dir: string;
 let info: TinyLlamaInfo;
@@ -98,7 +99,7 @@ describe("llama provider", () => {
     expect(total(both)).toBeCloseTo(total(first) + total(second), 4);
     // Per position, too: the joint score's tokens are the conditionals scored separately.
     const separately = [...first.tokens, ...second.tokens];
-    both.tokens.forEach((t, i) => expect(t.logprob).toBeCloseTo(separately[i].logprob, 4));
+    both.tokens.forEach((t, i) => expect(t.logprob).toBeCloseTo(at(separately, i).logprob, 4));
   });
 
   it("attributes a token that straddles the context/target boundary to the target", async () => {
@@ -108,7 +109,7 @@ describe("llama provider", () => {
     const merged = await client.score({ context: CONTEXT + " y", target: "es" });
     const whole = await client.score({ context: CONTEXT, target: " yes" });
     expect(merged.tokens.map((t) => t.token)).toEqual([" yes"]);
-    expect(merged.tokens[0].logprob).toBeCloseTo(whole.tokens[0].logprob, 5);
+    expect(at(merged.tokens, 0).logprob).toBeCloseTo(at(whole.tokens, 0).logprob, 5);
     expect(client.scorePlan(CONTEXT, " yes").boundaryMerged).toBe(false);
   });
 
@@ -130,13 +131,13 @@ describe("llama provider", () => {
     for (const other of [again, b]) {
       a.forEach((tokens, i) =>
         tokens.forEach((t, j) => {
-          expect(other[i][j].token).toBe(t.token);
-          expect(Math.abs(other[i][j].logprob - t.logprob)).toBeLessThan(1e-5);
+          expect(at(at(other, i), j).token).toBe(t.token);
+          expect(Math.abs(at(at(other, i), j).logprob - t.logprob)).toBeLessThan(1e-5);
         }),
       );
     }
     // Different targets must get different scores, or the comparison above proves nothing.
-    expect(new Set(a.map((tokens) => tokens[0].logprob.toFixed(6))).size).toBe(CLASSES.length);
+    expect(new Set(a.map((tokens) => at(tokens, 0).logprob.toFixed(6))).size).toBe(CLASSES.length);
   });
 
   it("evaluates fewer tokens when targets share a context", async () => {
@@ -152,8 +153,8 @@ describe("llama provider", () => {
     expect(fresh.stats().tokensEvaluated).toBe(full);
     expect(fresh.stats().contextReuseHits).toBe(0);
     // With reuse the context is evaluated once; later targets cost their tokens + 1 (the context's last token).
-    const contextLength = plans[0].targetStart;
-    const expected = plans[0].tokens.length - 1 + plans.slice(1).reduce((n, p) => n + (p.tokens.length - p.targetStart), 0);
+    const contextLength = at(plans, 0).targetStart;
+    const expected = at(plans, 0).tokens.length - 1 + plans.slice(1).reduce((n, p) => n + (p.tokens.length - p.targetStart), 0);
     expect(reusing.stats().tokensEvaluated).toBe(expected);
     expect(reusing.stats().contextReuseHits).toBe(CLASSES.length - 1);
     expect(reusing.stats().tokensReused).toBe((CLASSES.length - 1) * (contextLength - 1));
@@ -164,7 +165,7 @@ describe("llama provider", () => {
   it("honours maxTokens and stop strings", async () => {
     const client = await open();
     const long = await client.generate({ prompt: CONTEXT, maxTokens: 12 });
-    const [completion] = long.completions;
+    const completion = at(long.completions, 0);
     expect(completion.tokens!.length).toBeLessThanOrEqual(12);
     expect(long.usage.completionTokens).toBeLessThanOrEqual(12);
     expect(completion.tokens!.map((t) => t.token).join("")).toBe(completion.text);
@@ -173,14 +174,14 @@ describe("llama provider", () => {
 
     const short = await client.generate({ prompt: CONTEXT, maxTokens: 3 });
     expect(short.usage.completionTokens).toBeLessThanOrEqual(3);
-    expect(completion.text.startsWith(short.completions[0].text)).toBe(true);
+    expect(completion.text.startsWith(at(short.completions, 0).text)).toBe(true);
 
     // A stop string taken from the middle of the greedy continuation cuts it there.
     const stop = completion.text.slice(3, 5);
     const cut = completion.text.indexOf(stop);
     const stopped = await client.generate({ prompt: CONTEXT, maxTokens: 12, stop: [stop, "\u0000never"] });
-    expect(stopped.completions[0].text).toBe(completion.text.slice(0, cut));
-    expect(stopped.completions[0].finishReason).toBe("stop");
+    expect(at(stopped.completions, 0).text).toBe(completion.text.slice(0, cut));
+    expect(at(stopped.completions, 0).finishReason).toBe("stop");
   });
 
   it("samples reproducibly from a seed, and returns top logprobs", async () => {
@@ -191,16 +192,16 @@ describe("llama provider", () => {
     expect(b.completions).toEqual(a.completions);
     expect(a.completions).toHaveLength(3);
     const texts = new Set<string>();
-    for (let seed = 0; seed < 6; seed++) texts.add((await client.generate({ ...request, n: 1, seed })).completions[0].text);
+    for (let seed = 0; seed < 6; seed++) texts.add(at((await client.generate({ ...request, n: 1, seed })).completions, 0).text);
     expect(texts.size).toBeGreaterThan(1);
-    for (const token of a.completions[0].tokens!) {
+    for (const token of at(a.completions, 0).tokens!) {
       expect(token.top).toHaveLength(5);
       const logprobs = token.top!.map((t) => t.logprob);
       expect([...logprobs].sort((x, y) => y - x)).toEqual(logprobs);
     }
     // Greedy: the chosen token is the most probable one.
     const greedy = await client.generate({ prompt: CONTEXT, maxTokens: 3, topLogprobs: 3 });
-    for (const token of greedy.completions[0].tokens!) expect(token.logprob).toBeCloseTo(token.top![0].logprob, 6);
+    for (const token of at(greedy.completions, 0).tokens!) expect(token.logprob).toBeCloseTo(at(token.top!, 0).logprob, 6);
   });
 
   it("gives concurrent calls the same results as sequential ones", async () => {

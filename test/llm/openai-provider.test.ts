@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeGenerate, fakeNextTokenDistribution, fakeTokenize, fakeTokenLogprob, startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { targetTokensFromEcho, type LegacyLogprobs } from "../../src/llm/providers/openai-parse.js";
 import { openaiClient } from "./support.js";
+import { at } from "../helpers/indexing.js";
 
 describe("openai provider against the fake server", () => {
   let server: FakeOpenAIServer;
@@ -25,8 +26,8 @@ describe("openai provider against the fake server", () => {
     const result = await client.generate({ prompt: "Is it?", n: 2, maxTokens: 5, temperature: 0.7, seed: 3, topLogprobs: 3, stop: ["."] });
     expect(result.completions).toHaveLength(2);
     const expected = fakeGenerate("Is it?", { maxTokens: 5, temperature: 0.7, seed: 3, stop: ["."], choice: 1, topK: 3 });
-    expect(result.completions[1].text).toBe(expected.text);
-    expect(result.completions[1].tokens?.[0]?.top).toHaveLength(3);
+    expect(at(result.completions, 1).text).toBe(expected.text);
+    expect(at(result.completions, 1).tokens?.[0]?.top).toHaveLength(3);
     expect(result.usage.requests).toBe(1);
     expect(result.usage.promptTokens).toBe(fakeTokenize("Is it?").length);
   });
@@ -35,8 +36,8 @@ describe("openai provider against the fake server", () => {
     const { client, warnings } = await openaiClient(server.baseURL, { api: "chat" });
     const result = await client.generate({ prompt: "Hello", maxTokens: 2, temperature: 0, topLogprobs: 50 });
     const expected = fakeGenerate("Hello", { maxTokens: 2, temperature: 0 });
-    expect(result.completions[0].text).toBe(expected.text);
-    expect(result.completions[0].tokens?.[0]?.top).toHaveLength(20);
+    expect(at(result.completions, 0).text).toBe(expected.text);
+    expect(at(result.completions, 0).tokens?.[0]?.top).toHaveLength(20);
     const sent = server.stats.received.at(-1)!.body;
     expect(sent.top_logprobs).toBe(20);
     expect(warnings.join("\n")).toMatch(/topLogprobs 50 .* using 20/);
@@ -50,7 +51,7 @@ describe("openai provider against the fake server", () => {
     const results = await Promise.all(prompts.map((prompt) => client.generate({ prompt, maxTokens: 3, temperature: 0, n: 2 })));
     expect(server.stats.promptsPerRequest.sort()).toEqual([1, 3, 3]);
     results.forEach((r, i) => {
-      expect(r.completions.map((c) => c.text)).toEqual([0, 1].map((choice) => fakeGenerate(prompts[i], { maxTokens: 3, temperature: 0, choice }).text));
+      expect(r.completions.map((c) => c.text)).toEqual([0, 1].map((choice) => fakeGenerate(at(prompts, i), { maxTokens: 3, temperature: 0, choice }).text));
     });
     // A request with other parameters is not mixed in.
     server.resetStats();
@@ -77,7 +78,7 @@ describe("openai provider against the fake server", () => {
     server.resetStats();
     const scored = await Promise.all([" yes", " no", " maybe"].map((target) => client.score({ context: "Q?", target })));
     expect(server.stats.promptsPerRequest).toEqual([3]);
-    expect(scored.map((s) => s.tokens[0].logprob)).toEqual([" yes", " no", " maybe"].map((t) => fakeTokenLogprob("Q?", t)));
+    expect(scored.map((s) => at(s.tokens, 0).logprob)).toEqual([" yes", " no", " maybe"].map((t) => fakeTokenLogprob("Q?", t)));
   });
 
   it("reports no exact scoring when completions are missing (OpenAI chat models) and refuses score()", async () => {

@@ -4,6 +4,7 @@ import { chooseScoringMode, classesForToken, classProbsFromTop, firstWord, meanL
 import type { Capabilities, ModelClient } from "../../src/llm/types.js";
 import { emptyUsage } from "../../src/llm/types.js";
 import { openaiClient } from "./support.js";
+import { at, key } from "../helpers/indexing.js";
 
 const yesNo = [
   { label: "yes", verbalizers: ["yes"] },
@@ -49,7 +50,7 @@ describe("class scoring from top logprobs", () => {
       const { client } = await openaiClient(server.baseURL);
       const result = await scoreClasses(client, "Is the sky blue? Answer:", yesNo);
       expect(result.mode).toBe("classes");
-      expect(result.probs.yes + result.probs.no).toBeCloseTo(1, 12);
+      expect(key(result.probs, "yes") + key(result.probs, "no")).toBeCloseTo(1, 12);
       expect(server.stats.received.at(-1)!.body).toMatchObject({ max_tokens: 1, top_logprobs: 20, logprobs: true, temperature: 0 });
       await expect(scoreClasses(client, "p", yesNo, { mode: "exact" })).rejects.toThrow(
         /does not return prompt logprobs \(echo\).*"classes" or "accuracy".*llama/s,
@@ -76,7 +77,7 @@ describe("exact scoring", () => {
       const k = fakeTokenize(prompt).length;
       return Math.exp(all.slice(k).reduce((s, token, i) => s + fakeTokenLogprob(all.slice(0, k + i).join(""), token), 0));
     };
-    const spellings = (w: string) => [w, w[0].toUpperCase() + w.slice(1), w.toUpperCase()].flatMap((v) => [v, " " + v]);
+    const spellings = (w: string) => [w, w.charAt(0).toUpperCase() + w.slice(1), w.toUpperCase()].flatMap((v) => [v, " " + v]);
     const yes = spellings("yes").reduce((s, t) => s + p(t), 0);
     const no = spellings("no").reduce((s, t) => s + p(t), 0);
     const result = await scoreClasses(client, prompt, yesNo, { mode: "exact" });
@@ -92,7 +93,7 @@ describe("exact scoring", () => {
     const k = fakeTokenize(context).length;
     const lps = all.slice(k).map((token, i) => fakeTokenLogprob(all.slice(0, k + i).join(""), token));
     expect(await targetLogLikelihood(client, context, target)).toBeCloseTo(lps.reduce((s, x) => s + x, 0) / 4, 12);
-    expect(await targetLogLikelihood(client, context, target, { burnIn: 0.25 })).toBeCloseTo((lps[1] + lps[2] + lps[3]) / 3, 12);
+    expect(await targetLogLikelihood(client, context, target, { burnIn: 0.25 })).toBeCloseTo((at(lps, 1) + at(lps, 2) + at(lps, 3)) / 3, 12);
   });
 });
 

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { at } from "../helpers/indexing.js";
 
 type Schema = Record<string, any>;
 const ROOT = join(import.meta.dirname, "../..");
@@ -84,7 +85,7 @@ function compare(t: ts.Type, s: Schema, where: string, out: string[]): void {
   const arrayAlt = alts.find((a) => a.type === "array");
   if (arrays.length > 0 && !arrayAlt) out.push(`${where}: type is a list, schema is not`);
   if (arrays.length === 0 && arrayAlt) out.push(`${where}: schema is a list, type is not`);
-  if (arrays.length > 0 && arrayAlt) compare(checker.getTypeArguments(arrays[0] as ts.TypeReference)[0], arrayAlt.items, `${where}[]`, out);
+  if (arrays.length > 0 && arrayAlt) compare(at(checker.getTypeArguments(arrays[0] as ts.TypeReference), 0), arrayAlt.items, `${where}[]`, out);
 }
 
 function compareObject(o: ts.Type, s: Schema, where: string, out: string[]): void {

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpath
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { at, only } from "../helpers/indexing.js";
 
 const ROOT = resolve(".");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -40,7 +41,7 @@ beforeAll(() => {
     encoding: "utf8",
     env: { ...process.env, npm_config_loglevel: "error" },
   });
-  const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
+  const info = only(JSON.parse(out) as { filename: string; files: { path: string }[] }[]);
   packed = info.files.map((f) => f.path);
   mkdirSync(installed, { recursive: true });
   execFileSync("tar", ["-xzf", join(tmp, info.filename), "-C", installed, "--strip-components=1"]);
@@ -82,8 +83,10 @@ describe("the npm package", () => {
         const p = join(dir, e.name);
         if (e.isDirectory()) walk(p);
         else if (p.endsWith(".js"))
-          for (const m of readFileSync(p, "utf8").matchAll(/(?:from|import\()\s*["']([^"'.][^"']*)["']/g))
-            imported.add(m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0]);
+          for (const m of readFileSync(p, "utf8").matchAll(/(?:from|import\()\s*["']([^"'.][^"']*)["']/g)) {
+            const specifier = at(m, 1);
+            imported.add(specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : at(specifier.split("/"), 0));
+          }
       }
     };
     walk(join(installed, "dist"));

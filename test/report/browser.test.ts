@@ -16,6 +16,7 @@ import { drawSvg } from "../../src/report/svg.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { writeSyntheticRun, type SyntheticRun } from "./fixtures.js";
 import { trainSimRun } from "./sim-run.js";
+import { key } from "../helpers/indexing.js";
 
 const ARTIFACTS = resolve("test-artifacts");
 
@@ -100,7 +101,7 @@ describe("the run report in Chromium (synthetic 50-iteration, 5-parameter run)",
     expect(await count(page, "#network g.dln-node.trainable")).toBe(7); // h1–h4 and three replicas of y
     // The drawing shows the best prompts.
     const tip = await page.locator('#network g.dln-node[data-node="h1"] > title').textContent();
-    expect(tip).toContain(run.result.bestPrompts.h1.slice(0, 40));
+    expect(tip).toContain(key(run.result.bestPrompts, "h1").slice(0, 40));
   });
 
   it("charts accuracy and the optimization score with one point per value", async () => {

@@ -14,6 +14,7 @@ import { resolveTrainConfig } from "../../src/train/config.js";
 import type { TrainEvent, TrainEventBody } from "../../src/train/events.js";
 import type { TrainResult } from "../../src/train/trainer.js";
 import type { ScoredCandidate } from "../../src/train/types.js";
+import { at, key } from "../helpers/indexing.js";
 
 /** A prompt a model might write that must stay text in the report. */
 export const INJECTION = `Answer plainly. <script>window.__pwned = 1</script><img src="https://example.com/x.png" onerror="window.__pwned = 2"> & "quote" 'tick'`;
@@ -92,7 +93,7 @@ export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed
   const params = ["h1", "h2", "h3", "h4", "y"];
   const layersOf: Record<string, string[]> = { h1: ["h1"], h2: ["h2"], h3: ["h3"], h4: ["h4"], y: ["vote#1", "vote#2", "vote#3"] };
   const initial: Record<string, string> = {};
-  for (const p of params) initial[p] = (network.nodes.get(layersOf[p][0]) as { prompt: string }).prompt;
+  for (const p of params) initial[p] = (network.nodes.get(at(key(layersOf, p), 0)) as { prompt: string }).prompt;
 
   const clock = Date.UTC(2024, 4, 1, 12, 0, 0);
   let t = 0;
@@ -130,7 +131,7 @@ export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed
     for (const param of [...params].reverse()) {
       if (param !== "y")
         emit({ type: "signal", iteration: it, from: param === "h4" ? "vote#1" : "h4", to: param, samples: 10, peak: Math.round(rand() * 100) / 100 });
-      const current = prompts[param];
+      const current = key(prompts, param);
       const candidates: ScoredCandidate[] = [{ prompt: current, source: "current", score: 0, parts: { fit: 0, kl: 0, penalty: 0 } }];
       for (let k = 1; k < config.promptSamples; k++) {
         let prompt = mutate(current, rand);
@@ -145,10 +146,10 @@ export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed
         c.score = round4(fit - 5 * kl - 2 * penalty);
       }
       // The current prompt wins about two steps in three, so most steps keep it.
-      if (rand() < 0.65) candidates[0].score = Math.max(...candidates.map((c) => c.score)) + 0.01;
-      if (param === "h3" && it === 5) candidates[2].score = Math.max(...candidates.map((c) => c.score)) + 0.02; // the injection attempt wins once
+      if (rand() < 0.65) at(candidates, 0).score = Math.max(...candidates.map((c) => c.score)) + 0.01;
+      if (param === "h3" && it === 5) at(candidates, 2).score = Math.max(...candidates.map((c) => c.score)) + 0.02; // the injection attempt wins once
       const chosen = candidates.reduce((a, b) => (b.score > a.score ? b : a));
-      emit({ type: "candidates", iteration: it, param, layers: layersOf[param], mode: "exact", candidates });
+      emit({ type: "candidates", iteration: it, param, layers: key(layersOf, param), mode: "exact", candidates });
       emit({ type: "choice", iteration: it, param, previous: current, prompt: chosen.prompt, changed: chosen.prompt !== current, score: chosen.score });
       prompts[param] = chosen.prompt;
       spend(config.promptSamples * 10);
@@ -230,7 +231,7 @@ function mutate(prompt: string, rand: () => number): string {
   const sentences = prompt.split(/(?<=\.)\s+/).filter(Boolean);
   const r = rand();
   if (r < 0.5 || sentences.length < 2) {
-    const add = SENTENCES[Math.floor(rand() * SENTENCES.length)];
+    const add = at(SENTENCES, Math.floor(rand() * SENTENCES.length));
     return sentences.includes(add) ? `${prompt} Think carefully.` : [...sentences, add].join(" ");
   }
   if (r < 0.75) {
@@ -239,6 +240,6 @@ function mutate(prompt: string, rand: () => number): string {
   }
   const words = prompt.split(" ");
   const i = Math.floor(rand() * words.length);
-  words[i] = ["carefully", "exactly", "briefly", "clearly"][Math.floor(rand() * 4)];
+  words[i] = at(["carefully", "exactly", "briefly", "clearly"], Math.floor(rand() * 4));
   return words.join(" ");
 }

@@ -8,6 +8,7 @@ import { writeSyntheticRun } from "./fixtures.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { at } from "../helpers/indexing.js";
 
 describe("wordDiffHtml", () => {
   it("marks inserted and deleted words and escapes everything", () => {
@@ -31,7 +32,7 @@ describe("text", () => {
     expect(firstWords("short", 10)).toBe("short");
     const lines = wrapWords("alpha beta gamma delta epsilon zeta eta theta", 12, 2);
     expect(lines.length).toBe(2);
-    expect(lines[1].endsWith("…")).toBe(true);
+    expect(at(lines, 1).endsWith("…")).toBe(true);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(12);
     expect(wrapWords("a b", 12, 2)).toEqual(["a b"]);
   });
@@ -81,7 +82,7 @@ describe("buildReportModel", () => {
     expect(m.iterations.reduce((n, r) => n + r.tokens, 0)).toBe(
       m.usage.train!.promptTokens +
         m.usage.train!.completionTokens -
-        (m.iterations[0].usage.promptTokens + m.iterations[0].usage.completionTokens - m.iterations[0].tokens),
+        (at(m.iterations, 0).usage.promptTokens + at(m.iterations, 0).usage.completionTokens - at(m.iterations, 0).tokens),
     );
   });
 

@@ -10,6 +10,7 @@ import { resolveTrainConfig } from "../../src/train/config.js";
 import { buildTrainGraph, hasHiddenTrainableLayers } from "../../src/train/topology.js";
 import { createTrainServices } from "../../src/train/services.js";
 import { train, type TrainResult } from "../../src/train/trainer.js";
+import { key } from "../helpers/indexing.js";
 
 export const SIM_SPEC: NetworkSpec = {
   name: "sim-dln-2",
@@ -17,7 +18,7 @@ export const SIM_SPEC: NetworkSpec = {
   inputs: ["x"],
   nodes: {
     h1: { type: "layer", from: ["x"], template: "think", prompt: "Think about it.", maxTokens: 128 },
-    y: { type: "layer", from: ["x", "h1"], template: "residual", prompt: "Answer the question.", classes: TASKS.animals.labels, maxTokens: 8 },
+    y: { type: "layer", from: ["x", "h1"], template: "residual", prompt: "Answer the question.", classes: key(TASKS, "animals").labels, maxTokens: 8 },
   },
   output: "y",
   loss: { type: "exact_match", normalize: "first_word" },

@@ -4,10 +4,11 @@ import { understand } from "../../src/sim/rules.js";
 import { generateTask, SIM_TASKS, TASKS } from "../../src/sim/tasks.js";
 import { POSTERIOR_TEMPLATE, PROPOSE_STOP, PROPOSE_TEMPLATE, REWRITE_INSTRUCTIONS } from "../../src/templates/builtin.js";
 import { renderTemplate } from "../../src/templates/render.js";
+import { at, key, only } from "../helpers/indexing.js";
 import { answer, residualPrompt, thinkPrompt } from "./helpers.js";
 
 const model = createSimClient({ seed: 1 });
-const animals = SIM_TASKS.animals;
+const animals = key(SIM_TASKS, "animals");
 
 /** A proposal request for the animals output layer: current prompt, examples with verdicts. */
 function proposeRequest(prompt: string, rewrite: string, memory: string[] = []): { text: string; wrongRuleIds: Set<string> } {
@@ -16,7 +17,7 @@ function proposeRequest(prompt: string, rewrite: string, memory: string[] = []):
   const examples = samples.map((s, i) => {
     const correct = i % 3 === 0;
     if (!correct) wrongRuleIds.add(animals.parse(new RegExp(animals.inputPattern.source).exec(s.x)!)!.deciding);
-    const wrongLabel = TASKS.animals.labels.find((l) => l !== s.y)!;
+    const wrongLabel = key(TASKS, "animals").labels.find((l) => l !== s.y)!;
     return { input: s.x, output: correct ? s.y : wrongLabel, target: s.y, correct };
   });
   return { text: renderTemplate(PROPOSE_TEMPLATE, { prompt, memory, examples, instruction: rewrite }), wrongRuleIds };
@@ -26,14 +27,14 @@ async function proposals(text: string, count: number): Promise<string[]> {
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
     const r = await model.generate({ prompt: text, temperature: 0.7, stop: PROPOSE_STOP, maxTokens: 400, seed: k });
-    out.push(r.completions[0].text.trim());
+    out.push(at(r.completions, 0).text.trim());
   }
   return out;
 }
 
 describe("the tasks world: proposals", () => {
   it("states rules that explain the wrong examples at a reasonable rate, with some noise", async () => {
-    const { text, wrongRuleIds } = proposeRequest("Answer the question.", REWRITE_INSTRUCTIONS[0]);
+    const { text, wrongRuleIds } = proposeRequest("Answer the question.", at(REWRITE_INSTRUCTIONS, 0));
     const written = await proposals(text, 40);
     const addsMissingRule = written.filter((p) => understand(animals, p).rules.some((r) => wrongRuleIds.has(r.id)));
     expect(addsMissingRule.length / written.length).toBeGreaterThan(0.4);
@@ -44,19 +45,19 @@ describe("the tasks world: proposals", () => {
 
   it("keeps the rules the current instruction already states (most of the time)", async () => {
     const current = "Decide what kind of animal it is. Animals with feathers are birds.";
-    const { text } = proposeRequest(current, REWRITE_INSTRUCTIONS[3]);
+    const { text } = proposeRequest(current, at(REWRITE_INSTRUCTIONS, 3));
     const written = await proposals(text, 30);
     const kept = written.filter((p) => understand(animals, p).rules.some((r) => r.id === "feathers"));
     expect(kept.length / written.length).toBeGreaterThan(0.75);
   });
 
   it("follows the flavour of the rewrite instruction loosely", async () => {
-    const current = TASKS.animals.rules.slice(0, 3).join(" ");
-    const shortened = await proposals(proposeRequest(current, REWRITE_INSTRUCTIONS[2]).text, 10);
-    const clarified = await proposals(proposeRequest(current, REWRITE_INSTRUCTIONS[0]).text, 10);
+    const current = key(TASKS, "animals").rules.slice(0, 3).join(" ");
+    const shortened = await proposals(proposeRequest(current, at(REWRITE_INSTRUCTIONS, 2)).text, 10);
+    const clarified = await proposals(proposeRequest(current, at(REWRITE_INSTRUCTIONS, 0)).text, 10);
     const meanLength = (xs: string[]): number => xs.reduce((a, x) => a + x.length, 0) / xs.length;
     expect(meanLength(shortened)).toBeLessThan(meanLength(clarified));
-    const withExamples = await proposals(proposeRequest(current, REWRITE_INSTRUCTIONS[1]).text, 10);
+    const withExamples = await proposals(proposeRequest(current, at(REWRITE_INSTRUCTIONS, 1)).text, 10);
     expect(withExamples.filter((p) => p.includes("For example")).length).toBeGreaterThan(5);
   });
 
@@ -67,7 +68,7 @@ describe("the tasks world: proposals", () => {
       examples: [{ input: "cat", output: "chien", target: "chat", correct: false }],
       instruction: REWRITE_INSTRUCTIONS[0],
     });
-    expect((await proposals(text, 1))[0]).toContain("Translate to French.");
+    expect(only(await proposals(text, 1))).toContain("Translate to French.");
   });
 });
 
@@ -80,9 +81,9 @@ describe("the tasks world: posterior samples", () => {
       for (const target of ["yes", "no"]) {
         const forward = await answer(model, thinkPrompt("", s.x));
         const posteriorPrompt = renderTemplate(POSTERIOR_TEMPLATE, { input: s.x, prompt: "", output: forward.trim(), target });
-        const hidden = (await model.generate({ prompt: posteriorPrompt, temperature: 1, seed: 1 })).completions[0].text;
+        const hidden = at((await model.generate({ prompt: posteriorPrompt, temperature: 1, seed: 1 })).completions, 0).text;
         const scoreWith = async (h: string): Promise<number> =>
-          (await model.score({ context: residualPrompt("Answer the question.", s.x, h), target: ` ${target}` })).tokens[0].logprob;
+          at((await model.score({ context: residualPrompt("Answer the question.", s.x, h), target: ` ${target}` })).tokens, 0).logprob;
         if ((await scoreWith(hidden)) > (await scoreWith(forward))) towardTarget++;
       }
     }
@@ -90,10 +91,10 @@ describe("the tasks world: posterior samples", () => {
   });
 
   it("writes the same words the hidden layer would, so the prior term is meaningful when scored as the layer writes it", async () => {
-    const s = generateTask("animals", { seed: 33, n: 1 })[0];
-    const rules = TASKS.animals.rules.join(" ");
+    const s = only(generateTask("animals", { seed: 33, n: 1 }));
+    const rules = key(TASKS, "animals").rules.join(" ");
     const posteriorPrompt = renderTemplate(POSTERIOR_TEMPLATE, { input: s.x, prompt: rules, output: "", target: s.y });
-    const hidden = (await model.generate({ prompt: posteriorPrompt, temperature: 0 })).completions[0].text;
+    const hidden = at((await model.generate({ prompt: posteriorPrompt, temperature: 0 })).completions, 0).text;
     // The hidden layer writes its thought on a new line (or after a space) after "Let's think step by step.".
     const prior = (prompt: string, separator: string) => model.score({ context: thinkPrompt(prompt, s.x), target: separator + hidden.trim() });
     const sum = (r: { tokens: { logprob: number }[] }): number => r.tokens.reduce((a, t) => a + t.logprob, 0);

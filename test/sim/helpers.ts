@@ -4,13 +4,14 @@ import type { ModelClient } from "../../src/llm/types.js";
 import { FORWARD_TEMPLATES } from "../../src/templates/builtin.js";
 import { renderTemplate } from "../../src/templates/render.js";
 import type { Sample } from "../../src/sim/tasks.js";
+import { at, key } from "../helpers/indexing.js";
 
 export const client = (seed = 0): ModelClient => createSimClient({ seed });
 
 export function classifyPrompt(prompt: string, x: string, hidden?: string): string {
   const from = [{ name: "x", value: x }];
   if (hidden !== undefined) from.push({ name: "h1", value: hidden });
-  return renderTemplate(FORWARD_TEMPLATES.classify.source, { prompt, x, from });
+  return renderTemplate(key(FORWARD_TEMPLATES, "classify").source, { prompt, x, from });
 }
 
 export function residualPrompt(prompt: string, x: string, hidden: string): string {
@@ -18,11 +19,11 @@ export function residualPrompt(prompt: string, x: string, hidden: string): strin
     { name: "x", value: x },
     { name: "h1", value: hidden },
   ];
-  return renderTemplate(FORWARD_TEMPLATES.residual.source, { prompt, x, h1: hidden, from });
+  return renderTemplate(key(FORWARD_TEMPLATES, "residual").source, { prompt, x, h1: hidden, from });
 }
 
 export function thinkPrompt(prompt: string, x: string): string {
-  return renderTemplate(FORWARD_TEMPLATES.think.source, { prompt, x, from: [{ name: "x", value: x }] });
+  return renderTemplate(key(FORWARD_TEMPLATES, "think").source, { prompt, x, from: [{ name: "x", value: x }] });
 }
 
 /** First word, lower case, without punctuation: the `first_word` normalisation. */
@@ -30,7 +31,7 @@ export const firstWord = (text: string): string => (text.trim().split(/\s+/)[0] 
 
 export async function answer(model: ModelClient, prompt: string, temperature = 0, sampleKey?: string): Promise<string> {
   const r = await model.generate({ prompt, temperature, maxTokens: 64, sampleKey });
-  return r.completions[0].text;
+  return at(r.completions, 0).text;
 }
 
 /** Accuracy of a 1-layer classify network at temperature 0. */

@@ -5,8 +5,9 @@ import { generateTask } from "../../src/sim/tasks.js";
 import { createWorld } from "../../src/sim/worlds.js";
 import { AbortedError, UnsupportedError } from "../../src/llm/errors.js";
 import { classifyPrompt } from "./helpers.js";
+import { at, only } from "../helpers/indexing.js";
 
-const sample = generateTask("animals", { seed: 11, n: 1 })[0];
+const sample = only(generateTask("animals", { seed: 11, n: 1 }));
 const vaguePrompt = classifyPrompt("Answer the question.", sample.x);
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -28,14 +29,14 @@ describe("sim provider", () => {
     });
     const openai = await createSimProvider({ provider: "sim", model: "tasks", api: "completions" }, ctx);
     expect(await openai.capabilities()).toEqual({ api: "completions", exactScoring: true, topLogprobs: 5, batching: 1 });
-    expect((await openai.generate({ prompt: vaguePrompt, maxTokens: 1, topLogprobs: 5 })).completions[0].tokens![0].top).toHaveLength(5);
+    expect(at(at((await openai.generate({ prompt: vaguePrompt, maxTokens: 1, topLogprobs: 5 })).completions, 0).tokens!, 0).top).toHaveLength(5);
     await expect(openai.generate({ prompt: vaguePrompt, maxTokens: 1, topLogprobs: 20 })).rejects.toThrow(/at most 5/);
     const chat = await createSimProvider({ provider: "sim", model: "tasks", api: "chat" }, ctx);
     expect(await chat.capabilities()).toEqual({ api: "chat", exactScoring: false, topLogprobs: 20, batching: 1 });
     await expect(chat.score({ context: vaguePrompt, target: " bird" })).rejects.toThrow(UnsupportedError);
     // A chat reply starts a new message: no leading whitespace; a completion continues the prompt.
-    expect((await chat.generate({ prompt: vaguePrompt })).completions[0].text).toMatch(/^\S/);
-    expect((await createSimClient().generate({ prompt: vaguePrompt })).completions[0].text).toMatch(/^\s/);
+    expect(at((await chat.generate({ prompt: vaguePrompt })).completions, 0).text).toMatch(/^\S/);
+    expect(at((await createSimClient().generate({ prompt: vaguePrompt })).completions, 0).text).toMatch(/^\s/);
   });
 
   it("rejects an unknown world with a message naming the known ones", async () => {
@@ -50,17 +51,17 @@ describe("sim provider", () => {
     expect(await model.generate(request)).toEqual(await again.generate(request));
     // Without n or seed: the same text every time, whatever the cache's sampleKey says (a server never sees it).
     const identical = new Set<string>();
-    for (let k = 0; k < 10; k++) identical.add((await model.generate({ prompt: vaguePrompt, temperature: 0.7, sampleKey: k })).completions[0].text);
+    for (let k = 0; k < 10; k++) identical.add(at((await model.generate({ prompt: vaguePrompt, temperature: 0.7, sampleKey: k })).completions, 0).text);
     expect(identical.size).toBe(1);
     // With distinct seeds, or n choices in one request: different draws.
     const seeded = new Set<string>();
-    for (let k = 0; k < 10; k++) seeded.add((await model.generate({ prompt: vaguePrompt, temperature: 0.7, seed: k })).completions[0].text);
+    for (let k = 0; k < 10; k++) seeded.add(at((await model.generate({ prompt: vaguePrompt, temperature: 0.7, seed: k })).completions, 0).text);
     expect(seeded.size).toBeGreaterThan(1);
     const choices = (await model.generate({ prompt: vaguePrompt, temperature: 0.7, n: 10 })).completions.map((c) => c.text);
     expect(choices).toHaveLength(10);
     expect(new Set(choices).size).toBeGreaterThan(1);
     const greedy = new Set<string>();
-    for (let k = 0; k < 5; k++) greedy.add((await model.generate({ prompt: vaguePrompt, temperature: 0, seed: k })).completions[0].text);
+    for (let k = 0; k < 5; k++) greedy.add(at((await model.generate({ prompt: vaguePrompt, temperature: 0, seed: k })).completions, 0).text);
     expect(greedy.size).toBe(1);
   });
 
@@ -77,11 +78,11 @@ describe("sim provider", () => {
       const scored = await model.score({ context: vaguePrompt, target: ` ${label}` });
       // Whitespace is part of the token: "bird" glued to "Answer:" is not what the model writes.
       const glued = await model.score({ context: vaguePrompt, target: label });
-      expect(glued.tokens[0].logprob).toBeLessThan(scored.tokens[0].logprob - 5);
+      expect(at(glued.tokens, 0).logprob).toBeLessThan(at(scored.tokens, 0).logprob - 5);
       // After "Answer:\n" (the original DLN's class prompt) the bare label is the likely token.
       const afterNewline = await model.score({ context: vaguePrompt + "\n", target: label });
-      expect(afterNewline.tokens[0].logprob).toBeGreaterThan(glued.tokens[0].logprob + 5);
-      classMass += Math.exp(scored.tokens[0].logprob);
+      expect(at(afterNewline.tokens, 0).logprob).toBeGreaterThan(at(glued.tokens, 0).logprob + 5);
+      classMass += Math.exp(at(scored.tokens, 0).logprob);
     }
     expect(classMass).toBeLessThanOrEqual(1);
     expect(classMass).toBeGreaterThan(0.5);
@@ -99,7 +100,7 @@ describe("sim provider", () => {
   it("returns first-token top logprobs that agree with the sampling distribution", async () => {
     const model = createSimClient();
     const result = await model.generate({ prompt: vaguePrompt, temperature: 0, topLogprobs: 20 });
-    const top = result.completions[0].tokens![0].top!;
+    const top = at(at(result.completions, 0).tokens!, 0).top!;
     const classes = top.filter((t) => ["mammal", "bird", "fish", "reptile"].includes(t.token.trim()));
     expect(classes).toHaveLength(4);
     const z = sum(classes.map((c) => Math.exp(c.logprob)));
@@ -107,7 +108,7 @@ describe("sim provider", () => {
     const counts = new Map<string, number>();
     const n = 300;
     for (let k = 0; k < n; k++) {
-      const text = (await model.generate({ prompt: vaguePrompt, temperature: 1, seed: k })).completions[0].text;
+      const text = at((await model.generate({ prompt: vaguePrompt, temperature: 1, seed: k })).completions, 0).text;
       const label = /(mammal|bird|fish|reptile)/.exec(text)?.[1] ?? "none";
       counts.set(label, (counts.get(label) ?? 0) + 1);
     }
@@ -117,13 +118,13 @@ describe("sim provider", () => {
   it("honours stop sequences and maxTokens, and counts usage", async () => {
     const model = createSimClient();
     const full = await model.generate({ prompt: "Hello there", temperature: 0 });
-    expect(full.completions[0].text).toContain("simulated");
+    expect(at(full.completions, 0).text).toContain("simulated");
     const stopped = await model.generate({ prompt: "Hello there", temperature: 0, stop: ["does not"] });
-    expect(stopped.completions[0].text).toBe(full.completions[0].text.split("does not")[0]);
-    expect(stopped.completions[0].finishReason).toBe("stop");
+    expect(at(stopped.completions, 0).text).toBe(at(full.completions, 0).text.split("does not")[0]);
+    expect(at(stopped.completions, 0).finishReason).toBe("stop");
     const short = await model.generate({ prompt: "Hello there", temperature: 0, maxTokens: 2 });
-    expect(short.completions[0].tokens).toHaveLength(2);
-    expect(short.completions[0].finishReason).toBe("length");
+    expect(at(short.completions, 0).tokens).toHaveLength(2);
+    expect(at(short.completions, 0).finishReason).toBe("length");
     expect(short.usage).toEqual({ requests: 1, promptTokens: 2, completionTokens: 2, cacheHits: 0, cost: 0 });
   });
 

@@ -11,11 +11,12 @@ import { understand } from "../../src/sim/rules.js";
 import { generateTask, SIM_TASKS, TASKS } from "../../src/sim/tasks.js";
 import { POSTERIOR_TEMPLATE, PROPOSE_STOP, PROPOSE_TEMPLATE, REWRITE_INSTRUCTIONS } from "../../src/templates/builtin.js";
 import { renderTemplate } from "../../src/templates/render.js";
+import { at, key, only } from "../helpers/indexing.js";
 import { accuracy1, accuracy2, answer, classifyPrompt, firstWord, thinkPrompt } from "./helpers.js";
 
 const hard = (seed = 0): ModelClient => createSimClient({ world: "tasks-hard", seed });
 const total = (r: { tokens: { logprob: number }[] }): number => r.tokens.reduce((a, t) => a + t.logprob, 0);
-const rules = (task: string): string[] => TASKS[task].rules.slice(0, -1);
+const rules = (task: string): string[] => key(TASKS, task).rules.slice(0, -1);
 
 /** Every subset of a list. */
 const subsets = <T>(xs: T[]): T[][] => xs.reduce<T[][]>((acc, x) => acc.concat(acc.map((s) => [...s, x])), [[]]);
@@ -23,7 +24,7 @@ const subsets = <T>(xs: T[]): T[][] => xs.reduce<T[][]>((acc, x) => acc.concat(a
 describe("scoring sees the exact tokens", () => {
   it("a hidden target glued to its context scores worse than the text as the model generated it, and ignores the prompt", async () => {
     for (const model of [createSimClient(), hard()]) {
-      const s = generateTask("navigate", { seed: 40, n: 1 })[0];
+      const s = only(generateTask("navigate", { seed: 40, n: 1 }));
       const good = thinkPrompt(rules("navigate").join(" "), s.x);
       const generated = await answer(model, good);
       expect(generated).toMatch(/^[\n ]\S/); // "\nNorth …" or " North …", as a completion model writes it
@@ -44,37 +45,37 @@ describe("scoring sees the exact tokens", () => {
 
   it('a class answer glued to `Answer:` scores far below " yes", and "yes" is likely on the next line', async () => {
     const model = hard();
-    const s = generateTask("coins", { seed: 41, n: 1 })[0];
-    const context = classifyPrompt(TASKS.coins.rules.join(" "), s.x);
+    const s = only(generateTask("coins", { seed: 41, n: 1 }));
+    const context = classifyPrompt(key(TASKS, "coins").rules.join(" "), s.x);
     const spaced = total(await model.score({ context, target: ` ${s.y}` }));
     expect(total(await model.score({ context, target: s.y }))).toBeLessThan(spaced - 5);
     expect(total(await model.score({ context: context + "\n", target: s.y }))).toBeGreaterThan(Math.log(0.2));
-    const top = (await model.generate({ prompt: context, maxTokens: 1, topLogprobs: 5 })).completions[0].tokens![0].top!;
-    expect(top[0].token).toMatch(/^ (yes|no)$/);
+    const top = at(at((await model.generate({ prompt: context, maxTokens: 1, topLogprobs: 5 })).completions, 0).tokens!, 0).top!;
+    expect(at(top, 0).token).toMatch(/^ (yes|no)$/);
   });
 });
 
 describe("sampling like a seeded server", () => {
   it("J identical posterior requests give one text; n or seeds give J different samples at T=0.7", async () => {
     const model = hard();
-    const s = generateTask("navigate", { seed: 42, n: 1 })[0];
+    const s = only(generateTask("navigate", { seed: 42, n: 1 }));
     const prompt = renderTemplate(POSTERIOR_TEMPLATE, { input: s.x, prompt: "Read the question.", output: " We follow the moves.", target: s.y });
     const J = 6;
     const identical = await Promise.all(Array.from({ length: J }, (_x, j) => model.generate({ prompt, temperature: 0.7, sampleKey: `p/${j}` })));
-    expect(new Set(identical.map((r) => r.completions[0].text)).size).toBe(1);
+    expect(new Set(identical.map((r) => at(r.completions, 0).text)).size).toBe(1);
     const withN = (await model.generate({ prompt, temperature: 0.7, n: J })).completions.map((c) => c.text);
     expect(new Set(withN).size).toBeGreaterThan(1);
     const seeded = await Promise.all(Array.from({ length: J }, (_x, j) => model.generate({ prompt, temperature: 0.7, seed: j })));
-    expect(new Set(seeded.map((r) => r.completions[0].text)).size).toBeGreaterThan(1);
+    expect(new Set(seeded.map((r) => at(r.completions, 0).text)).size).toBeGreaterThan(1);
   });
 });
 
 describe("noisy backward passes (tasks-hard)", () => {
   it("most proposals are no better than their parent, and some are worse", async () => {
     const model = hard();
-    const task = SIM_TASKS.animals;
+    const task = key(SIM_TASKS, "animals");
     const dev = generateTask("animals", { seed: 43, n: 40 });
-    const parent = `${task.header} ${TASKS.animals.rules[0]} Answer with exactly one word: mammal, bird, fish or reptile.`;
+    const parent = `${task.header} ${at(key(TASKS, "animals").rules, 0)} Answer with exactly one word: mammal, bird, fish or reptile.`;
     const batch = generateTask("animals", { seed: 44, n: 8 });
     const examples = [];
     for (const s of batch) {
@@ -98,7 +99,7 @@ describe("noisy backward passes (tasks-hard)", () => {
 
   it("posterior samples only sometimes carry the missing intermediate step", async () => {
     const model = hard();
-    const task = SIM_TASKS.navigate;
+    const task = key(SIM_TASKS, "navigate");
     let withStep = 0;
     let count = 0;
     for (const s of generateTask("navigate", { seed: 45, n: 10 })) {
@@ -114,16 +115,16 @@ describe("noisy backward passes (tasks-hard)", () => {
 
   it("the original DLN's posterior form (the forward template with the answer as a hint) gives hidden-layer text that leans to the hint", async () => {
     const model = hard();
-    const s = generateTask("coins", { seed: 46, n: 1 })[0];
+    const s = only(generateTask("coins", { seed: 46, n: 1 }));
     const other = s.y === "yes" ? "no" : "yes";
     const hinted = (y: string) => `${s.x}\n\nGiven that the answer is:\n${y}\n\nRead the question. Let's think step by step.`;
     for (const y of [s.y, other]) {
       const texts = (await model.generate({ prompt: hinted(y), temperature: 0.7, n: 30 })).completions.map((c) => c.text);
-      const toward = texts.filter((t) => SIM_TASKS.coins.readConclusion(t) === y).length;
-      const away = texts.filter((t) => SIM_TASKS.coins.readConclusion(t) === (y === "yes" ? "no" : "yes")).length;
+      const toward = texts.filter((t) => key(SIM_TASKS, "coins").readConclusion(t) === y).length;
+      const away = texts.filter((t) => key(SIM_TASKS, "coins").readConclusion(t) === (y === "yes" ? "no" : "yes")).length;
       expect(toward).toBeGreaterThan(2 * away);
       // The texts are of the hidden layer's own kind: likely under its forward prompt (without the hint).
-      const stepText = texts.find((t) => SIM_TASKS.coins.hasStep(t) && /^[\n ]/.test(t));
+      const stepText = texts.find((t) => key(SIM_TASKS, "coins").hasStep(t) && /^[\n ]/.test(t));
       expect(stepText).toBeDefined();
       expect(total(await model.score({ context: thinkPrompt("Read the question.", s.x), target: stepText! }))).toBeGreaterThan(Math.log(0.01));
     }
@@ -135,7 +136,7 @@ describe("multi-step tasks (tasks-hard)", () => {
     const model = hard();
     for (const name of ["navigate", "coins"]) {
       const dev = generateTask(name, { seed: 47, n: 60 });
-      const task = SIM_TASKS[name];
+      const task = key(SIM_TASKS, name);
       const stated = [...task.rules, ...task.misleading].map((r) => r.statement);
       let bestOneLayer = 0;
       for (const subset of subsets(stated)) {
@@ -151,18 +152,19 @@ describe("multi-step tasks (tasks-hard)", () => {
   it("a hidden layer needs every rule: with one of two, accuracy does not move (the optimizer must find both)", async () => {
     const model = hard();
     const dev = generateTask("navigate", { seed: 48, n: 60 });
-    const out = SIM_TASKS.navigate.format.statement;
+    const navigate = key(SIM_TASKS, "navigate");
+    const out = navigate.format.statement;
     const initial = await accuracy2(model, "Read the question.", out, dev);
-    const oneRule = await accuracy2(model, rules("navigate")[0], out, dev);
+    const oneRule = await accuracy2(model, at(rules("navigate"), 0), out, dev);
     const both = await accuracy2(model, rules("navigate").join(" "), out, dev);
     expect(initial).toBeLessThan(0.65);
     expect(oneRule).toBeLessThan(0.65);
     expect(both).toBeGreaterThan(initial + 0.3);
     // Yet one rule already makes the right step likelier, which candidate scoring can see.
-    const s = dev[0];
-    const step = "\n" + SIM_TASKS.navigate.reasoning(SIM_TASKS.navigate.parse(new RegExp(SIM_TASKS.navigate.inputPattern.source).exec(s.x)!), s.y).trim();
+    const s = at(dev, 0);
+    const step = "\n" + navigate.reasoning(navigate.parse(new RegExp(navigate.inputPattern.source).exec(s.x)!), s.y).trim();
     const prior = async (prompt: string) => total(await model.score({ context: thinkPrompt(prompt, s.x), target: step }));
-    expect(await prior(rules("navigate")[0])).toBeGreaterThan((await prior("Read the question.")) + 1);
-    expect(await prior(rules("navigate").join(" "))).toBeGreaterThan((await prior(rules("navigate")[0])) + 0.5);
+    expect(await prior(at(rules("navigate"), 0))).toBeGreaterThan((await prior("Read the question.")) + 1);
+    expect(await prior(rules("navigate").join(" "))).toBeGreaterThan((await prior(at(rules("navigate"), 0))) + 0.5);
   });
 });

@@ -9,6 +9,7 @@ import { generateTask } from "../../src/sim/tasks.js";
 import { PROPOSE_STOP, PROPOSE_TEMPLATE, REWRITE_INSTRUCTIONS } from "../../src/templates/builtin.js";
 import { renderTemplate } from "../../src/templates/render.js";
 import { accuracy1, answer, classifyPrompt, firstWord, meanLabelScore } from "./helpers.js";
+import { at } from "../helpers/indexing.js";
 
 describe("training on the simulated world", () => {
   it("a tiny propose-and-score loop raises dev accuracy from near chance", async () => {
@@ -28,7 +29,7 @@ describe("training on the simulated world", () => {
       for (let k = 0; k < 4; k++) {
         const request = renderTemplate(PROPOSE_TEMPLATE, { prompt, memory: [], examples, instruction: REWRITE_INSTRUCTIONS[k] });
         const r = await model.generate({ prompt: request, temperature: 0.7, stop: PROPOSE_STOP, sampleKey: `${iteration}-${k}` });
-        candidates.push(r.completions[0].text.trim());
+        candidates.push(at(r.completions, 0).text.trim());
       }
       let best = { prompt, score: -Infinity };
       for (const c of candidates) {

@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { generateTask, TASKS } from "../../src/sim/tasks.js";
 import { accuracy1, accuracy2, answer, classifyPrompt, client, firstWord, meanLabelScore, residualPrompt, thinkPrompt } from "./helpers.js";
+import { key, only } from "../helpers/indexing.js";
 
 const VAGUE = "Answer the question.";
-const allRules = (task: string): string => TASKS[task].rules.join(" ");
+const allRules = (task: string): string => key(TASKS, task).rules.join(" ");
 
 describe("the tasks world: forward layers", () => {
   it("answers a rule-stating prompt far better than a vague one, and partial rules in between", async () => {
     const model = client();
     const dev = generateTask("animals", { seed: 21, n: 60 });
     const vague = await accuracy1(model, VAGUE, dev);
-    const partial = await accuracy1(model, TASKS.animals.rules.slice(0, 2).join(" "), dev);
+    const partial = await accuracy1(model, key(TASKS, "animals").rules.slice(0, 2).join(" "), dev);
     const full = await accuracy1(model, allRules("animals"), dev);
     expect(vague).toBeLessThan(0.45);
     expect(full).toBeGreaterThan(0.9);
@@ -56,7 +57,7 @@ describe("the tasks world: forward layers", () => {
 
   it("reads a conclusion from the hidden text in the classify template too", async () => {
     const model = client();
-    const s = generateTask("coins", { seed: 25, n: 1 })[0];
+    const s = only(generateTask("coins", { seed: 25, n: 1 }));
     const hidden = await answer(model, thinkPrompt(allRules("coins"), s.x));
     expect(firstWord(await answer(model, classifyPrompt(VAGUE, s.x, hidden)))).toBe(s.y);
   });

@@ -15,6 +15,7 @@ import { runCli } from "../../src/cli/main.js";
 import { runSweep } from "../../src/sweep/index.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { writeFixture } from "./fixture.js";
+import { at } from "../helpers/indexing.js";
 
 // The browser globals the page functions below use (the project compiles without the DOM library).
 interface PageElement {
@@ -38,7 +39,7 @@ beforeAll(async () => {
   // A prompt with markup, in one run's result: the page must show it as text.
   const summary = await runSweep(join(dir, "sweep.json5"), { parallel: 2, cache: { mode: "off" } });
   expect(summary.points.map((p) => p.status)).toEqual(["trained", "trained", "trained", "trained"]);
-  const poisoned = join(dir, "out", NAMES[1], "result.json");
+  const poisoned = join(dir, "out", at(NAMES, 1), "result.json");
   const result = JSON.parse(readFileSync(poisoned, "utf8"));
   result.bestPrompts.y = "Name the class. <script>window.__pwned = 1</script><img src=x>";
   writeFileSync(poisoned, JSON.stringify(result));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildCompare, buildCompareModel, CompareError, findRuns, readRun } from "../../src/sweep/compare.js";
+import { at } from "../helpers/indexing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dln-compare-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,13 +95,7 @@ writeFileSync(
     .join("\n") + "\n{ broken line",
 );
 
-const rowsOf = (html: string, table: string) =>
-  (
-    html
-      .split(`id="${table}"`)[1]
-      .split("</table>")[0]
-      .match(/<tr class="(run|group)"/g) ?? []
-  ).length;
+const rowsOf = (html: string, table: string) => (at(at(html.split(`id="${table}"`), 1).split("</table>"), 0).match(/<tr class="(run|group)"/g) ?? []).length;
 
 describe("dln compare", () => {
   it("finds the runs of a sweep folder in grid order, and a run directory itself", () => {
@@ -132,9 +127,9 @@ describe("dln compare", () => {
       [{ "train.promptSamples": 2 }, [1, 2], 2],
       [{ "train.promptSamples": 4 }, [1, 2], 2],
     ]);
-    expect(m.groups[0].test.mean).toBeCloseTo(0.55, 10);
-    expect(m.groups[0].test.sd).toBeCloseTo(Math.SQRT2 * 0.05, 10);
-    expect(m.groups[1].dev).toEqual({ mean: 0.75, sd: 0 });
+    expect(at(m.groups, 0).test.mean).toBeCloseTo(0.55, 10);
+    expect(at(m.groups, 0).test.sd).toBeCloseTo(Math.SQRT2 * 0.05, 10);
+    expect(at(m.groups, 1).dev).toEqual({ mean: 0.75, sd: 0 });
   });
 
   it("renders one self-contained page: every run in the table, the scatter and the curves; prompts stay text", () => {
@@ -147,22 +142,8 @@ describe("dln compare", () => {
     // The loose run differs from the sweep's runs only by its seed (and iterations): it joins their group.
     expect(rowsOf(html, "groups-table")).toBe(3);
     expect(html).toContain("75.0% ± 7.1");
-    expect(
-      (
-        html
-          .split('id="chart-scatter"')[1]
-          .split("</svg>")[0]
-          .match(/<circle class="pt/g) ?? []
-      ).length,
-    ).toBe(5);
-    expect(
-      (
-        html
-          .split('id="chart-curves"')[1]
-          .split("</svg>")[0]
-          .match(/<circle class="pt/g) ?? []
-      ).length,
-    ).toBe(4 * 3 + 2);
+    expect((at(at(html.split('id="chart-scatter"'), 1).split("</svg>"), 0).match(/<circle class="pt/g) ?? []).length).toBe(5);
+    expect((at(at(html.split('id="chart-curves"'), 1).split("</svg>"), 0).match(/<circle class="pt/g) ?? []).length).toBe(4 * 3 + 2);
     expect(html).toContain("Name the class. &lt;script&gt;window.__pwned=1&lt;/script&gt;");
     expect(html).toContain("Half-way prompt");
   });

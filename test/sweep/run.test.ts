@@ -7,6 +7,7 @@ import { runCli } from "../../src/cli/main.js";
 import { runSweep, type SweepEvent } from "../../src/sweep/index.js";
 import { redactUrl } from "../../src/cli/commands/sweep.js";
 import { writeFixture } from "./fixture.js";
+import { at } from "../helpers/indexing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dln-sweep-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,10 +33,10 @@ describe("runSweep on this machine", () => {
       expect(r.config.iterations).toBe(1);
       expect(JSON.parse(readFileSync(join(dir, "out", name, "point.json"), "utf8")).name).toBe(name);
     }
-    expect(result(NAMES[0]).seed).toBe(1);
-    expect(result(NAMES[3]).seed).toBe(2);
-    expect(result(NAMES[0]).config.promptSamples).toBe(2);
-    expect(result(NAMES[3]).config.promptSamples).toBe(3);
+    expect(result(at(NAMES, 0)).seed).toBe(1);
+    expect(result(at(NAMES, 3)).seed).toBe(2);
+    expect(result(at(NAMES, 0)).config.promptSamples).toBe(2);
+    expect(result(at(NAMES, 3)).config.promptSamples).toBe(3);
     const manifest = JSON.parse(readFileSync(join(dir, "out", "sweep.json"), "utf8"));
     expect(manifest.points.map((p: { name: string }) => p.name)).toEqual(NAMES);
     expect(events[0]).toMatchObject({ type: "sweep-start", points: 4, finished: 0, parallel: 2 });
@@ -55,13 +56,13 @@ describe("runSweep on this machine", () => {
   }, 60_000);
 
   it("resumes an unfinished point from its checkpoint and leaves the finished ones alone", async () => {
-    const before = result(NAMES[2]);
-    unlinkSync(join(dir, "out", NAMES[2], "result.json")); // as if the process died after the last checkpoint
+    const before = result(at(NAMES, 2));
+    unlinkSync(join(dir, "out", at(NAMES, 2), "result.json")); // as if the process died after the last checkpoint
     const events: SweepEvent[] = [];
     const summary = await runSweep(join(dir, "sweep.json5"), { cache, onEvent: (e) => events.push(e) });
     expect(summary.points.map((p) => p.status)).toEqual(["skipped", "skipped", "trained", "skipped"]);
     expect(events.find((e) => e.type === "point-start")).toMatchObject({ point: NAMES[2], resumedFrom: 1 });
-    const after = result(NAMES[2]);
+    const after = result(at(NAMES, 2));
     expect(after.bestPrompts).toEqual(before.bestPrompts);
     expect(after.testAccuracy).toBe(before.testAccuracy);
   }, 60_000);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../../src/network/diagnostics.js";
 import { expandGrid, parseSweep, safeName } from "../../src/sweep/index.js";
+import { at } from "../helpers/indexing.js";
 
 const base = { file: "s.json5", baseDir: "/tmp/sw" };
 
@@ -69,9 +70,9 @@ describe("sweep files", () => {
       "seed=2,train.promptSamples=4,models._.temperature=0.5",
       "seed=2,train.promptSamples=8,models._.temperature=0.5",
     ]);
-    expect(points[1].train).toEqual({ iterations: 1, seed: 1, promptSamples: 8 });
-    expect(points[1].models).toEqual({ "*": { temperature: 0.5 } });
-    expect(points[1].settings).toEqual({ seed: 1, "train.promptSamples": 8, "models.*.temperature": 0.5 });
+    expect(at(points, 1).train).toEqual({ iterations: 1, seed: 1, promptSamples: 8 });
+    expect(at(points, 1).models).toEqual({ "*": { temperature: 0.5 } });
+    expect(at(points, 1).settings).toEqual({ seed: 1, "train.promptSamples": 8, "models.*.temperature": 0.5 });
   });
 
   it("names points of several networks by file name, and makes names filesystem-safe", () => {

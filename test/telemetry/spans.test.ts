@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { compile } from "../../src/graph.js";
 import { generateTask } from "../../src/sim/tasks.js";
 import { SIM_SPEC } from "../report/sim-run.js";
+import { at } from "../helpers/indexing.js";
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -45,10 +46,10 @@ describe("OpenTelemetry spans", () => {
     const spans = exporter.getFinishedSpans();
     const runs = spans.filter((s) => s.name === "dln.run sim-dln-2");
     expect(runs).toHaveLength(1);
-    expect(runs[0].attributes).toMatchObject({ "dln.network": "sim-dln-2", "dln.run.samples": 3, "dln.run.failed": 0 });
+    expect(at(runs, 0).attributes).toMatchObject({ "dln.network": "sim-dln-2", "dln.run.samples": 3, "dln.run.failed": 0 });
     const layers = spans.filter((s) => s.name.startsWith("dln.layer "));
     expect(layers.map((s) => s.name).sort()).toEqual([...Array(3).fill("dln.layer h1"), ...Array(3).fill("dln.layer y")]);
-    for (const l of layers) expect(parentOf(l)).toBe(runs[0].spanContext().spanId);
+    for (const l of layers) expect(parentOf(l)).toBe(at(runs, 0).spanContext().spanId);
     const models = spans.filter((s) => s.kind === SpanKind.CLIENT);
     expect(models.length).toBeGreaterThanOrEqual(6);
     for (const m of models) {
@@ -84,11 +85,15 @@ describe("OpenTelemetry spans", () => {
     const spans = exporter.getFinishedSpans();
     const roots = spans.filter((s) => s.name === "dln.train sim-dln-2");
     expect(roots).toHaveLength(1);
-    expect(roots[0].attributes).toMatchObject({ "dln.network": "sim-dln-2", "dln.train.iterations": result.iterations, "dln.train.stop_reason": "completed" });
+    expect(at(roots, 0).attributes).toMatchObject({
+      "dln.network": "sim-dln-2",
+      "dln.train.iterations": result.iterations,
+      "dln.train.stop_reason": "completed",
+    });
     const steps = spans.filter((s) => s.name === "dln.train.step");
     expect(steps.map((s) => s.attributes["dln.train.iteration"])).toEqual([1, 2]);
     for (const s of steps) {
-      expect(parentOf(s)).toBe(roots[0].spanContext().spanId);
+      expect(parentOf(s)).toBe(at(roots, 0).spanContext().spanId);
       expect(typeof s.attributes["dln.train.train_accuracy"]).toBe("number");
       expect(typeof s.attributes["dln.train.dev_accuracy"]).toBe("number");
     }

@@ -12,6 +12,7 @@ import type { Optimizer, StepInput, StepOutput } from "../../src/train/optimizer
 import type { BatchTrace, TargetSets } from "../../src/train/types.js";
 import { Rng } from "../../src/util/random.js";
 import { compile, dln2 } from "./helpers.js";
+import { key } from "../helpers/indexing.js";
 
 const graph = buildTrainGraph(compile(dln2()));
 const batch: BatchTrace = {
@@ -30,7 +31,7 @@ function walk(optimizer: Optimizer) {
 }
 
 const output = (input: StepInput, signals: Map<string, TargetSets>): StepOutput => ({
-  prompt: input.prompts[input.unit.param],
+  prompt: key(input.prompts, input.unit.param),
   candidates: [],
   signals,
   summaries: [],

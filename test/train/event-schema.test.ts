@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { TASKS } from "../../src/sim/tasks.js";
 import { truncateEvents } from "../../src/train/resume.js";
 import { dln1, runTraining, splits } from "./helpers.js";
+import { key } from "../helpers/indexing.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dln-event-schema-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -21,7 +22,8 @@ describe("events.jsonl", () => {
     const validate = ajv.compile(schema);
     const dir = join(tmp, "run");
     const data = splits("animals", { train: 18, dev: 12, test: 6 });
-    await runTraining(dln1(TASKS.animals.labels), data, { iterations: 2, batchSize: 6, promptSamples: 2, valEvery: 1, seed: 3 }, { runDir: dir }).result;
+    await runTraining(dln1(key(TASKS, "animals").labels), data, { iterations: 2, batchSize: 6, promptSamples: 2, valEvery: 1, seed: 3 }, { runDir: dir })
+      .result;
     // As if killed after the last checkpoint was saved and before its event was written.
     const path = join(dir, "events.jsonl");
     const lines = readFileSync(path, "utf8").trim().split("\n");

@@ -16,6 +16,7 @@ import { generateTask, TASKS } from "../../src/sim/tasks.js";
 import type { NetworkSpec } from "../../src/network/types.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { simResponder } from "../helpers/sim-responder.js";
+import { at, key } from "../helpers/indexing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dln-http-step-"));
 let server: FakeOpenAIServer | undefined;
@@ -42,7 +43,15 @@ it("scores the hidden layer's candidates differently and samples the posterior w
     inputs: ["x"],
     nodes: {
       h1: { type: "layer", from: ["x"], template: "think", prompt: "Think about it.", model: "fwd" },
-      y: { type: "layer", from: ["x", "h1"], template: "residual", prompt: "Answer the question.", model: "fwd", classes: TASKS.navigate.labels, maxTokens: 8 },
+      y: {
+        type: "layer",
+        from: ["x", "h1"],
+        template: "residual",
+        prompt: "Answer the question.",
+        model: "fwd",
+        classes: key(TASKS, "navigate").labels,
+        maxTokens: 8,
+      },
     },
     output: "y",
     loss: { type: "exact_match", normalize: "first_word" },
@@ -64,9 +73,9 @@ it("scores the hidden layer's candidates differently and samples the posterior w
     await run.result;
     const h1 = events.flatMap((e) => (e.type === "candidates" && e.param === "h1" ? [e] : []));
     expect(h1).toHaveLength(1);
-    expect(h1[0].mode).toBe("exact");
-    expect(h1[0].candidates.length).toBeGreaterThan(1);
-    const fits = h1[0].candidates.map((c) => c.parts.fit);
+    expect(at(h1, 0).mode).toBe("exact");
+    expect(at(h1, 0).candidates.length).toBeGreaterThan(1);
+    const fits = at(h1, 0).candidates.map((c) => c.parts.fit);
     expect(new Set(fits).size, JSON.stringify(fits)).toBeGreaterThan(1);
     // Posterior requests (the hint form: "Given that the answer is:"): n = J, a seed, each example's prompt once.
     const posterior = server!.stats.received.filter(

@@ -11,13 +11,14 @@ import { createTrainServices } from "../../src/train/services.js";
 import { train } from "../../src/train/trainer.js";
 import type { NetworkSpec } from "../../src/network/types.js";
 import { setup, splits } from "./helpers.js";
+import { at, key } from "../helpers/indexing.js";
 
 const KEYWORD = "Trust the first candidate.";
 const usage = { requests: 1, promptTokens: 1, completionTokens: 1, cacheHits: 0, cost: 0 };
 
 /** The candidates of a judge prompt ("1. …\n2. …"), in order. */
 function candidatesIn(prompt: string): string[] {
-  return [...prompt.matchAll(/^\d+\. (.*)$/gm)].map((m) => m[1].trim());
+  return [...prompt.matchAll(/^\d+\. (.*)$/gm)].map((m) => at(m, 1).trim());
 }
 
 /**
@@ -43,7 +44,7 @@ function judgeModel(): ModelClient {
   };
 }
 
-const rules = TASKS.animals.rules.join(" ");
+const rules = key(TASKS, "animals").rules.join(" ");
 
 function judged(): NetworkSpec {
   return {
@@ -57,7 +58,7 @@ function judged(): NetworkSpec {
         type: "layer",
         from: ["x"],
         model: "sim",
-        prompt: TASKS.animals.misleadingRules.join(" "),
+        prompt: key(TASKS, "animals").misleadingRules.join(" "),
         classes: ["mammal", "bird", "fish", "reptile"],
         trainable: false,
       },

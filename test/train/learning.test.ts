@@ -11,10 +11,11 @@ import { SIM_TASKS, TASKS } from "../../src/sim/tasks.js";
 import type { NetworkSpec } from "../../src/network/types.js";
 import type { TrainResult } from "../../src/train/trainer.js";
 import { dln1, dln2, runTraining, setup, splits } from "./helpers.js";
+import { at, key } from "../helpers/indexing.js";
 
 const HARD = { sim: { provider: "sim" as const, model: "tasks-hard" } };
 const TASK = "navigate";
-const labels = TASKS[TASK].labels;
+const labels = key(TASKS, TASK).labels;
 const data = splits(TASK, { train: 60, dev: 40, test: 60 });
 /** Small settings (the paper's DLN-2 shape, fewer of everything); several seeds where luck could decide. */
 const SETTINGS = { iterations: 3, batchSize: 10, promptSamples: 5, valEvery: 1, seed: 1 };
@@ -31,7 +32,7 @@ async function dln1Accuracy(prompt: string): Promise<number> {
     data.test.map((e) => ({ id: e.id, ...e.inputs })),
     { prompts: { y: prompt }, temperature: 0 },
   );
-  return results.filter((r, i) => !r.error && services.isCorrect(r.output, data.test[i].target)).length / data.test.length;
+  return results.filter((r, i) => !r.error && services.isCorrect(r.output, at(data.test, i).target)).length / data.test.length;
 }
 
 describe(`learning on the hard simulated world (${TASK})`, () => {
@@ -61,7 +62,7 @@ describe(`learning on the hard simulated world (${TASK})`, () => {
   });
 
   it("DLN-2 beats the best DLN-1: trained, and with the task's complete rules as its prompt", async () => {
-    const complete = SIM_TASKS[TASK].info.rules.join(" ");
+    const complete = key(SIM_TASKS, TASK).info.rules.join(" ");
     const best1 = Math.max(oneLayer.testAccuracy!, await dln1Accuracy(complete));
     expect(best1).toBeLessThan(0.75);
     expect(Math.min(...byScore.map((r) => r.testAccuracy!))).toBeGreaterThanOrEqual(best1 + 0.05);

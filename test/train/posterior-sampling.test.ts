@@ -12,6 +12,7 @@ import { renderHintPosterior, requestSeed, samplePosterior } from "../../src/tra
 import { generateTask } from "../../src/sim/tasks.js";
 import { renderTemplate } from "../../src/templates/render.js";
 import { FORWARD_TEMPLATES } from "../../src/templates/builtin.js";
+import { at, key, only } from "../helpers/indexing.js";
 
 /** A client that records requests and answers `choices` completions (at most), each text naming its request seed and choice. */
 function recording(choices: (r: GenerateRequest) => number): { client: ModelClient; requests: GenerateRequest[] } {
@@ -67,13 +68,13 @@ describe("posterior sampling", () => {
   it("keeps the forward value first when keepForward is on", async () => {
     const { client } = recording((r) => r.n ?? 1);
     const out = await samplePosterior({ ...base, client, keepForward: true });
-    expect(out[0][0]).toBe("f1");
+    expect(at(out, 0)[0]).toBe("f1");
     expect(out[0]).toHaveLength(5);
   });
 
   it("draws J different samples of one input at temperature 0.7 from a seeded model", async () => {
-    const [task] = generateTask("navigate", { seed: 3, n: 1 });
-    const rendered = renderTemplate(FORWARD_TEMPLATES.think.source, { prompt: "Think about it.", from: [{ name: "x", value: task.x }], x: task.x });
+    const task = only(generateTask("navigate", { seed: 3, n: 1 }));
+    const rendered = renderTemplate(key(FORWARD_TEMPLATES, "think").source, { prompt: "Think about it.", from: [{ name: "x", value: task.x }], x: task.x });
     const prompt = renderHintPosterior(rendered, "Think about it.", task.y);
     const client = createSimClient({ world: "tasks-hard", seed: 1 });
     const out = await samplePosterior({ ...base, client, count: 6, samples: [{ input: task.x, forward: "f", target: task.y, resample: true, prompt }] });
@@ -83,7 +84,7 @@ describe("posterior sampling", () => {
 
 describe("the hint posterior form", () => {
   it("shows the wanted answer before the layer's prompt and closing cue, in its own forward context", () => {
-    const rendered = renderTemplate(FORWARD_TEMPLATES.think.source, { prompt: "Be careful.", from: [{ name: "x", value: "Q?" }], x: "Q?" });
+    const rendered = renderTemplate(key(FORWARD_TEMPLATES, "think").source, { prompt: "Be careful.", from: [{ name: "x", value: "Q?" }], x: "Q?" });
     expect(renderHintPosterior(rendered, "Be careful.", " yes ")).toBe("Q?\n\nGiven that the answer is:\nyes\n\nBe careful. Let's think step by step.");
   });
 

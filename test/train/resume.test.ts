@@ -13,6 +13,7 @@ import { TASKS } from "../../src/sim/tasks.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import { LOCK_FILE, lockRunDir, RUN_FILE, truncateEvents, type RunManifest } from "../../src/train/resume.js";
 import { dln1, runTraining, splits } from "./helpers.js";
+import { at, key } from "../helpers/indexing.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dln-resume-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,7 +21,7 @@ const dir = (name: string): string => join(tmp, name);
 
 const TINY = { iterations: 3, batchSize: 6, promptSamples: 3, valEvery: 1, seed: 11, memory: 2, patience: 1 };
 const data = splits("animals", { train: 24, dev: 12, test: 12 });
-const labels = TASKS.animals.labels;
+const labels = key(TASKS, "animals").labels;
 const readEvents = (d: string): TrainEvent[] =>
   readFileSync(join(d, "events.jsonl"), "utf8")
     .trim()
@@ -113,8 +114,8 @@ describe("resume (library)", () => {
     expect(forced.config.batchSize).toBe(4);
     const manifest = JSON.parse(readFileSync(join(d, RUN_FILE), "utf8")) as RunManifest;
     expect(manifest.resumes).toHaveLength(1);
-    expect(manifest.resumes[0].fromIteration).toBe(1);
-    expect(manifest.resumes[0].forced?.join(" ")).toMatch(/batchSize.*train data differs/);
+    expect(at(manifest.resumes, 0).fromIteration).toBe(1);
+    expect(at(manifest.resumes, 0).forced?.join(" ")).toMatch(/batchSize.*train data differs/);
   }, 60_000);
 
   it("locks the run directory: a second holder is refused with the pid and host; a dead holder's lock is taken over", () => {

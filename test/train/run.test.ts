@@ -9,6 +9,7 @@ import type { NetworkSpec } from "../../src/network/types.js";
 import { TASKS } from "../../src/sim/tasks.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import { dln1, runTraining, splits } from "./helpers.js";
+import { key } from "../helpers/indexing.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dln-train-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -16,7 +17,7 @@ const dir = (name: string): string => join(tmp, name);
 
 const TINY = { iterations: 3, batchSize: 6, promptSamples: 3, valEvery: 1, seed: 11, memory: 2, patience: 1 };
 const data = splits("animals", { train: 24, dev: 12, test: 12 });
-const labels = TASKS.animals.labels;
+const labels = key(TASKS, "animals").labels;
 
 function schema(name: string) {
   const ajv = new Ajv2020({ allErrors: true, strict: false });

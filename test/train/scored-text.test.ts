@@ -16,6 +16,7 @@ import { train } from "../../src/train/trainer.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import { lastValueFrom, toArray } from "rxjs";
 import { dln2, setup, splits } from "./helpers.js";
+import { at, key, only } from "../helpers/indexing.js";
 
 const CUE = "Let's think step by step.";
 
@@ -36,7 +37,7 @@ describe("scoredText", () => {
 
 describe("the trainer scores hidden targets as the model wrote them", () => {
   it("sends every hidden target with the forward generation's separator, and forward values raw", async () => {
-    const spec = { ...dln2(TASKS.navigate.labels), models: { sim: { provider: "sim" as const, model: "tasks-hard" } } };
+    const spec = { ...dln2(key(TASKS, "navigate").labels), models: { sim: { provider: "sim" as const, model: "tasks-hard" } } };
     const { network, config, registry } = setup(spec, { iterations: 1, batchSize: 6, promptSamples: 3, hiddenSamples: 3, valEvery: 1, seed: 5 });
     const scored: Array<{ context: string; target: string }> = [];
     const services = createTrainServices(network, registry, {
@@ -63,13 +64,14 @@ describe("the trainer scores hidden targets as the model wrote them", () => {
 describe("the score of a fixed hidden target depends on the candidate prompt", () => {
   it("differs between two prompts, and the glued text scores differently from what the model wrote", async () => {
     const client = createSimClient({ world: "tasks-hard", seed: 0 });
-    const [example] = generateTask("navigate", { seed: 4, n: 1 });
-    const context = (prompt: string) => renderTemplate(FORWARD_TEMPLATES.think.source, { prompt, from: [{ name: "x", value: example.x }], x: example.x });
+    const example = only(generateTask("navigate", { seed: 4, n: 1 }));
+    const context = (prompt: string) =>
+      renderTemplate(key(FORWARD_TEMPLATES, "think").source, { prompt, from: [{ name: "x", value: example.x }], x: example.x });
     const weak = context("Think about it.");
     const strong = context(
       "Keep two totals: steps north minus steps south, and steps east minus steps west. You end where you started only when both totals are zero.",
     );
-    const written = (await client.generate({ prompt: strong, temperature: 0, maxTokens: 128 })).completions[0].text;
+    const written = at((await client.generate({ prompt: strong, temperature: 0, maxTokens: 128 })).completions, 0).text;
     expect(written).toMatch(/^\s/);
     const [a, b] = [await targetLogLikelihood(client, weak, written), await targetLogLikelihood(client, strong, written)];
     expect(b).toBeGreaterThan(a + 0.01);

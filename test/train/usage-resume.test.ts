@@ -13,6 +13,7 @@ import { TASKS } from "../../src/sim/tasks.js";
 import { subtractUsage } from "../../src/train/budget.js";
 import { CHECKPOINT_FILE, readUsageLog, USAGE_FILE } from "../../src/train/checkpoint.js";
 import { dln1, runTraining, splits } from "./helpers.js";
+import { key } from "../helpers/indexing.js";
 
 const answered: Usage = emptyUsage();
 
@@ -41,7 +42,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const TINY = { iterations: 3, batchSize: 6, promptSamples: 3, valEvery: 1, seed: 11, memory: 2, patience: 1 };
 const data = splits("animals", { train: 24, dev: 12, test: 12 });
-const labels = TASKS.animals.labels;
+const labels = key(TASKS, "animals").labels;
 const reset = () => Object.assign(answered, emptyUsage());
 
 /** A run aborted in iteration 2, after its forward pass (requests answered) and before its checkpoint. */

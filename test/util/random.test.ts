@@ -24,7 +24,7 @@ describe("Rng", () => {
     const s = r.shuffle([1, 2, 3, 4, 5, 6]);
     expect([...s].sort()).toEqual([1, 2, 3, 4, 5, 6]);
     const counts = [0, 0, 0, 0];
-    for (let i = 0; i < 4000; i++) counts[r.int(4)]++;
+    for (let i = 0; i < 4000; i++) counts[r.int(4)]!++;
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
   });
   it("hashes strings stably", () => {

@@ -15,6 +15,7 @@
  * glued to its context ("step.North …" instead of "step.\nNorth …") leaves the world's answers at
  * its first token and is scored as background text: very low, and the same whatever the prompt.
  */
+import type { Rng } from "../util/random.js";
 import { tokenize } from "./tokenizer.js";
 
 /** A token and its log-probability (the shape of src/llm/types.ts's TopLogprob; the world knows no clients). */
@@ -124,7 +125,7 @@ export class AnswerDistribution {
    * Picks an answer: the most probable at temperature 0 (the first listed on ties), otherwise a
    * draw from the probabilities raised to 1/T and renormalised.
    */
-  pick(temperature: number, random: () => number): number {
+  pick(temperature: number, rng: Rng): number {
     const alts = this.alternatives;
     if (alts.length === 0) return -1;
     if (!(temperature > 0)) {
@@ -134,7 +135,7 @@ export class AnswerDistribution {
     }
     const weights = alts.map((a) => Math.exp(Math.log(a.p) / temperature));
     const total = weights.reduce((s, w) => s + w, 0);
-    let r = random() * total;
+    let r = rng.next() * total;
     for (let i = 0; i < weights.length; i++) {
       r -= weights[i];
       if (r < 0) return i;

@@ -6,7 +6,7 @@
  */
 import { NORMAL, withLeadingWhitespace, type Difficulty } from "./difficulty.js";
 import { asLabel, findInput, guessLabel, slips, type FoundInput } from "./inputs.js";
-import { unitHash } from "./random.js";
+import { unitHash } from "../util/random.js";
 import { answerDistribution, bareAnswerShare, understand, vote } from "./rules.js";
 import type { Alternative } from "./world.js";
 

@@ -2,7 +2,7 @@
  * Answers for requests the "tasks" world does not recognise: deterministic, plainly simulated,
  * and shaped so that pipelines still run (an `Answer:` prompt that offers "X or Y" gets X or Y).
  */
-import { hashParts } from "./random.js";
+import { hashParts } from "../util/random.js";
 import type { Alternative } from "./world.js";
 
 export const GENERIC_ANSWER = " [simulated answer: the sim world does not recognise this request]";

@@ -1,5 +1,5 @@
 /** Finding a bundled task's input inside a prompt, and the per-input coin flips of the world. */
-import { hashParts, unitHash } from "./random.js";
+import { hashParts, unitHash } from "../util/random.js";
 import type { AnyTask } from "./task.js";
 import { SIM_TASKS } from "./tasks.js";
 

@@ -13,7 +13,7 @@
  */
 import { NORMAL, type Difficulty } from "./difficulty.js";
 import { findInput } from "./inputs.js";
-import { hashParts } from "./random.js";
+import { hashParts } from "../util/random.js";
 import type { ProposeExample } from "./requests.js";
 import { understand } from "./rules.js";
 import type { AnyTask, Rule } from "./task.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Rng, hashString } from "../../src/util/random.js";
+import { Rng, hashParts, hashString, unitHash } from "../../src/util/random.js";
 
 describe("Rng", () => {
   it("is deterministic for a seed and differs across seeds", () => {
@@ -33,3 +33,54 @@ describe("Rng", () => {
     expect(hashString("abc")).not.toBe(hashString("abd"));
   });
 });
+
+describe("the simulator's helpers on Rng", () => {
+  it("keeps the state format checkpoints store: four 32-bit numbers, same draws as before", () => {
+    const r = new Rng("dln-train/1");
+    const state = r.state();
+    expect(state).toHaveLength(4);
+    for (const n of state) expect(Number.isInteger(n) && n >= 0 && n < 2 ** 32).toBe(true);
+    expect(JSON.parse(JSON.stringify(new Rng(state).state()))).toEqual(state);
+    // Pinned: a seed gives the draws it gave before the simulator moved onto Rng.
+    expect(new Rng(42).int(2 ** 32)).toBe(PINNED_42);
+  });
+
+  it("draws integers in [lo, hi], both ends included", () => {
+    const r = new Rng(7);
+    const seen = new Set<number>();
+    for (let i = 0; i < 500; i++) seen.add(r.intBetween(2, 5));
+    expect([...seen].sort()).toEqual([2, 3, 4, 5]);
+  });
+
+  it("picks every item and refuses an empty list", () => {
+    const r = new Rng(8);
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(r.pick(["a", "b", "c"]));
+    expect([...seen].sort()).toEqual(["a", "b", "c"]);
+    expect(() => r.pick([])).toThrow(/nothing to pick from/);
+  });
+
+  it("derives a generator from parts: Rng.of depends on every part and on where they split", () => {
+    const draws = (r: Rng) => [r.next(), r.next(), r.next()];
+    expect(draws(Rng.of("generate", "coins", 3))).toEqual(draws(Rng.of("generate", "coins", 3)));
+    expect(draws(Rng.of("generate", "coins", 3))).not.toEqual(draws(Rng.of("generate", "coins", 4)));
+    expect(draws(Rng.of("a/b", "c"))).not.toEqual(draws(Rng.of("a", "b/c")));
+    expect(unitHash("x", 1)).toBe(Rng.of("x", 1).next());
+    expect(hashParts("x", 1)).toBe(Math.floor(unitHash("x", 1) * 2 ** 32));
+  });
+
+  it("hashParts is fair modulo 2 even where FNV-1a's lowest bit is not", () => {
+    // Every character twice: the low bits cancel, so hashString's lowest bit is the same for all.
+    const inputs = Array.from({ length: 1000 }, (_, i) => `${i}${i}`);
+    expect(new Set(inputs.map((s) => hashString(s) % 2)).size).toBe(1);
+    const odd = inputs.filter((s) => hashParts(s) % 2 === 1).length;
+    expect(Math.abs(odd - 500)).toBeLessThan(60);
+    for (const s of inputs.slice(0, 50)) {
+      const u = unitHash(s);
+      expect(u >= 0 && u < 1).toBe(true);
+    }
+  });
+});
+
+/** `new Rng(42).int(2 ** 32)` as the generator drew it before the simulator moved onto it (commit 211bd83). */
+const PINNED_42 = 137673889;

@@ -19,14 +19,12 @@
  * - usage counts requests and tokens with the simulator's tokenizer; cost is always 0.
  */
 import { type AnswerDistribution, distributionAfter, type SampledToken } from "../../sim/distribution.js";
-import { createRng, hashParts, hashString } from "../../sim/random.js";
 import { countTokens } from "../../sim/tokenizer.js";
 import type { World } from "../../sim/world.js";
 import { createWorld, DEFAULT_WORLD, UnknownWorldError, worldNames } from "../../sim/worlds.js";
 import { AbortedError, UnsupportedError } from "../errors.js";
+import { hashString, Rng } from "../../util/random.js";
 import type { Capabilities, Completion, GenerateRequest, GenerateResult, ModelClient, ProviderFactory, ScoreRequest, ScoreResult, Usage } from "../types.js";
-
-export const SIM_TOP_LOGPROBS = 20;
 
 /** The kinds of endpoint the simulator can pretend to be. */
 export type SimEndpoint = "vllm" | "openai-completions" | "chat";
@@ -82,8 +80,8 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
       const promptHash = hashString(request.prompt);
       const completions: Completion[] = [];
       for (let index = 0; index < Math.max(1, request.n ?? 1); index++) {
-        const random = createRng(hashParts(seed, promptHash, index, request.seed ?? ""));
-        completions.push(complete(distribution, distribution.pick(temperature, random), stop, maxTokens, topK));
+        const rng = Rng.of(seed, promptHash, index, request.seed ?? "");
+        completions.push(complete(distribution, distribution.pick(temperature, rng), stop, maxTokens, topK));
       }
       return {
         completions,

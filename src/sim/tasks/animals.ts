@@ -3,7 +3,6 @@
  * the class (fur or milk → mammal, feathers → bird, gills → fish, dry scaly skin → reptile);
  * the others are distractors, some of which tempt a careless reader (bats fly, penguins swim).
  */
-import { intBetween, pick, shuffled } from "../random.js";
 import type { Rule, SimTask } from "../task.js";
 
 const LABELS = ["mammal", "bird", "fish", "reptile"];
@@ -155,12 +154,9 @@ export const animals: SimTask<AnimalFacts> = {
     return { deciding: deciding[0], distractors: order.filter((t) => !(t in DECIDING)), order };
   },
   generate(rng, label) {
-    const deciding = pick(
-      rng,
-      Object.keys(DECIDING).filter((t) => DECIDING[t].label === label),
-    );
-    const distractors = shuffled(rng, PLAUSIBLE[label]).slice(0, intBetween(rng, 1, 3));
-    return { deciding, distractors, order: shuffled(rng, [deciding, ...distractors]) };
+    const deciding = rng.pick(Object.keys(DECIDING).filter((t) => DECIDING[t].label === label));
+    const distractors = rng.shuffle(PLAUSIBLE[label]).slice(0, rng.intBetween(1, 3));
+    return { deciding, distractors, order: rng.shuffle([deciding, ...distractors]) };
   },
   render(f) {
     const phrases = f.order.map(phraseOf);

@@ -1,13 +1,16 @@
 /**
  * The trainer: the outer loop of TRAINING.md, short enough to read as pseudo-code.
  *
- *   validate the initial prompts on dev
- *   for each iteration:
- *     draw a minibatch; forward it (keep the trace)
- *     backward: every parameter takes an optimizer step, children before parents
- *     every valEvery iterations: validate on dev, keep the best, memory, patience
- *     checkpoint; stop at a budget
- *   evaluate the best prompts on test; write result.json
+ *   validate the initial prompts on dev (or resume a run)               startOrResume
+ *   for each iteration:                                                  iteration
+ *     draw a minibatch; forward it (keep the trace)                      forwardBatch
+ *     backward: every parameter takes an optimizer step, children        backwardBatch (backward.ts)
+ *       before parents; the new prompts                                  applySteps
+ *     every valEvery iterations: validate on dev, keep the best,         validateAndRemember
+ *       memory, patience
+ *     checkpoint; stop at a budget                                       recordIteration, checkpoint
+ *       (the iteration that meets a spending cap is dropped)             abandonIteration
+ *   evaluate the best prompts on test; write result.json                 finish
  *
  * `train()` returns the events as an Observable (also appended to events.jsonl in the run
  * directory) and a promise of the result. Every random choice comes from one seeded Rng whose
@@ -41,7 +44,7 @@ import { appendEvent, makeEvent, type TrainEvent, type TrainEventBody } from "./
 import { buildTrainGraph, type TrainGraph } from "./topology.js";
 import { mean } from "./math.js";
 import type { Optimizer } from "./optimizer.js";
-import type { TrainServices } from "./services.js";
+import type { SpendingLimit, TrainServices } from "./services.js";
 import type { BatchTrace } from "./types.js";
 import type { Span } from "@opentelemetry/api";
 import { endSpan, startSpan, withSpan } from "../util/telemetry.js";
@@ -127,13 +130,32 @@ export function initialPrompts(graph: TrainGraph): Record<string, string> {
   return Object.fromEntries(graph.units.map((u) => [u.param, u.layers[0].prompt]));
 }
 
+/** Why the run ended. */
+interface Stop {
+  reason: "completed" | "budget";
+  detail?: string;
+}
+
+/** This process's part of a run: the state a checkpoint holds, and what spans the run's processes. */
+interface Session {
+  state: Checkpoint;
+  /** The run's generator: each iteration draws its own from it. */
+  rng: Rng;
+  /** The spending cap, when the budget sets one. */
+  spending?: SpendingLimit;
+  /** What the training has spent, earlier processes of the run included. */
+  usage(): Usage;
+  /** The training's wall time, earlier processes of the run included. */
+  elapsed(): number;
+}
+
 class Trainer {
   private readonly graph: TrainGraph;
   private readonly config: TrainConfig;
   private readonly services: TrainServices;
   private readonly optimizer: Optimizer;
   private readonly started = Date.now();
-  /** Stops keeping the run's usage in usage.jsonl (see runLocked). */
+  /** Stops keeping the run's usage in usage.jsonl (see keepUsageLog). */
   private stopUsageLog: (() => void) | undefined;
   /** The span of the iteration in progress (ended by `train` when the run fails inside it). */
   step?: Span;
@@ -156,135 +178,125 @@ class Trainer {
     this.events.next(event);
   }
 
+  /** The run, step by step: start or resume, the iterations until done or out of budget, then the test and the result. */
   async run(): Promise<TrainResult> {
-    const { splits, options } = this;
-    if (splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
-    if (options.runDir) mkdirSync(options.runDir, { recursive: true });
-    // One process per run directory (a killed one's lock is taken over).
-    const unlock = options.runDir ? lockRunDir(options.runDir) : undefined;
+    if (this.splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
+    const unlock = this.lock();
     try {
-      return await this.runLocked();
+      // Scoring modes are decided before anything is spent: an impossible one fails here (issue 12).
+      await this.checkScoring();
+      const session = await this.startOrResume();
+      let stop: Stop = session.state.stopped ? { reason: "budget", detail: "stopped earlier" } : { reason: "completed" };
+      for (let t = session.state.iteration + 1; t <= this.config.iterations && !session.state.stopped; t++) {
+        stop = (await this.iteration(t, session)) ?? stop;
+      }
+      if (stop.reason === "completed") this.emit({ type: "stop", iteration: session.state.iteration, reason: "completed" });
+      session.spending?.release(); // the final test is reported apart (usage.test), outside the training budget
+      this.stopUsageLog?.();
+      return await this.finish(session, stop);
     } finally {
       this.stopUsageLog?.();
       unlock?.();
     }
   }
 
-  private async runLocked(): Promise<TrainResult> {
-    const { config, splits, options } = this;
-    // Scoring modes are decided before anything is spent: an impossible one fails here (issue 12).
-    await this.checkScoring();
-    const usageAtStart = this.services.usage();
-    // A budget is a cap: requests that would cross it are refused before they are sent (issue 12).
-    const capped = Object.values(config.budget).some((v) => v !== undefined);
-    let spending = capped && !options.resume ? this.services.limitSpending?.(config.budget, emptyUsage()) : undefined;
-    const resumed = options.resume ? this.resumeState() : undefined;
-    // What earlier processes of this run spent (resume): the usage log, which also holds what an
-    // iteration a kill cut short spent; the checkpoint (finished iterations only) for older runs.
-    // A log behind the checkpoint (one restored from elsewhere, e.g. a sweep's database) is not used.
-    const logged = resumed && readUsageLog(options.runDir!);
-    const behind = (a: Usage, b: Usage): boolean => a.requests + a.cacheHits < b.requests + b.cacheHits;
-    const usageBefore = resumed ? { ...(logged && !behind(logged, resumed.usage) ? logged : resumed.usage) } : emptyUsage();
-    const elapsedBefore = resumed ? resumed.elapsedMs : 0;
-    const trainUsage = (): Usage => addUsage({ ...usageBefore }, subtractUsage(this.services.usage(), usageAtStart));
-    if (options.runDir && this.services.onUsage) {
-      // The run's usage is kept on disk as it is spent, so a kill loses none of it (issue 12).
-      const log = openUsageLog(options.runDir, usageBefore);
-      const unwatch = this.services.onUsage(() => log.write(trainUsage()));
-      this.stopUsageLog = () => {
-        unwatch();
-        log.close();
-        this.stopUsageLog = undefined;
-      };
-    }
-    const state = resumed ?? (await this.freshState());
-    if (resumed) state.usage = { ...usageBefore };
-    if (capped && resumed) spending = this.services.limitSpending?.(config.budget, usageBefore);
-    const elapsed = (): number => elapsedBefore + (Date.now() - this.started);
-    const rng = new Rng(state.rng);
-    let stop: { reason: "completed" | "budget"; detail?: string } = state.stopped ? { reason: "budget", detail: "stopped earlier" } : { reason: "completed" };
+  /** One process per run directory (a killed one's lock is taken over); the directory is made if missing. */
+  private lock(): (() => void) | undefined {
+    const dir = this.options.runDir;
+    if (!dir) return undefined;
+    mkdirSync(dir, { recursive: true });
+    return lockRunDir(dir);
+  }
 
-    for (let t = state.iteration + 1; t <= config.iterations && !state.stopped; t++) {
-      this.checkAborted();
-      const before = spending && (structuredClone(state) as Checkpoint);
-      const iterRng = new Rng(rng.int(2 ** 32));
-      const step = (this.step = startSpan("dln.train.step", { "dln.train.iteration": t }));
-      const batch = await withSpan(step, () => this.forwardBatch(t, iterRng.fork("batch"), state.prompts));
-      const steps = await withSpan(step, () =>
-        lastValueFrom(
-          backward({
-            graph: this.graph,
-            optimizer: this.optimizer,
-            iteration: t - 1,
-            prompts: state.prompts,
-            memory: memoryByParam(state.memory),
-            batch,
-            rng: iterRng.fork("backward"),
-            signal: options.signal,
-          }).pipe(toArray()),
-        ),
-      );
-      state.prompts = this.applySteps(t, state.prompts, steps);
+  /**
+   * One iteration: forward a batch, walk it backward, apply the steps, validate and remember; then
+   * record it and checkpoint. Says why the run stops when this iteration spent the budget.
+   */
+  private async iteration(t: number, session: Session): Promise<Stop | undefined> {
+    const { state } = session;
+    this.checkAborted();
+    // Under a spending cap: the state to go back to if this iteration meets the cap.
+    const before = session.spending && (structuredClone(state) as Checkpoint);
+    const rng = new Rng(session.rng.int(2 ** 32));
+    const span = (this.step = startSpan("dln.train.step", { "dln.train.iteration": t }));
+    const batch = await withSpan(span, () => this.forwardBatch(t, rng.fork("batch"), state.prompts));
+    const steps = await withSpan(span, () => this.backwardBatch(t, batch, rng.fork("backward"), state));
+    state.prompts = this.applySteps(t, state.prompts, steps);
+    const dev = this.validatesAt(t) ? await withSpan(span, () => this.validateAndRemember(t, state)) : null;
+    const refused = session.spending?.refused();
+    if (refused && before) return this.abandonIteration(session, before, refused);
+    const exceeded = this.recordIteration(t, session, span, batch, steps, dev);
+    this.checkpoint(state);
+    if (!exceeded) return undefined;
+    this.emit({ type: "stop", iteration: t, reason: "budget", detail: exceeded });
+    return { reason: "budget", detail: exceeded };
+  }
 
-      let dev: number | null = null;
-      if (t % config.valEvery === 0 || t === config.iterations) dev = await withSpan(step, () => this.validateAndRemember(t, state));
-      const refused = spending?.refused();
-      if (refused && before) {
-        // The iteration that met the cap is abandoned: back to the last one finished, checkpointed.
-        await spending!.idle();
-        Object.assign(state, before, { usage: trainUsage(), elapsedMs: elapsed(), stopped: "budget" });
-        stop = { reason: "budget", detail: `stopped before crossing the ${refused}` };
-        if (options.runDir) this.emit({ type: "checkpoint", iteration: state.iteration, path: saveCheckpoint(options.runDir, state) });
-        this.emit({ type: "stop", iteration: state.iteration, reason: "budget", detail: stop.detail });
-        break;
-      }
-      state.iteration = t;
-      state.usage = trainUsage();
-      state.elapsedMs = elapsed();
-      state.rng = rng.state();
-      state.history.push({ iteration: t, trainAccuracy: mean(batch.correct.map(Number)), devAccuracy: dev });
-      const exceeded = budgetExceeded(state.usage, config.budget);
-      if (exceeded) {
-        state.stopped = "budget";
-        stop = { reason: "budget", detail: exceeded };
-      }
-      this.emit({
-        type: "iteration",
-        iteration: t,
-        iterations: config.iterations,
-        trainAccuracy: mean(batch.correct.map(Number)),
-        devAccuracy: dev,
-        bestDevAccuracy: state.best.devAccuracy,
-        usage: state.usage,
-        elapsedMs: state.elapsedMs,
-        failures: steps.reduce((n, s) => n + s.output.failures, 0),
-      });
-      step.setAttributes({
-        "dln.train.train_accuracy": mean(batch.correct.map(Number)),
-        ...(dev !== null ? { "dln.train.dev_accuracy": dev } : {}),
-        "dln.train.prompts_changed": steps.filter((s) => s.output.prompt !== s.previous).length,
-      });
-      endSpan(step);
-      this.step = undefined;
-      if (options.runDir) this.emit({ type: "checkpoint", iteration: t, path: saveCheckpoint(options.runDir, state) });
-      if (state.stopped) this.emit({ type: "stop", iteration: t, reason: "budget", detail: exceeded });
-    }
-    if (stop.reason === "completed") this.emit({ type: "stop", iteration: state.iteration, reason: "completed" });
-    spending?.release(); // the final test is reported apart (usage.test), outside the training budget
-    this.stopUsageLog?.();
+  /** Whether iteration t ends with a validation on dev (every valEvery iterations, and the last). */
+  private validatesAt(t: number): boolean {
+    return t % this.config.valEvery === 0 || t === this.config.iterations;
+  }
 
-    // The best prompts on test.
+  /** The iteration that met the spending cap is abandoned: back to the last one finished, checkpointed. */
+  private async abandonIteration(session: Session, before: Checkpoint, refused: string): Promise<Stop> {
+    await session.spending?.idle();
+    Object.assign(session.state, before, { usage: session.usage(), elapsedMs: session.elapsed(), stopped: "budget" });
+    const stop: Stop = { reason: "budget", detail: `stopped before crossing the ${refused}` };
+    this.checkpoint(session.state);
+    this.emit({ type: "stop", iteration: session.state.iteration, reason: "budget", detail: stop.detail });
+    return stop;
+  }
+
+  /** A finished iteration goes into the state, the history, the event stream and its span; returns the budget it spent, if any. */
+  private recordIteration(t: number, session: Session, span: Span, batch: BatchTrace, steps: UnitStepped[], dev: number | null): string | undefined {
+    const { state } = session;
+    const trainAccuracy = mean(batch.correct.map(Number));
+    state.iteration = t;
+    state.usage = session.usage();
+    state.elapsedMs = session.elapsed();
+    state.rng = session.rng.state();
+    state.history.push({ iteration: t, trainAccuracy, devAccuracy: dev });
+    const exceeded = budgetExceeded(state.usage, this.config.budget);
+    if (exceeded) state.stopped = "budget";
+    this.emit({
+      type: "iteration",
+      iteration: t,
+      iterations: this.config.iterations,
+      trainAccuracy,
+      devAccuracy: dev,
+      bestDevAccuracy: state.best.devAccuracy,
+      usage: state.usage,
+      elapsedMs: state.elapsedMs,
+      failures: steps.reduce((n, s) => n + s.output.failures, 0),
+    });
+    span.setAttributes({
+      "dln.train.train_accuracy": trainAccuracy,
+      ...(dev !== null ? { "dln.train.dev_accuracy": dev } : {}),
+      "dln.train.prompts_changed": steps.filter((s) => s.output.prompt !== s.previous).length,
+    });
+    endSpan(span);
+    this.step = undefined;
+    return exceeded;
+  }
+
+  /** Saves the state atomically, when the run has a directory. */
+  private checkpoint(state: Checkpoint): void {
+    if (this.options.runDir) this.emit({ type: "checkpoint", iteration: state.iteration, path: saveCheckpoint(this.options.runDir, state) });
+  }
+
+  /** Evaluates the best prompts on test, writes result.json and best.json, and says done. */
+  private async finish(session: Session, stop: Stop): Promise<TrainResult> {
+    const { state } = session;
     const best = state.best.devAccuracy >= 0 ? state.best.prompts : state.prompts;
     const beforeTest = this.services.usage();
-    const test = splits.test.length ? await this.accuracy(splits.test, best) : null;
+    const test = this.splits.test.length ? await this.accuracy(this.splits.test, best) : null;
     const testUsage = subtractUsage(this.services.usage(), beforeTest);
-    this.emit({ type: "test", accuracy: test, n: splits.test.length, usage: testUsage });
-
+    this.emit({ type: "test", accuracy: test, n: this.splits.test.length, usage: testUsage });
     const result: TrainResult = {
       version: 1,
       network: this.network.name,
-      runDir: options.runDir ?? null,
-      seed: config.seed,
+      runDir: this.options.runDir ?? null,
+      seed: this.config.seed,
       stopReason: stop.reason,
       ...(stop.detail ? { stopDetail: stop.detail } : {}),
       iterations: state.iteration,
@@ -294,16 +306,16 @@ class Trainer {
       initialDevAccuracy: state.initialDevAccuracy,
       devAccuracy: state.best.devAccuracy >= 0 ? state.best.devAccuracy : null,
       testAccuracy: test,
-      sizes: { train: splits.train.length, dev: splits.dev.length, test: splits.test.length },
+      sizes: { train: this.splits.train.length, dev: this.splits.dev.length, test: this.splits.test.length },
       usage: { train: state.usage, test: testUsage },
-      wallTimeMs: elapsed(),
+      wallTimeMs: session.elapsed(),
       history: state.history,
-      config,
+      config: this.config,
       versions: { dln: TRAINER_VERSION, node: process.version },
     };
-    if (options.runDir) {
-      writeJsonAtomic(join(options.runDir, RESULT_FILE), result);
-      writeJsonAtomic(join(options.runDir, BEST_FILE), best);
+    if (this.options.runDir) {
+      writeJsonAtomic(join(this.options.runDir, RESULT_FILE), result);
+      writeJsonAtomic(join(this.options.runDir, BEST_FILE), best);
     }
     this.emit({ type: "done", devAccuracy: result.devAccuracy, testAccuracy: result.testAccuracy, bestPrompts: best });
     return result;
@@ -316,6 +328,53 @@ class Trainer {
   }
 
   // ── state ───────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A fresh run (with its initial validation), or the run in runDir where its checkpoint left it;
+   * either way with what spans the run's processes: its usage, wall time and spending cap.
+   */
+  private async startOrResume(): Promise<Session> {
+    const usageAtStart = this.services.usage();
+    const resumed = this.options.resume ? this.resumeState() : undefined;
+    const spentBefore = resumed ? this.spentBefore(resumed) : emptyUsage();
+    const elapsedBefore = resumed ? resumed.elapsedMs : 0;
+    const usage = (): Usage => addUsage({ ...spentBefore }, subtractUsage(this.services.usage(), usageAtStart));
+    // The cap counts from here: a fresh run's initial validation is inside it.
+    const spending = this.capSpending(spentBefore);
+    this.keepUsageLog(spentBefore, usage);
+    const state = resumed ?? (await this.freshState());
+    if (resumed) state.usage = { ...spentBefore };
+    return { state, rng: new Rng(state.rng), spending, usage, elapsed: () => elapsedBefore + (Date.now() - this.started) };
+  }
+
+  /**
+   * What earlier processes of this run spent (resume): the usage log, which also holds what an
+   * iteration a kill cut short spent; the checkpoint (finished iterations only) for older runs.
+   * A log behind the checkpoint (one restored from elsewhere, e.g. a sweep's database) is not used.
+   */
+  private spentBefore(resumed: Checkpoint): Usage {
+    const logged = readUsageLog(this.options.runDir!);
+    const behind = (a: Usage, b: Usage): boolean => a.requests + a.cacheHits < b.requests + b.cacheHits;
+    return { ...(logged && !behind(logged, resumed.usage) ? logged : resumed.usage) };
+  }
+
+  /** A budget is a cap: requests that would cross it are refused before they are sent (issue 12). */
+  private capSpending(spent: Usage): SpendingLimit | undefined {
+    const capped = Object.values(this.config.budget).some((v) => v !== undefined);
+    return capped ? this.services.limitSpending?.(this.config.budget, spent) : undefined;
+  }
+
+  /** The run's usage is kept on disk (usage.jsonl) as it is spent, so a kill loses none of it (issue 12). */
+  private keepUsageLog(spentBefore: Usage, usage: () => Usage): void {
+    if (!this.options.runDir || !this.services.onUsage) return;
+    const log = openUsageLog(this.options.runDir, spentBefore);
+    const unwatch = this.services.onUsage(() => log.write(usage()));
+    this.stopUsageLog = () => {
+      unwatch();
+      log.close();
+      this.stopUsageLog = undefined;
+    };
+  }
 
   private async freshState(): Promise<Checkpoint> {
     const prompts = initialPrompts(this.graph);
@@ -409,6 +468,21 @@ class Trainer {
     });
     this.emit({ type: "batch", iteration: t, ids: examples.map((e) => e.id), trainAccuracy: mean(trace.correct.map(Number)) || 0, failed });
     return trace;
+  }
+
+  /** The backward walk over the batch (backward.ts): every parameter's optimizer step, readers before what they read. */
+  private backwardBatch(t: number, batch: BatchTrace, rng: Rng, state: Checkpoint): Promise<UnitStepped[]> {
+    const walk = backward({
+      graph: this.graph,
+      optimizer: this.optimizer,
+      iteration: t - 1,
+      prompts: state.prompts,
+      memory: memoryByParam(state.memory),
+      batch,
+      rng,
+      signal: this.options.signal,
+    });
+    return lastValueFrom(walk.pipe(toArray()));
   }
 
   /** Accuracy of the network with these prompts at temperature 0 (failed samples count as wrong). */

@@ -44,13 +44,13 @@ export class Rng {
     const out = items.slice();
     for (let i = out.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      [out[i], out[j]] = [out[j], out[i]];
+      [out[i], out[j]] = [out[j]!, out[i]!]; // 0 ≤ j ≤ i < out.length
     }
     return out;
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
+    return items[this.int(items.length)]!; // undefined only when items is empty
   }
 
   /** An independent generator derived from this one's state and a label (does not advance this one). */

@@ -517,8 +517,11 @@ class Compiler {
    */
   private reportCycle(cycle: string[]): void {
     const rank = new Map(this.ids.map((id, i) => [id, i]));
-    const edges = cycle.map((from, i) => ({ from, to: cycle[(i + 1) % cycle.length] }));
-    const closing = edges.find((e) => rank.get(e.from)! >= rank.get(e.to)!) ?? edges[edges.length - 1];
+    const [first, ...rest] = cycle;
+    if (first === undefined) return;
+    // Each node reads the one before it; the last one's output closes the loop into the first.
+    const edges = cycle.map((from, i) => ({ from, to: rest[i] ?? first }));
+    const closing = edges.find((e) => rank.get(e.from)! >= rank.get(e.to)!) ?? { from: rest.at(-1) ?? first, to: first };
     const start = cycle.indexOf(closing.to);
     const named = [...cycle.slice(start), ...cycle.slice(0, start), closing.to].join(" → ");
     this.sink.error("E_CYCLE", `cycle: ${named}; a node cannot depend on its own output`, this.edgeSite(closing.from, closing.to));

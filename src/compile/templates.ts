@@ -57,12 +57,14 @@ export class TemplateResolver {
   resolve(written: string | undefined, fallback: string, at: PathSegment[]): ResolvedTemplate | undefined {
     const text = written ?? fallback;
     const fieldAt = written === undefined ? at : [...at, "template"];
-    if (Object.hasOwn(this.named, text)) {
+    const named = Object.hasOwn(this.named, text) ? this.named[text] : undefined;
+    if (named !== undefined) {
       this.used.add(text);
       if (this.broken.has(text)) return undefined;
-      return { source: this.named[text], name: text, sourceAt: ["templates", text] };
+      return { source: named, name: text, sourceAt: ["templates", text] };
     }
-    if (Object.hasOwn(FORWARD_TEMPLATES, text)) return { source: FORWARD_TEMPLATES[text].source, name: text, sourceAt: fieldAt };
+    const builtin = Object.hasOwn(FORWARD_TEMPLATES, text) ? FORWARD_TEMPLATES[text] : undefined;
+    if (builtin !== undefined) return { source: builtin.source, name: text, sourceAt: fieldAt };
     if (isInlineTemplate(text) || /\s/.test(text.trim())) {
       if (!this.parses(text, fieldAt, `the template of ${formatPath(at)}`)) return undefined;
       return { source: text, sourceAt: fieldAt };

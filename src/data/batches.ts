@@ -50,7 +50,7 @@ export class BatchSampler {
   }
 
   next(): Example[] {
-    return (this.balanced ? this.nextBalanced() : this.nextPlain()).map((i) => this.examples[i]);
+    return (this.balanced ? this.nextBalanced() : this.nextPlain()).map((i) => this.examples[i]!); // indices of this.examples
   }
 
   private nextPlain(): number[] {

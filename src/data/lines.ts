@@ -46,7 +46,8 @@ export class DataLineSplitter {
   }
 
   private take(): DataLine {
-    let bytes = this.pending.length === 1 ? this.pending[0] : concat(this.pending);
+    const [only, ...more] = this.pending;
+    let bytes = only !== undefined && more.length === 0 ? only : concat(this.pending);
     this.pending = [];
     this.line++;
     if (this.line === 1 && BOM.every((b, i) => bytes[i] === b)) bytes = bytes.subarray(3);
@@ -55,10 +56,12 @@ export class DataLineSplitter {
       return { line: this.line, text: strict.decode(bytes) };
     } catch {
       const at = firstInvalidByte(bytes);
+      // A line that failed to decode has at least one byte, and `at` is one of its offsets.
+      const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, "0");
       return {
         line: this.line,
         text: lenient.decode(bytes),
-        problem: `not UTF-8 text (byte 0x${bytes[at].toString(16).toUpperCase().padStart(2, "0")} at byte ${at + 1} of the line); save the file as UTF-8`,
+        problem: `not UTF-8 text (byte 0x${byte} at byte ${at + 1} of the line); save the file as UTF-8`,
       };
     }
   }
@@ -96,13 +99,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
 export function firstInvalidByte(bytes: Uint8Array): number {
   let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
+  for (let b = bytes[i]; b !== undefined; b = bytes[i]) {
     const size = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (size === 0 || i + size > bytes.length) return i;
-    for (let k = 1; k < size; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
-    // Overlong forms, surrogates and code points above U+10FFFF.
-    const b1 = bytes[i + 1];
+    for (const next of bytes.subarray(i + 1, i + size)) if ((next & 0xc0) !== 0x80) return i;
+    // Overlong forms, surrogates and code points above U+10FFFF (sequences of 3 or 4 bytes, so b1 exists).
+    const b1 = bytes[i + 1] ?? 0;
     if ((b === 0xe0 && b1 < 0xa0) || (b === 0xed && b1 > 0x9f) || (b === 0xf0 && b1 < 0x90) || (b === 0xf4 && b1 > 0x8f)) return i;
     i += size;
   }

@@ -92,8 +92,8 @@ async function readDataFile(path: string): Promise<Uint8Array> {
   }
 }
 
-function describeFirst(problems: DataProblem[]): string {
-  const first = problems[0];
-  const more = problems.length > 1 ? ` and ${problems.length - 1} more` : "";
+function describeFirst([first, ...rest]: DataProblem[]): string {
+  if (first === undefined) return "no problem recorded";
+  const more = rest.length > 0 ? ` and ${rest.length} more` : "";
   return `line ${first.line}: ${first.message}${more}`;
 }

@@ -22,7 +22,8 @@ import { DataError } from "./errors.js";
 /** The demonstrations block for `shots`, in the order given. */
 export function formatShots(shots: readonly Example[], inputs: readonly string[]): string {
   const blocks = shots.map((e) => {
-    const shown = inputs.length === 1 ? `Input: ${e.inputs[inputs[0]]}` : inputs.map((name) => `${name}: ${e.inputs[name]}`).join("\n");
+    const [only, ...others] = inputs;
+    const shown = only !== undefined && others.length === 0 ? `Input: ${e.inputs[only]}` : inputs.map((name) => `${name}: ${e.inputs[name]}`).join("\n");
     return `${shown}\nAnswer: ${e.target}`;
   });
   return `Examples:\n\n${blocks.join("\n\n")}`;

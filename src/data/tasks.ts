@@ -135,8 +135,8 @@ export interface PaperTaskOptions {
 
 /** `paper:<task>` or `paper:<task>:<dir>` (default dir: `data`) → the task and its directory. */
 export function parsePaperDataRef(data: string): { task: string; dir: string } | undefined {
-  const m = /^paper:([A-Za-z0-9_]+)(?::(.+))?$/.exec(data);
-  return m ? { task: m[1], dir: m[2] ?? "data" } : undefined;
+  const [, task, dir = "data"] = /^paper:([A-Za-z0-9_]+)(?::(.+))?$/.exec(data) ?? [];
+  return task === undefined ? undefined : { task, dir };
 }
 
 /** Loads one paper task from `dir` (laid out as above) into the paper's train/dev/test splits. */
@@ -145,7 +145,8 @@ export async function loadPaperTask(name: string, dir: string, opts: PaperTaskOp
   if (!task) {
     throw new DataError("E_DATA_TASK", `unknown paper task "${name}"; known: ${Object.keys(PAPER_TASKS).join(", ")}`);
   }
-  if (opts.inputs.length !== 1) {
+  const [input, ...more] = opts.inputs;
+  if (input === undefined || more.length > 0) {
     throw new DataError(
       "E_DATA_TASK",
       `the paper task "${name}" gives one input text, but the network has ${opts.inputs.length} inputs (${opts.inputs.join(", ")})`,
@@ -153,12 +154,19 @@ export async function loadPaperTask(name: string, dir: string, opts: PaperTaskOp
   }
   const caps = { ...task.caps, ...opts.caps };
   const loaded = await LOADERS[task.kind](task, dir, opts);
-  const rename = (e: Example): Example => ({ ...e, inputs: { [opts.inputs[0]]: e.inputs.text } });
+  const rename = (e: Example): Example => ({ ...e, inputs: { [input]: textOf(e) } });
   const splits: Splits = { train: [], dev: [], test: [], problems: loaded.problems };
   for (const split of ["train", "dev", "test"] as const) {
     splits[split] = capExamples(loaded[split], caps[split], opts.seed, `${name}:${split}`).map(rename);
   }
   return splits;
+}
+
+/** The input text of an example read for a paper task (readTaskFile keys it `text`). */
+function textOf(e: Example): string {
+  const text = e.inputs.text;
+  if (text === undefined) throw new DataError("E_DATA_FIELDS", `the example "${e.id}" has no input text`, e.source?.file, e.source?.line);
+  return text;
 }
 
 type TaskLoader = (task: PaperTask, dir: string, opts: PaperTaskOptions) => Promise<Splits>;
@@ -192,7 +200,7 @@ async function loadBbhTask(task: PaperTask, dir: string, opts: PaperTaskOptions)
   const labels = task.labels ?? [];
   const isChoice = labels.every((l) => LETTERS.includes(l));
   const gold = (e: Example): { text: string; target: string } | string => {
-    const text = e.inputs.text;
+    const text = textOf(e);
     const target = isChoice ? goldLetter(text, e.target) : labels.find((l) => l.toLowerCase() === e.target.trim().toLowerCase());
     if (target === undefined || !labels.includes(target)) {
       return `the target "${e.target}" is not one of ${labels.join(", ")}${isChoice ? " (or the text of an option)" : ""}`;
@@ -224,7 +232,7 @@ async function loadBbhTask(task: PaperTask, dir: string, opts: PaperTaskOptions)
   if (isChoice && opts.shuffleOptions !== false) {
     const rng = new Rng(opts.seed).fork(`options:${task.name}`);
     const shuffle = (e: Example): Example => {
-      const s = shuffleOptions(e.inputs.text, e.target, rng);
+      const s = shuffleOptions(textOf(e), e.target, rng);
       return { ...e, inputs: { text: s.input }, target: s.target };
     };
     train = train.map(shuffle);
@@ -240,7 +248,8 @@ async function loadNluTask(task: PaperTask, dir: string, opts: PaperTaskOptions)
     const raw = e.target.trim();
     const target = labelMap[raw] ?? labels.find((l) => l === raw.toLowerCase());
     if (target === undefined) return `the label "${e.target}" is not one of ${Object.keys(labelMap).join(", ")}`;
-    return { text: opts.appendOptions === false ? e.inputs.text : appendOptionList(e.inputs.text, labels), target };
+    const text = textOf(e);
+    return { text: opts.appendOptions === false ? text : appendOptionList(text, labels), target };
   };
   const problems: DataProblem[] = [];
   if (task.defaultFields.input === "sentence1") {
@@ -261,7 +270,7 @@ async function loadNluTask(task: PaperTask, dir: string, opts: PaperTaskOptions)
 async function loadGsm8kTask(task: PaperTask, dir: string, opts: PaperTaskOptions): Promise<Splits> {
   const gold = (e: Example): { text: string; target: string } | string => {
     const target = gsm8kAnswer(e.target);
-    return target === undefined ? `the answer has no "#### <number>" line` : { text: e.inputs.text, target };
+    return target === undefined ? `the answer has no "#### <number>" line` : { text: textOf(e), target };
   };
   const pool = await readTaskFile(task, join(dir, "gsm8k", "train.jsonl"), gold);
   const test = await readTaskFile(task, join(dir, "gsm8k", "test.jsonl"), gold);

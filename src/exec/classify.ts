@@ -11,6 +11,7 @@ import type { ScoringMode } from "../network/types.js";
 import type { Capabilities, ModelClient, Usage } from "../llm/types.js";
 import { scoreClasses } from "../llm/scoring.js";
 import type { Rng } from "../util/random.js";
+import { ExecError } from "./errors.js";
 
 /** The shape of `scoreClasses` in src/llm/scoring.ts. */
 export type ScoreClassesFn = (
@@ -80,24 +81,25 @@ function toRecord(probs: Record<string, number> | number[], classes: ClassDef[])
  */
 export function drawClass(probs: Readonly<Record<string, number>>, classes: readonly ClassDef[], temperature: number, rng: Rng): string {
   if (!(temperature > 0)) return argmaxClass(probs, classes);
-  const p = classes.map((c) => Math.max(0, probs[c.label] ?? 0));
-  const top = Math.max(...p);
+  const p = classes.map((c) => ({ label: c.label, p: Math.max(0, probs[c.label] ?? 0) }));
+  const top = Math.max(...p.map((c) => c.p));
   if (!(top > 0)) return argmaxClass(probs, classes);
   // Relative to the largest, so p^(1/T) cannot underflow to all zeros at small T.
-  const weights = p.map((x) => (x > 0 ? Math.pow(x / top, 1 / temperature) : 0));
-  const total = weights.reduce((s, w) => s + w, 0);
+  const weights = p.map((c) => ({ label: c.label, weight: c.p > 0 ? Math.pow(c.p / top, 1 / temperature) : 0 }));
+  const total = weights.reduce((s, w) => s + w.weight, 0);
   let u = rng.next() * total;
-  for (let i = 0; i < classes.length; i++) {
-    u -= weights[i];
-    if (u < 0 && weights[i] > 0) return classes[i].label;
+  for (const { label, weight } of weights) {
+    u -= weight;
+    if (u < 0 && weight > 0) return label;
   }
-  for (let i = classes.length - 1; i >= 0; i--) if (weights[i] > 0) return classes[i].label;
-  return classes[0].label;
+  // Rounding left u ≥ 0: the last class that has weight (the largest has weight 1, so there is one).
+  return weights.findLast((w) => w.weight > 0)?.label ?? argmaxClass(probs, classes);
 }
 
 function argmaxClass(probs: Readonly<Record<string, number>>, classes: readonly ClassDef[]): string {
-  let best = classes[0].label;
-  for (const c of classes) if ((probs[c.label] ?? 0) > (probs[best] ?? 0)) best = c.label;
+  let best: string | undefined;
+  for (const c of classes) if (best === undefined || (probs[c.label] ?? 0) > (probs[best] ?? 0)) best = c.label;
+  if (best === undefined) throw new ExecError("E_CLASSES", "cannot pick a class: the layer has no classes");
   return best;
 }
 

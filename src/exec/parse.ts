@@ -35,8 +35,8 @@ export { firstLine, firstWord };
 function parseJson(raw: string, node?: string): unknown {
   const text = raw.trim();
   const attempts = [text];
-  const fence = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
-  if (fence) attempts.push(fence[1].trim());
+  const [, fenced] = /```(?:json)?\s*([\s\S]*?)```/i.exec(text) ?? [];
+  if (fenced !== undefined) attempts.push(fenced.trim());
   const start = text.search(/[[{]/);
   if (start >= 0) {
     const close = text[start] === "{" ? "}" : "]";

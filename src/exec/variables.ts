@@ -15,11 +15,8 @@ export interface NamedValue {
 export function templateVariables(parentNames: readonly string[], parentValues: readonly unknown[], prompt?: string): Record<string, unknown> {
   // No prototype: a parent named like an inherited property must not find Object.prototype's.
   const vars: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  const from: NamedValue[] = new Array(parentNames.length);
-  for (let i = 0; i < parentNames.length; i++) {
-    vars[parentNames[i]] = parentValues[i];
-    from[i] = { name: parentNames[i], value: parentValues[i] };
-  }
+  const from: NamedValue[] = parentNames.map((name, i) => ({ name, value: parentValues[i] }));
+  for (const { name, value } of from) vars[name] = value;
   vars.from = from;
   if (prompt !== undefined) vars.prompt = prompt;
   return vars;

@@ -122,9 +122,10 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
       return withLimits(client, { concurrency: spec.concurrency ?? defaults.concurrency, rpm: spec.rpm, tpm: spec.tpm });
     }),
   );
+  const [only, ...others] = perEndpoint;
   let client: ModelClient =
-    perEndpoint.length === 1
-      ? perEndpoint[0]
+    only !== undefined && others.length === 0
+      ? only
       : withRouting(perEndpoint, {
           id: `${spec.provider}:${spec.model}@{${endpoints
             .map((e) => describeEndpoint(e.baseURL ?? ""))

@@ -12,7 +12,7 @@
 import type { ClassDef } from "../text/answers.js";
 import type { ScoringMode } from "../network/types.js";
 import { classesForToken as sharedClassesForToken, firstWord as sharedFirstWord } from "../text/answers.js";
-import { UnsupportedError } from "./errors.js";
+import { MalformedResponseError, UnsupportedError } from "./errors.js";
 import { addUsage, emptyUsage, type Capabilities, type ModelClient, type TopLogprob, type Usage } from "./types.js";
 
 export type ResolvedScoringMode = "exact" | "classes" | "accuracy";
@@ -63,9 +63,9 @@ function combineInto(values: number[], how: "sum" | "max"): number {
 
 function normalise(raw: Record<string, number>): Record<string, number> {
   const total = Object.values(raw).reduce((s, v) => s + v, 0);
-  const labels = Object.keys(raw);
-  if (!(total > 0)) return Object.fromEntries(labels.map((l) => [l, 1 / labels.length]));
-  return Object.fromEntries(labels.map((l) => [l, raw[l] / total]));
+  const entries = Object.entries(raw);
+  if (!(total > 0)) return Object.fromEntries(entries.map(([l]) => [l, 1 / entries.length]));
+  return Object.fromEntries(entries.map(([l, v]) => [l, v / total]));
 }
 
 /**
@@ -85,22 +85,27 @@ export function exactTargets(c: ClassDef): string[] {
  */
 async function exactClassScores(client: ModelClient, prompt: string, classes: ClassDef[], combine: "sum" | "max", signal?: AbortSignal) {
   const usage = emptyUsage();
-  const raw: Record<string, number> = {};
   if (client.scoreBatch) {
-    const targets = classes.map((c) => exactTargets(c));
-    const results = await client.scoreBatch(targets.flat().map((target) => ({ context: prompt, target, signal })));
+    const perClass = classes.map((c) => ({ label: c.label, targets: exactTargets(c) }));
+    const requests = perClass.flatMap((c) => c.targets).map((target) => ({ context: prompt, target, signal }));
+    const results = await client.scoreBatch(requests);
     let k = 0;
-    classes.forEach((c, i) => {
-      const probs = targets[i].map(() => {
+    const raw = perClass.map(({ label, targets }) => {
+      const probs = targets.map((target) => {
         const result = results[k++];
+        if (result === undefined) {
+          throw new MalformedResponseError(`${results.length} scores for ${requests.length} targets (none for ${JSON.stringify(target)})`, {
+            where: client.id,
+          });
+        }
         addUsage(usage, result.usage);
         return Math.exp(result.tokens.reduce((s, t) => s + t.logprob, 0));
       });
-      raw[c.label] = combineInto(probs, combine);
+      return [label, combineInto(probs, combine)] as const;
     });
-    return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
+    return { probs: normalise(Object.fromEntries(raw)), usage };
   }
-  await Promise.all(
+  const raw = await Promise.all(
     classes.map(async (c) => {
       const targets = exactTargets(c);
       const probs = await Promise.all(
@@ -110,10 +115,10 @@ async function exactClassScores(client: ModelClient, prompt: string, classes: Cl
           return Math.exp(result.tokens.reduce((s, t) => s + t.logprob, 0));
         }),
       );
-      raw[c.label] = combineInto(probs, combine);
+      return [c.label, combineInto(probs, combine)] as const;
     }),
   );
-  return { probs: normalise(Object.fromEntries(classes.map((c) => [c.label, raw[c.label]]))), usage };
+  return { probs: normalise(Object.fromEntries(raw)), usage };
 }
 
 /**
@@ -129,15 +134,22 @@ export const classesForToken = sharedClassesForToken;
  * returned (it was not in the top k, so it is at most that likely); then renormalise.
  */
 export function classProbsFromTop(top: TopLogprob[], classes: ClassDef[], combine: "sum" | "max"): Record<string, number> {
-  const matched: Record<string, number[]> = Object.fromEntries(classes.map((c) => [c.label, []]));
+  const matched = new Map(classes.map((c) => [c.label, [] as number[]]));
   const seen = new Set<string>();
   for (const t of top) {
     if (seen.has(t.token)) continue;
     seen.add(t.token);
-    for (const label of classesForToken(t.token, classes)) matched[label].push(Math.exp(t.logprob));
+    for (const label of classesForToken(t.token, classes)) matched.get(label)?.push(Math.exp(t.logprob));
   }
   const floor = top.length ? Math.min(...top.map((t) => Math.exp(t.logprob))) : 0;
-  return normalise(Object.fromEntries(classes.map((c) => [c.label, matched[c.label].length ? combineInto(matched[c.label], combine) : floor])));
+  return normalise(
+    Object.fromEntries(
+      classes.map((c) => {
+        const probs = matched.get(c.label) ?? [];
+        return [c.label, probs.length ? combineInto(probs, combine) : floor];
+      }),
+    ),
+  );
 }
 
 async function topLogprobClassScores(client: ModelClient, prompt: string, classes: ClassDef[], combine: "sum" | "max", k: number, signal?: AbortSignal) {

@@ -48,8 +48,8 @@ export function predictionText(prediction: unknown): string | undefined {
 
 /** The last number written in a text, as a number (`1,234.50` → 1234.5); undefined when there is none. */
 export function lastNumber(text: string): number | undefined {
-  const matches = text.match(/-?\d[\d,]*(?:\.\d+)?|-?\.\d+/g);
-  if (!matches) return undefined;
-  const value = Number(matches[matches.length - 1].replace(/,/g, ""));
+  const last = text.match(/-?\d[\d,]*(?:\.\d+)?|-?\.\d+/g)?.at(-1);
+  if (last === undefined) return undefined;
+  const value = Number(last.replace(/,/g, ""));
   return Number.isFinite(value) ? value : undefined;
 }

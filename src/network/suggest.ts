@@ -6,16 +6,22 @@
 /** Levenshtein distance (insertions, deletions, substitutions), in O(|a|·|b|) time and O(|b|) space. */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
+  // Row i holds the distances from a's first i characters to each prefix of b.
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let distance = b.length;
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+    let diagonal = i - 1; // prev[j - 1]
+    let left = i; // cur[j - 1]
+    for (const [j, up] of prev.slice(1).entries()) {
+      left = Math.min(up + 1, left + 1, diagonal + (a[i - 1] === b[j] ? 0 : 1));
+      cur.push(left);
+      diagonal = up;
     }
     prev = cur;
+    distance = left;
   }
-  return prev[b.length];
+  return distance;
 }
 
 /** The nearest candidate to `name`, or undefined when none is close enough to be a typo. */

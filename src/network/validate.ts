@@ -48,15 +48,16 @@ function selectErrors(all: ErrorObject[]): ErrorObject[] {
     for (const e of all) {
       if (e === union || dropped.has(e) || !e.schemaPath.startsWith(prefix)) continue;
       if (!isWithin(e.instancePath, union.instancePath)) continue;
-      const index = e.schemaPath.slice(prefix.length).split("/")[0];
+      const [index = ""] = e.schemaPath.slice(prefix.length).split("/");
       branches.set(index, [...(branches.get(index) ?? []), e]);
     }
     // A branch whose JSON type does not match the value was not what the author meant.
     const viable = [...branches.values()].filter((errs) => !errs.some((e) => e.keyword === "type" && e.instancePath === union.instancePath));
     for (const errs of branches.values()) for (const e of errs) dropped.add(e);
-    if (viable.length === 1 && branches.size > 0) {
+    const [only, ...others] = viable;
+    if (only !== undefined && others.length === 0 && branches.size > 0) {
       dropped.add(union);
-      for (const e of viable[0]) dropped.delete(e);
+      for (const e of only) dropped.delete(e);
     }
   }
 

@@ -44,6 +44,11 @@ export interface LineChartOptions {
 
 export const SERIES_COLORS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#db2777", "#0891b2", "#ca8a04", "#4b5563"];
 
+/** The colour of series `i` (0-based; the palette repeats). */
+export function seriesColor(i: number): string {
+  return SERIES_COLORS[i % SERIES_COLORS.length] ?? "#4b5563";
+}
+
 const MARGIN = { top: 34, right: 18, bottom: 44, left: 60 };
 
 /** About `count` round tick values covering [min, max]. */

@@ -53,10 +53,11 @@ export function wrapWords(text: string, width: number, maxLines: number): string
     line = "";
   }
   const truncated = used < words.length || line !== "";
-  if (lines.length > 0) {
-    const last = lines.length - 1;
-    if (lines[last].length > width) lines[last] = firstWords(lines[last], width);
-    if (truncated && !lines[last].endsWith("…")) lines[last] = `${firstWords(lines[last], width - 1).replace(/…$/, "")}…`;
+  const last = lines.at(-1);
+  if (last !== undefined) {
+    let shown = last.length > width ? firstWords(last, width) : last;
+    if (truncated && !shown.endsWith("…")) shown = `${firstWords(shown, width - 1).replace(/…$/, "")}…`;
+    lines[lines.length - 1] = shown;
   }
   return lines;
 }

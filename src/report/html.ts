@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Usage } from "../llm/types.js";
-import { lineChart, SERIES_COLORS, type ChartSeries } from "./charts.js";
+import { lineChart, seriesColor, type ChartSeries } from "./charts.js";
 import { wordDiffHtml } from "./diff.js";
 import { escapeXml as esc, firstWords } from "./escape.js";
 import { count, dollars, duration, pct, score } from "./format.js";
@@ -122,7 +122,7 @@ function charts(m: ReportModel): string {
   const accuracy: ChartSeries[] = [
     {
       name: "train (minibatch)",
-      color: SERIES_COLORS[1],
+      color: seriesColor(1),
       points: m.iterations.map((r) => ({
         x: r.iteration,
         y: r.trainAccuracy,
@@ -131,7 +131,7 @@ function charts(m: ReportModel): string {
     },
     {
       name: "dev",
-      color: SERIES_COLORS[0],
+      color: seriesColor(0),
       points: m.validations.map((v) => ({
         x: v.iteration,
         y: v.accuracy,
@@ -142,7 +142,7 @@ function charts(m: ReportModel): string {
   ];
   const scoreSeries: ChartSeries[] = m.params.map((p, i) => ({
     name: p.param,
-    color: SERIES_COLORS[(i + 2) % SERIES_COLORS.length],
+    color: seriesColor(i + 2),
     points: p.steps
       .filter((s) => s.score !== null && Number.isFinite(s.score))
       .map((s) => ({
@@ -223,9 +223,10 @@ function paramBlock(p: ParamHistory, index: number): string {
   const items: string[] = [];
   let kept: PromptStep[] = [];
   const flushKept = (): void => {
-    if (kept.length === 0) return;
-    const a = kept[0].iteration;
-    const b = kept.at(-1)!.iteration;
+    const [first] = kept;
+    if (first === undefined) return;
+    const a = first.iteration;
+    const b = (kept.at(-1) ?? first).iteration;
     items.push(
       `<li class="kept-run">${a === b ? `iteration ${a}` : `iterations ${a}–${b}`}: kept the prompt (${kept.length} step${kept.length > 1 ? "s" : ""})</li>`,
     );

@@ -165,9 +165,10 @@ function inDeclaredOrder(
       }))
       .sort((a, b) => a.pos.x - b.pos.x);
     group.forEach((b, i) => {
-      at.set(b.key, slots[i].pos);
-      for (const [p, r] of slots[i].in) points.set(`${p}\u0000${b.key}`, r);
-      for (const [c, r] of slots[i].out) points.set(`${b.key}\u0000${c}`, r);
+      const slot = slots[i]!; // one slot per box of the group
+      at.set(b.key, slot.pos);
+      for (const [p, r] of slot.in) points.set(`${p}\u0000${b.key}`, r);
+      for (const [c, r] of slot.out) points.set(`${b.key}\u0000${c}`, r);
     });
   }
   return { at: (key) => at.get(key)!, points: (from, to) => points.get(`${from}\u0000${to}`) ?? [] };
@@ -207,15 +208,19 @@ function drawEdge(edge: Laid["edges"][number], prefix: string): string {
 /** A curve through dagre's bend points: straight ends, quadratic bends in between. */
 export function smoothPath(points: Array<{ x: number; y: number }>): string {
   const f = (n: number): string => String(Math.round(n * 10) / 10);
-  if (points.length === 0) return "";
-  let d = `M${f(points[0].x)},${f(points[0].y)}`;
-  for (let i = 1; i < points.length - 1; i++) {
-    const p = points[i];
-    const next = points[i + 1];
-    const mid = i + 1 === points.length - 1 ? next : { x: (p.x + next.x) / 2, y: (p.y + next.y) / 2 };
-    d += ` Q${f(p.x)},${f(p.y)} ${f(mid.x)},${f(mid.y)}`;
+  const [start, ...rest] = points;
+  if (start === undefined) return "";
+  let d = `M${f(start.x)},${f(start.y)}`;
+  // Each bend is a control point; the curve runs halfway to the next bend, and into the last point.
+  let bend: { x: number; y: number } | undefined;
+  for (const [k, next] of rest.entries()) {
+    if (bend !== undefined) {
+      const mid = k === rest.length - 1 ? next : { x: (bend.x + next.x) / 2, y: (bend.y + next.y) / 2 };
+      d += ` Q${f(bend.x)},${f(bend.y)} ${f(mid.x)},${f(mid.y)}`;
+    }
+    bend = next;
   }
-  if (points.length === 2) d += ` L${f(points[1].x)},${f(points[1].y)}`;
+  if (rest.length === 1 && bend !== undefined) d += ` L${f(bend.x)},${f(bend.y)}`;
   return d;
 }
 

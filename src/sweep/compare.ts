@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { lineChart, niceTicks, SERIES_COLORS, type ChartSeries } from "../report/charts.js";
+import { lineChart, niceTicks, SERIES_COLORS, seriesColor, type ChartSeries } from "../report/charts.js";
 import { escapeXml as esc, firstWords } from "../report/escape.js";
 import { section } from "../report/html.js";
 import { count, dollars, duration, pct } from "../report/format.js";
@@ -54,10 +54,10 @@ export interface ComparedRun {
 }
 
 export interface CompareGroup {
-  /** The differing settings other than the seed. */
-  settings: Record<string, SettingValue>;
+  /** The differing settings other than the seed (undefined: the group's runs do not have it). */
+  settings: Record<string, SettingValue | undefined>;
   runs: ComparedRun[];
-  seeds: SettingValue[];
+  seeds: Array<SettingValue | undefined>;
   dev: { mean: number | null; sd: number | null };
   test: { mean: number | null; sd: number | null };
   tokens: number;
@@ -209,7 +209,7 @@ const meanSdText = (m: { mean: number | null; sd: number | null }): string =>
 const settingText = (v: SettingValue | undefined): string => (v === undefined ? "–" : String(v));
 
 function colorOf(i: number): { color: string; dashed: boolean } {
-  return { color: SERIES_COLORS[i % SERIES_COLORS.length], dashed: Math.floor(i / SERIES_COLORS.length) % 2 === 1 };
+  return { color: seriesColor(i), dashed: Math.floor(i / SERIES_COLORS.length) % 2 === 1 };
 }
 
 export function renderCompare(model: CompareModel, input: { generatedAt: string; sources: string[] }): string {

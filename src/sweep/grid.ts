@@ -43,6 +43,7 @@ export function expandGrid(sweep: Sweep): SweepPoint[] {
   let combos: Array<Record<string, SettingValue>> = [{}];
   for (const [key, values] of dims) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   const labels = new Map(sweep.networks.map((n) => [n, networkLabel(n)]));
+  const onlyNetwork = sweep.networks.length === 1 ? sweep.networks[0] : undefined;
   const points = combos.map((settings): SweepPoint => {
     const train: Record<string, unknown> = structuredClone(sweep.train);
     const models: Record<string, Record<string, unknown>> = structuredClone(sweep.models);
@@ -50,14 +51,14 @@ export function expandGrid(sweep: Sweep): SweepPoint[] {
       if (key === "seed") train.seed = value;
       else if (key.startsWith("train.")) train[key.slice(6)] = value;
       else if (key.startsWith("models.")) {
-        const [, model, ...field] = key.split(".");
+        const [model = "", ...field] = key.slice("models.".length).split(".");
         (models[model] ??= {})[field.join(".")] = value;
       }
     }
     const shown = Object.entries(settings).map(([k, v]) => `${k}=${k === "network" ? labels.get(String(v)) : String(v)}`);
     return {
       name: safeName(shown.join(",")),
-      network: sweep.networks.length > 1 ? String(settings.network) : sweep.networks[0],
+      network: onlyNetwork ?? String(settings.network),
       settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, k === "network" ? labels.get(String(v))! : v])),
       train,
       models,

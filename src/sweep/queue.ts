@@ -28,6 +28,7 @@ import type { TrainEvent } from "../train/events.js";
 import { expandGrid, type SweepPoint } from "./grid.js";
 import { loadSweepNetworks, POINT_FILE, trainPoint, writeManifest, type SweepEvent } from "./run.js";
 import type { Sweep } from "./spec.js";
+import { DlnError } from "../util/errors.js";
 
 export const QUEUE_NAME = "dln-sweep-points";
 
@@ -284,9 +285,13 @@ export async function runWorker(url: string, options: WorkerOptions = {}): Promi
         lastActivity = Date.now();
       }
     };
-    await queue.boss.work<JobData>(QUEUE_NAME, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => handle(job));
+    await queue.boss.work<JobData>(QUEUE_NAME, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      for (const job of jobs) await handle(job);
+    });
     for (let i = 1; i < Math.max(1, options.parallel ?? 1); i++) {
-      await queue.boss.work<JobData>(QUEUE_NAME, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => handle(job));
+      await queue.boss.work<JobData>(QUEUE_NAME, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+        for (const job of jobs) await handle(job);
+      });
     }
     await new Promise<void>((resolveDone) => {
       const timer = setInterval(() => {
@@ -314,7 +319,7 @@ async function trainJob(
   if (!sweep) {
     const { rows } = await queue.pool.query<{ spec: StoredSweep }>("SELECT spec FROM dln_sweep WHERE id = $1", [data.sweep]);
     if (rows.length === 0) throw new Error(`no sweep ${data.sweep} in the database`);
-    sweep = materialize(rows[0].spec, join(ctx.scratch, data.sweep));
+    sweep = materialize(rows[0]!.spec, join(ctx.scratch, data.sweep));
     ctx.sweeps.set(data.sweep, sweep);
   }
   const point = pointOf(sweep, data.point);
@@ -327,7 +332,7 @@ async function trainJob(
   try {
     const key = `${data.sweep}/${data.point}`;
     const { rows: lock } = await lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
-    if (!lock[0].ok) throw new Error(`point ${key} is being trained by another worker; retried later`);
+    if (!lock[0]?.ok) throw new Error(`point ${key} is being trained by another worker; retried later`);
     await queue.pool.query(
       "INSERT INTO dln_run (sweep, point, owner, attempts) VALUES ($1, $2, $3, 1) ON CONFLICT (sweep, point) DO UPDATE SET owner = $3, attempts = dln_run.attempts + 1, updated_at = now()",
       [data.sweep, data.point, ctx.owner],
@@ -336,13 +341,15 @@ async function trainJob(
       "SELECT checkpoint, events, result FROM dln_run WHERE sweep = $1 AND point = $2",
       [data.sweep, data.point],
     );
-    if (rows[0].result !== null) return; // finished by another worker: nothing to do
+    const [run] = rows;
+    if (run === undefined) throw new DlnError("E_SWEEP_QUEUE", `the queue database has no dln_run row for point ${key} after writing it`);
+    if (run.result !== null) return; // finished by another worker: nothing to do
     const dir = join(sweep.out, data.point);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    if (rows[0].checkpoint !== null) {
-      writeFileSync(join(dir, CHECKPOINT_FILE), rows[0].checkpoint);
-      writeFileSync(join(dir, EVENTS_FILE), rows[0].events ?? "");
+    if (run.checkpoint !== null) {
+      writeFileSync(join(dir, CHECKPOINT_FILE), run.checkpoint);
+      writeFileSync(join(dir, EVENTS_FILE), run.events ?? "");
     }
     const networks = await loadSweepNetworks(sweep);
     // Checkpoints go to PostgreSQL one after the other, in order.

@@ -125,7 +125,7 @@ export async function loadSweepNetworks(sweep: Sweep): Promise<Map<string, Compi
       ...Object.keys(sweep.models),
       ...Object.keys(sweep.grid)
         .filter((k) => k.startsWith("models."))
-        .map((k) => k.split(".")[1]),
+        .flatMap((k) => k.split(".").slice(1, 2)),
     ];
     for (const model of new Set(named)) {
       if (model !== "*" && !(model in loaded.network.models)) {

@@ -150,7 +150,7 @@ export function parseSweep(input: string | SweepSpec, options: { file?: string; 
     if (key === "seed") {
       check = settingSchema("train", "seed");
     } else if (parts[0] === "train") {
-      const knob = parts[1];
+      const knob = parts[1] ?? ""; // "train" alone names no setting
       check = NOT_IN_GRID.has(knob) ? undefined : settingSchema("train", knob);
       if (!check) {
         error("E_SWEEP_GRID_KEY", `"${key}" is not a training setting a grid can vary`, ["grid", key], {

@@ -91,7 +91,7 @@ function indexOfWord(hay: string, needle: string): number {
   for (;;) {
     const at = hay.indexOf(needle, from);
     if (at < 0) return -1;
-    const before = at === 0 ? "" : hay[at - 1];
+    const before = hay[at - 1] ?? "";
     const after = hay[at + needle.length] ?? "";
     if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) return at;
     from = at + 1;

@@ -44,7 +44,7 @@ export function readCsv(text: string, file: string): ReadResult {
     if (!failure) break;
     // The unreadable record starts on the first non-blank line after the last good one.
     let bad = lastEnd; // 0-based index of the line after lastEnd
-    while (bad < lines.length && lines[bad].trim() === "") bad++;
+    while (bad < lines.length && lines[bad]?.trim() === "") bad++;
     const line = bad + 1;
     if (restarts >= MAX_RESTARTS) {
       problems.push({ file, line, message: `unreadable CSV (${failure}); too many unreadable records, the rest of the file from this line is left out` });

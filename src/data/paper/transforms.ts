@@ -28,9 +28,9 @@ export function parseLetteredOptions(input: string): LetteredOptions | undefined
     .filter((l) => l !== "");
   const options: LetteredOptions["options"] = [];
   for (const line of lines) {
-    const m = /^\(([A-Z])\)\s*(.*)$/.exec(line);
-    if (!m) return undefined;
-    options.push({ letter: m[1], text: m[2] });
+    const [, letter, text] = /^\(([A-Z])\)\s*(.*)$/.exec(line) ?? [];
+    if (letter === undefined || text === undefined) return undefined;
+    options.push({ letter, text });
   }
   return options.length > 0 ? { question: input.slice(0, at), options } : undefined;
 }
@@ -55,11 +55,12 @@ export function goldLetter(input: string, target: string): string | undefined {
 export function shuffleOptions(input: string, letter: string, rng: Rng): { input: string; target: string } {
   const parsed = parseLetteredOptions(input);
   if (!parsed) return { input, target: letter };
-  const goldIndex = parsed.options.findIndex((o) => o.letter === letter);
-  const order = rng.shuffle(parsed.options.map((_, i) => i));
+  const gold = parsed.options.find((o) => o.letter === letter);
+  const moved = rng.shuffle(parsed.options);
+  // The letters stay in place; the options move under them.
   const letters = parsed.options.map((o) => o.letter);
-  const lines = order.map((from, to) => `(${letters[to]}) ${parsed.options[from].text}`);
-  const newGold = goldIndex < 0 ? letter : letters[order.indexOf(goldIndex)];
+  const lines = moved.map((o, to) => `(${letters[to]}) ${o.text}`);
+  const newGold = gold === undefined ? letter : (letters[moved.indexOf(gold)] ?? letter);
   return { input: `${parsed.question}${OPTIONS_MARKER}${lines.join("\n")}`, target: newGold };
 }
 

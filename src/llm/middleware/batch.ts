@@ -12,7 +12,7 @@
  */
 import { raceAbort, SharedAbort } from "../abort.js";
 import { canonicalJSON } from "../canonical.js";
-import { LLMError } from "../errors.js";
+import { LLMError, MalformedResponseError } from "../errors.js";
 import type { GenerateRequest, ModelClient, ScoreRequest } from "../types.js";
 import { perRequestOnly, wrapClient } from "./wrap.js";
 
@@ -62,7 +62,7 @@ export class Batcher<Req extends { signal?: AbortSignal }, Res> {
     this.send(requests)
       .finally(() => shared.release())
       .then(
-        (results) => group.forEach((p, i) => p.resolve(results[i])),
+        (results) => settle(group, results),
         (error) => {
           if (group.length > 1 && isSplittable(error)) this.bisect(group, error);
           else group.forEach((p) => p.reject(error));
@@ -76,8 +76,8 @@ export class Batcher<Req extends { signal?: AbortSignal }, Res> {
    * prompt among n). Each part listens to its own callers' signals.
    */
   private bisect(group: Pending<Req, Res>[], error: unknown): void {
-    if (group.length === 1) {
-      group[0].reject(error);
+    if (group.length <= 1) {
+      for (const p of group) p.reject(error);
       return;
     }
     const mid = Math.ceil(group.length / 2);
@@ -88,11 +88,20 @@ export class Batcher<Req extends { signal?: AbortSignal }, Res> {
       this.send(part.map((p) => ({ ...p.request, signal: shared.signal })))
         .finally(() => shared.release())
         .then(
-          (results) => part.forEach((p, i) => p.resolve(results[i])),
+          (results) => settle(part, results),
           (err) => (part.length > 1 && isSplittable(err) ? this.bisect(part, err) : part.forEach((p) => p.reject(err))),
         );
     }
   }
+}
+
+/** Gives each caller its own result, in order; a caller the response has no result for gets an error. */
+function settle<Req, Res>(group: Pending<Req, Res>[], results: Res[]): void {
+  group.forEach((p, i) => {
+    const result = results[i];
+    if (result === undefined) p.reject(new MalformedResponseError(`${results.length} results for a batch of ${group.length} requests`));
+    else p.resolve(result);
+  });
 }
 
 /**

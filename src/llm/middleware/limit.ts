@@ -141,12 +141,14 @@ export class SlidingWindow {
   async take(amount: number, signal?: AbortSignal): Promise<{ amount: number }> {
     for (;;) {
       if (signal?.aborted) throw new AbortedError();
-      if (this.entries.length === 0 || this.used() + amount <= this.perMinute) {
+      const used = this.used(); // drops the entries that left the window
+      const [oldest] = this.entries;
+      if (oldest === undefined || used + amount <= this.perMinute) {
         const entry = { at: this.now(), amount };
         this.entries.push(entry);
         return entry;
       }
-      const waitMs = Math.max(5, this.entries[0].at + WINDOW_MS - this.now());
+      const waitMs = Math.max(5, oldest.at + WINDOW_MS - this.now());
       await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, 250)));
     }
   }

@@ -71,9 +71,10 @@ export function withRouting(endpoints: ModelClient[], options: RouterOptions): M
   async function capabilities(): Promise<Capabilities> {
     const settled = await Promise.allSettled(states.map((s) => s.client.capabilities()));
     const known = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-    if (known.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
+    const [first] = known;
+    if (first === undefined) throw (settled[0] as PromiseRejectedResult).reason;
     return {
-      api: known.every((c) => c.api === known[0].api) ? known[0].api : "chat",
+      api: known.every((c) => c.api === first.api) ? first.api : "chat",
       exactScoring: known.every((c) => c.exactScoring),
       topLogprobs: Math.min(...known.map((c) => c.topLogprobs)),
       batching: Math.min(...known.map((c) => c.batching)),

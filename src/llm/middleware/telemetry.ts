@@ -66,15 +66,32 @@ export function withTelemetry(inner: ModelClient, options: TelemetryOptions): Mo
       for (const span of spans) endSpan(span, err);
       throw err;
     }
-    spans.forEach((span, i) => close(span, results[i]));
+    spans.forEach((span, i) => {
+      const result = results[i];
+      // A provider gives one result per request; a missing one (its caller gets no result) ends its span bare.
+      if (result === undefined) endSpan(span);
+      else close(span, result);
+    });
     return results;
+  }
+  async function tracedOne<Q, R>(request: Q, open: (q: Q) => Span, call: () => Promise<R>, close: (span: Span, result: R) => void): Promise<R> {
+    const span = open(request);
+    let result: R;
+    try {
+      result = await call();
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
+    close(span, result);
+    return result;
   }
   const closeGenerate = (span: Span, r: GenerateResult): void => finish(span, r.usage, reasons(r));
   const closeScore = (span: Span, r: ScoreResult): void => finish(span, r.usage);
 
   return wrapClient(inner, {
-    generate: async (r) => (await traced([r], generateSpan, async () => [await inner.generate(r)], closeGenerate))[0],
-    score: async (r) => (await traced([r], scoreSpan, async () => [await inner.score(r)], closeScore))[0],
+    generate: (r) => tracedOne(r, generateSpan, () => inner.generate(r), closeGenerate),
+    score: (r) => tracedOne(r, scoreSpan, () => inner.score(r), closeScore),
     generateBatch: inner.generateBatch && ((rs) => traced(rs, generateSpan, () => inner.generateBatch!(rs), closeGenerate)),
     scoreBatch: inner.scoreBatch && ((rs) => traced(rs, scoreSpan, () => inner.scoreBatch!(rs), closeScore)),
   });

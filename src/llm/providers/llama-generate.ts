@@ -5,10 +5,11 @@
 import type { LlamaModel, Token } from "node-llama-cpp";
 import { AbortedError } from "../errors.js";
 import type { Completion, TokenLogprob } from "../types.js";
+import { DlnError } from "../../util/errors.js";
 import type { Rng } from "../../util/random.js";
 import { chooseToken, topTokens } from "./llama-sampling.js";
 import type { LlamaSequenceRunner } from "./llama-sequence.js";
-import { tokenTexts } from "./llama-tokens.js";
+import { tokenText } from "./llama-tokens.js";
 
 export interface GenerationSettings {
   maxTokens: number;
@@ -44,6 +45,7 @@ export async function generateCompletion(
   if (limit <= 0) return { text, tokens: [], finishReason, generatedTokens: 0 };
 
   let [output] = await runner.evaluate(prompt, prompt.length - 1, want);
+  if (output === undefined) throw new DlnError("E_LLAMA_OUTPUT", `llama.cpp returned no output for the prompt's last token (${settings.where})`);
   for (let step = 0; step < limit; step++) {
     if (settings.signal?.aborted) throw new AbortedError({ where: settings.where });
     const chosen = chooseToken(output, settings.temperature, rng);
@@ -51,11 +53,11 @@ export async function generateCompletion(
       finishReason = "stop";
       break;
     }
-    const [tokenText] = tokenTexts(model, [chosen.token], [...promptTail, ...generated].slice(-16));
-    const entry: TokenLogprob & { start: number } = { token: tokenText, logprob: chosen.logprob, start: text.length };
+    const before = [...promptTail, ...generated];
+    const entry: TokenLogprob & { start: number } = { token: tokenText(model, chosen.token, before), logprob: chosen.logprob, start: text.length };
     if (settings.topLogprobs > 0) {
       entry.top = topTokens(output, settings.topLogprobs).map((alt) => ({
-        token: tokenTexts(model, [alt.token], [...promptTail, ...generated].slice(-16))[0],
+        token: tokenText(model, alt.token, before),
         logprob: alt.logprob,
       }));
     }

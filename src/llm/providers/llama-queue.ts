@@ -49,10 +49,12 @@ export class PrefixAffinityQueue<T> {
   }
 
   private startNext(): void {
-    if (this.busy || this.pending.length === 0) return;
-    const best = this.pending[0].passedOver >= this.window - 1 ? 0 : this.mostAffine();
-    for (let i = 0; i < best; i++) this.pending[i].passedOver++;
+    const [oldest] = this.pending;
+    if (this.busy || oldest === undefined) return;
+    const best = oldest.passedOver >= this.window - 1 ? 0 : this.mostAffine();
+    for (const passed of this.pending.slice(0, best)) passed.passedOver++;
     const [job] = this.pending.splice(best, 1);
+    if (job === undefined) return; // best is an index of pending
     this.busy = true;
     job.start();
   }
@@ -62,9 +64,8 @@ export class PrefixAffinityQueue<T> {
     const held = this.held();
     let best = 0;
     let bestShared = -1;
-    const limit = Math.min(this.window, this.pending.length);
-    for (let i = 0; i < limit; i++) {
-      const shared = sharedPrefixLength(held, this.pending[i].tokens);
+    for (const [i, job] of this.pending.slice(0, this.window).entries()) {
+      const shared = sharedPrefixLength(held, job.tokens);
       if (shared > bestShared) {
         best = i;
         bestShared = shared;

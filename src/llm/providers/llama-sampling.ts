@@ -4,6 +4,7 @@
  * temperature, seeded sampling and top logprobs are applied here.
  */
 import type { ControlledEvaluateIndexOutput, Token } from "node-llama-cpp";
+import { DlnError } from "../../util/errors.js";
 import type { Rng } from "../../util/random.js";
 
 /** Smallest logprob reported: probabilities below float32's range come back as 0. */
@@ -46,7 +47,9 @@ export function chooseToken(output: ControlledEvaluateIndexOutput, temperature: 
     draw -= weight;
     if (draw < 0) return { token: candidate, logprob: logprobOf(p) };
   }
-  const [lastToken, lastP] = weights[weights.length - 1];
+  const last = weights.at(-1);
+  if (last === undefined) throw new DlnError("E_LLAMA_OUTPUT", "llama.cpp returned a distribution in which no token has a probability above 0");
+  const [lastToken, lastP] = last;
   return { token: lastToken, logprob: logprobOf(lastP) };
 }
 

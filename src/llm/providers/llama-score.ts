@@ -21,6 +21,6 @@ export async function scoreTarget(runner: LlamaSequenceRunner, model: LlamaModel
   return targetTokens.map((token, i) => {
     const probabilities = outputs[i]?.next.probabilities;
     if (!probabilities) throw new Error(`llama.cpp returned no distribution for target token ${i}`);
-    return { token: texts[i], logprob: logprobOf(probabilities.get(token)) };
+    return { token: texts[i]!, logprob: logprobOf(probabilities.get(token)) }; // one text per target token
   });
 }

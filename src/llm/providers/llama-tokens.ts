@@ -64,10 +64,15 @@ export function planScore(model: LlamaModel, context: string, target: string, wh
 }
 
 /**
- * The text each token adds after the tokens before it. Decoding in context matters: a
+ * The text a token adds after the tokens before it. Decoding in context matters: a
  * SentencePiece "▁yes" is " yes" mid-text but "yes" at the start, and a multi-byte character split
  * over byte tokens only decodes once all its bytes are there.
  */
+export function tokenText(model: LlamaModel, token: Token, before: readonly Token[]): string {
+  return model.detokenize([token], false, before.slice(-16));
+}
+
+/** The text of each of `tokens` after the ones before it (see `tokenText`). */
 export function tokenTexts(model: LlamaModel, tokens: readonly Token[], before: readonly Token[]): string[] {
   const history = [...before];
   return tokens.map((token) => {

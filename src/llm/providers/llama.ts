@@ -145,7 +145,8 @@ class LlamaClientImpl implements LlamaClient {
       const rng = new Rng(`${seed}/${request.sampleKey ?? ""}/${i}`);
       completions.push(await this.queue.run(prompt, () => generateCompletion(this.runner, model, prompt, settings, rng)));
     }
-    while (completions.length < n) completions.push(completions[0]);
+    const [first] = completions;
+    while (first !== undefined && completions.length < n) completions.push(first);
     return {
       completions: completions.map(({ generatedTokens: _n, ...c }) => ({ ...c, tokens: [...c.tokens] })),
       usage: {

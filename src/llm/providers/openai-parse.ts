@@ -153,18 +153,25 @@ export function parseChatBody(body: unknown, where: string, withTop: boolean): P
  * logprob (`null`); it only occurs in the target when the context is empty, and is skipped then.
  */
 export function targetTokensFromEcho(lp: LegacyLogprobs, context: string, target: string, where: string): TopLogprob[] {
-  if (!lp.offsets) fail(where, "echoed logprobs have no `text_offset`, so the target cannot be located");
+  const { tokens, logprobs, offsets } = lp;
+  if (!offsets) fail(where, "echoed logprobs have no `text_offset`, so the target cannot be located");
   const contextLength = codePoints(context);
   const end = contextLength + codePoints(target);
-  let start = lp.offsets.findIndex((offset) => offset >= contextLength);
-  if (start === -1) start = lp.tokens.length;
-  const previous = start - 1;
-  if (previous >= 0 && lp.offsets[previous] + codePoints(lp.tokens[previous]) > contextLength) start = previous;
+  let start = offsets.findIndex((offset) => offset >= contextLength);
+  if (start === -1) start = tokens.length;
+  // The token before `start` (none when start is 0) may straddle the context's end.
+  const previousOffset = offsets[start - 1];
+  const previousToken = tokens[start - 1];
+  if (previousOffset !== undefined && previousToken !== undefined && previousOffset + codePoints(previousToken) > contextLength) start--;
   const out: TopLogprob[] = [];
-  for (let i = start; i < lp.tokens.length && lp.offsets[i] < end; i++) {
-    const logprob = lp.logprobs[i];
-    if (logprob === null) continue;
-    out.push({ token: lp.tokens[i], logprob });
+  // readLegacyLogprobs checked that the three lists have the same length.
+  for (let i = start; i < tokens.length; i++) {
+    const token = tokens[i];
+    const offset = offsets[i];
+    if (token === undefined || offset === undefined || offset >= end) break;
+    const logprob = logprobs[i];
+    if (logprob == null) continue;
+    out.push({ token, logprob });
   }
   return out;
 }

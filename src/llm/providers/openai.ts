@@ -160,13 +160,13 @@ class OpenAIClient implements ModelClient {
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
-    const [result] = await this.generateBatch([request]);
-    return result;
+    return single(await this.generateBatch([request]), this.id);
   }
 
   /** Requests must share every parameter but the prompt (the batch middleware groups them so). */
   async generateBatch(requests: GenerateRequest[]): Promise<GenerateResult[]> {
-    const first = requests[0];
+    const [first] = requests;
+    if (first === undefined) return [];
     const f = await this.endpointFeatures();
     const api = this.apiFor(f);
     const n = first.n ?? 1;
@@ -217,8 +217,7 @@ class OpenAIClient implements ModelClient {
   }
 
   async score(request: ScoreRequest): Promise<ScoreResult> {
-    const [result] = await this.scoreBatch([request]);
-    return result;
+    return single(await this.scoreBatch([request]), this.id);
   }
 
   /**
@@ -228,6 +227,8 @@ class OpenAIClient implements ModelClient {
    * endpoint that answers 0 with no logprobs at all is asked again with 1, and from then on.
    */
   async scoreBatch(requests: ScoreRequest[]): Promise<ScoreResult[]> {
+    const [first] = requests;
+    if (first === undefined) return [];
     const f = await this.endpointFeatures();
     if (!f.echo || this.spec.api === "chat") {
       throw new UnsupportedError(
@@ -249,7 +250,7 @@ class OpenAIClient implements ModelClient {
             max_tokens: f.echoMaxTokens,
             temperature: 0,
           },
-          requests[0].signal,
+          first.signal,
         ),
         this.id,
       );
@@ -270,7 +271,7 @@ class OpenAIClient implements ModelClient {
     return requests.map((r, i) => {
       const lp = parsed.logprobs.get(i);
       if (!lp) throw toLLMError(new SyntaxError("an echo choice has no logprobs"), this.id);
-      return { tokens: targetTokensFromEcho(lp, r.context, r.target, this.id), usage: usage[i] };
+      return { tokens: targetTokensFromEcho(lp, r.context, r.target, this.id), usage: usage[i]! }; // one share per request
     });
   }
 }
@@ -280,13 +281,21 @@ function splitByPrompt(parsed: ParsedBody, prompts: string[], n: number, where: 
   const perPrompt: GenerateResult["completions"][] = prompts.map(() => []);
   for (const choice of parsed.choices) {
     const p = Math.floor(choice.index / n);
-    if (p < 0 || p >= prompts.length) throw toLLMError(new SyntaxError(`choice index ${choice.index} is out of range`), where);
-    perPrompt[p].push(choice.completion);
+    const completions = perPrompt[p];
+    if (completions === undefined) throw toLLMError(new SyntaxError(`choice index ${choice.index} is out of range`), where);
+    completions.push(choice.completion);
   }
   if (perPrompt.some((c) => c.length !== n)) throw toLLMError(new SyntaxError(`expected ${n} choice(s) per prompt`), where);
   const textChars = parsed.choices.reduce((s, c) => s + c.completion.text.length, 0);
   const usage = shareUsage(usageFrom(parsed, prompts.join("").length, textChars), prompts.length);
-  return perPrompt.map((completions, i) => ({ completions, usage: usage[i] }));
+  return perPrompt.map((completions, i) => ({ completions, usage: usage[i]! })); // one share per prompt
+}
+
+/** The result of a batch of one request. */
+function single<T>(results: T[], where: string): T {
+  const [result] = results;
+  if (result === undefined) throw toLLMError(new SyntaxError("the response has no result for the request"), where);
+  return result;
 }
 
 /**

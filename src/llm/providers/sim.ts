@@ -142,8 +142,8 @@ function usage(promptTokens: number, completionTokens: number): Usage {
  * A token cut by a stop sequence keeps the logprob of the whole token.
  */
 function complete(distribution: AnswerDistribution, index: number, stop: string[], maxTokens: number | undefined, topK: number): Completion {
-  if (index < 0) return { text: "", tokens: [], finishReason: "stop" };
   const answer = distribution.alternatives[index];
+  if (answer === undefined) return { text: "", tokens: [], finishReason: "stop" }; // index -1: no answer
   const cut = Math.min(...stop.map((s) => answer.text.indexOf(s)).filter((i) => i >= 0), answer.text.length);
   const full: string[] = [];
   const shown: string[] = [];
@@ -161,6 +161,7 @@ function complete(distribution: AnswerDistribution, index: number, stop: string[
     finishReason = "length";
   }
   const walked: SampledToken[] = distribution.walk(full, topK);
-  const tokens = walked.map((t, i) => ({ ...t, token: shown[i] }));
+  // One walked token per token of `full`; `shown` is the same tokens, the last one cut at a stop.
+  const tokens = walked.map((t, i) => ({ ...t, token: shown[i] ?? t.token }));
   return { text: shown.join(""), tokens, finishReason };
 }

@@ -36,8 +36,8 @@ export type Perform<R> = (work: Work, handOver: () => void) => Promise<R> | void
 
 /** Runs `perform` on every work of the backward walk, each as soon as its readers have handed over (see the guarantees above). */
 export function scheduleBackward<R>(graph: TrainGraph, perform: Perform<R>, signal?: AbortSignal): Observable<R> {
-  const readiness = new Readiness(graph);
   return new Observable<R>((subscriber) => {
+    const readiness = new Readiness(graph);
     const work$ = new Subject<Work>();
     let running = 0;
     /** Starts whatever has become ready; ends the walk when nothing runs and nothing is ready. */

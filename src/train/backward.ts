@@ -16,6 +16,7 @@
  */
 import { defer, finalize, mergeMap, Observable, Subject } from "rxjs";
 import type { Rng } from "../util/random.js";
+import { throwIfAborted } from "../util/errors.js";
 import { ensembleReceivers, GOLD, type TrainGraph } from "./topology.js";
 import { mergeTargetSets } from "./math.js";
 import type { Optimizer, StepOutput } from "./optimizer.js";
@@ -109,7 +110,7 @@ export function backward(input: BackwardInput): Observable<UnitStepped> {
 
     const perform = (work: Work): Observable<UnitStepped | null> =>
       defer(async () => {
-        if (input.signal?.aborted) throw input.signal.reason ?? new Error("aborted");
+        throwIfAborted(input.signal, "the backward pass was cancelled");
         if (work.kind === "ensemble") {
           const node = network.nodes.get(work.id)!;
           const targets = targetsOf(work.id);

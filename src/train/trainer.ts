@@ -45,6 +45,7 @@ import type { TrainServices } from "./services.js";
 import type { BatchTrace } from "./types.js";
 import type { Span } from "@opentelemetry/api";
 import { endSpan, startSpan, withSpan } from "../util/telemetry.js";
+import { DlnError, throwIfAborted, type DlnErrorOptions } from "../util/errors.js";
 
 export const RESULT_FILE = "result.json";
 export const EVENTS_FILE = "events.jsonl";
@@ -158,7 +159,8 @@ class Trainer {
 
   async run(): Promise<TrainResult> {
     const { splits, options } = this;
-    if (splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
+    if (splits.train.length === 0)
+      throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty", { kind: "usage", hint: "give --data or --train with at least one example" });
     if (options.runDir) mkdirSync(options.runDir, { recursive: true });
     // One process per run directory (a killed one's lock is taken over).
     const unlock = options.runDir ? lockRunDir(options.runDir) : undefined;
@@ -355,10 +357,10 @@ class Trainer {
 
   private resumeState(): Checkpoint {
     const dir = this.options.runDir;
-    if (!dir || !existsSync(dir)) throw new TrainError("E_TRAIN_RESUME", `cannot resume: run directory ${dir ?? "(none)"} does not exist`);
+    if (!dir || !existsSync(dir)) throw new TrainError("E_TRAIN_RESUME", `cannot resume: run directory ${dir ?? "(none)"} does not exist`, { kind: "usage" });
     const cp = loadCheckpoint(dir);
     if (cp.network !== this.network.name)
-      throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`);
+      throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`, { kind: "usage" });
     // The events of the iteration a kill cut short are done again: drop them, so the log reads each iteration once.
     truncateEvents(dir, cp.iteration);
     let manifest = readManifest(dir) ?? newManifest(this.network.name, this.splits, this.options.dataSources);
@@ -387,7 +389,7 @@ class Trainer {
 
   private checkAborted(): void {
     const s = this.options.signal;
-    if (s?.aborted) throw s.reason instanceof Error ? s.reason : new TrainError("E_ABORTED", "training was aborted");
+    throwIfAborted(s, "training was cancelled");
   }
 
   // ── forward ─────────────────────────────────────────────────────────────────────────────────
@@ -500,13 +502,10 @@ export function memoryByParam(memory: readonly PromptSet[]): Record<string, stri
   return out;
 }
 
-export class TrainError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "TrainError";
+/** Training could not go on (`E_TRAIN_ALL_FAILED`: kind failed) or could not start (no data, a run that cannot be resumed: kind usage). */
+export class TrainError extends DlnError {
+  constructor(code: string, message: string, options: DlnErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 

@@ -54,6 +54,19 @@ export class AbortError extends DlnError {
   }
 }
 
+/**
+ * The error to throw for an aborted `signal`: its reason when that is already an AbortError, else a
+ * new AbortError (the reason, if any, as its cause). One cancellation error whoever aborted.
+ */
+export function abortErrorOf(signal: AbortSignal, message = "cancelled"): AbortError {
+  return signal.reason instanceof AbortError ? signal.reason : new AbortError(message, signal.reason === undefined ? {} : { cause: signal.reason });
+}
+
+/** Throws `abortErrorOf(signal, message)` when `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, message?: string): void {
+  if (signal?.aborted) throw abortErrorOf(signal, message);
+}
+
 /** Whether `err` is a cancellation: ours, the platform's (`AbortSignal.abort()`'s DOMException) or Node's. */
 export function isAbort(err: unknown): boolean {
   if (err instanceof AbortError) return true;
@@ -67,6 +80,7 @@ export function errorCode(err: unknown, fallback: string): string {
   return typeof code === "string" && code !== "" ? code : fallback;
 }
 
+/** The message of any thrown value. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -3,7 +3,7 @@
  * model continues it token by token until EOS, a stop string, maxTokens or the context is full.
  */
 import type { LlamaModel, Token } from "node-llama-cpp";
-import { AbortedError } from "../errors.js";
+import { requestAborted } from "../abort.js";
 import type { Completion, TokenLogprob } from "../types.js";
 import type { Rng } from "../../util/random.js";
 import { chooseToken, topTokens } from "./llama-sampling.js";
@@ -45,7 +45,7 @@ export async function generateCompletion(
 
   let [output] = await runner.evaluate(prompt, prompt.length - 1, want);
   for (let step = 0; step < limit; step++) {
-    if (settings.signal?.aborted) throw new AbortedError({ where: settings.where });
+    if (settings.signal?.aborted) throw requestAborted(settings.where);
     const chosen = chooseToken(output, settings.temperature, rng);
     if (model.isEogToken(chosen.token)) {
       finishReason = "stop";

@@ -87,7 +87,7 @@ export async function checkModels(registry: ModelRegistry, names: readonly strin
   if (found.length === 0) return;
   const message = found.map((p) => `model "${p.name}" cannot be used: ${(p.err as Error)?.message ?? String(p.err)}`).join("\n");
   if (found.some((p) => isConfigProblem(p.err))) throw new ConfigError(message);
-  throw new Error(message);
+  throw new DlnError("E_MODEL_UNUSABLE", message); // kind failed: exit 1, as before
 }
 
 export type CacheFlag = "readwrite" | "readonly" | "off";

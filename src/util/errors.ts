@@ -56,10 +56,15 @@ export class AbortError extends DlnError {
 
 /**
  * The error to throw for an aborted `signal`: its reason when that is already an AbortError, else a
- * new AbortError (the reason, if any, as its cause). One cancellation error whoever aborted.
+ * new AbortError with the reason as its cause (and its message, when the caller gave one:
+ * `abort(new Error("killed"))` → "training was cancelled: killed"). One cancellation error whoever aborted.
  */
 export function abortErrorOf(signal: AbortSignal, message = "cancelled"): AbortError {
-  return signal.reason instanceof AbortError ? signal.reason : new AbortError(message, signal.reason === undefined ? {} : { cause: signal.reason });
+  const reason: unknown = signal.reason;
+  if (reason instanceof AbortError) return reason;
+  if (reason === undefined) return new AbortError(message);
+  const own = reason instanceof Error && !isAbort(reason) ? `: ${reason.message}` : "";
+  return new AbortError(`${message}${own}`, { cause: reason });
 }
 
 /** Throws `abortErrorOf(signal, message)` when `signal` has aborted. */

@@ -20,7 +20,7 @@ import { QueueError } from "../../src/sweep/queue.js";
 import { ConfigError, UsageError } from "../../src/cli/shared.js";
 import { EXIT, exitCodeOf, formatError } from "../../src/cli/exit.js";
 import { createModelClient } from "../../src/llm/factory.js";
-import { AbortError, DlnError, errorCode, isAbort } from "../../src/util/errors.js";
+import { AbortError, abortErrorOf, DlnError, errorCode, isAbort } from "../../src/util/errors.js";
 
 const { AuthenticationError, CompareError, ContextLengthError, DataError, EndpointDeadError, MissingEnvVarError, NetworkError, TrainConfigError } = api;
 const { ReportError } = report;
@@ -170,6 +170,18 @@ describe("one abort error", () => {
     const call = client.generate({ prompt: "Is it?", signal: controller.signal });
     await expect(call).rejects.toBeInstanceOf(AbortError);
     expect(exitCodeOf(await call.catch((e: unknown) => e))).toBe(EXIT.interrupted);
+  });
+
+  it("a signal aborted with a reason of the caller's gives an AbortError that keeps it", () => {
+    const controller = new AbortController();
+    controller.abort(new Error("killed"));
+    const err = abortErrorOf(controller.signal, "training was cancelled");
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err.message).toBe("training was cancelled: killed");
+    expect((err.cause as Error).message).toBe("killed");
+    expect(abortErrorOf(AbortSignal.abort(), "the run was cancelled").message).toBe("the run was cancelled");
+    const ours = new AbortError("interrupted");
+    expect(abortErrorOf(AbortSignal.abort(ours))).toBe(ours);
   });
 
   it("isAbort knows ours, the platform's and Node's; errorCode reads any code", () => {

@@ -15,15 +15,21 @@ import { formatDiagnostic } from "./network/diagnostics.js";
 import type { CompiledNetwork } from "./compile/types.js";
 import { loadPromptOverrides } from "./exec/prompts.js";
 import { NETWORK_FILE } from "./train/trainer.js";
+import { DlnError } from "./util/errors.js";
 
-export class ExportError extends Error {
+/**
+ * A run or network that cannot be exported: a usage error located at the path, except
+ * `E_EXPORT_INVALID` (the exported network would not validate), a failure.
+ */
+export class ExportError extends DlnError {
+  declare readonly code: "E_EXPORT_RUN_DIR" | "E_EXPORT_NETWORK" | "E_EXPORT_PROMPT" | "E_EXPORT_INVALID";
   constructor(
-    readonly code: "E_EXPORT_RUN_DIR" | "E_EXPORT_NETWORK" | "E_EXPORT_PROMPT" | "E_EXPORT_INVALID",
+    code: "E_EXPORT_RUN_DIR" | "E_EXPORT_NETWORK" | "E_EXPORT_PROMPT" | "E_EXPORT_INVALID",
     readonly where: string,
     message: string,
+    hint?: string,
   ) {
-    super(`${where}: ${message}`);
-    this.name = "ExportError";
+    super(code, `${where}: ${message}`, { kind: code === "E_EXPORT_INVALID" ? "failed" : "usage", location: { file: where }, hint });
   }
 }
 

@@ -106,3 +106,6 @@ export {
 } from "./sweep/index.js";
 
 export { Rng, hashString, type RngState } from "./util/random.js";
+
+// The one error model: every error the package throws is a DlnError (code, message, hint, location, kind).
+export { DlnError, AbortError, isAbort, type ErrorKind, type ErrorLocation, type DlnErrorOptions } from "./util/errors.js";

@@ -3,10 +3,12 @@
  * registers itself on the program; it returns its exit status instead of calling process.exit,
  * so the commands can be run in-process by tests.
  *
- * Exit status: 0 success, 1 the work failed (invalid network, failed samples, …), 2 usage error.
+ * Exit status (src/cli/exit.ts, the one mapping): 0 success, 1 the work failed (invalid network for
+ * validate, failed samples, …), 2 usage error, 130 interrupted.
  */
 import { Command, CommanderError } from "commander";
 import type { CliContext } from "./context.js";
+import { EXIT, exitCodeOf, formatError } from "./exit.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerDraw } from "./commands/draw.js";
@@ -84,10 +86,11 @@ export async function runCli(argv: string[], partial: Partial<CliContext> = {}):
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
-      return 2;
+      // Commander has printed its own message (or the help) already.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return EXIT.ok;
+      return exitCodeOf(err);
     }
-    ctx.stderr.write(`dln: ${(err as Error).message}\n`);
-    return ctx.exitCode || 1;
+    ctx.stderr.write(formatError(err, "dln"));
+    return exitCodeOf(err);
   }
 }

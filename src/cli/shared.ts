@@ -15,15 +15,24 @@ import { AuthenticationError, EndpointDeadError, MissingEnvVarError, Unsupported
 import { describeLimit, LIMITS, type LimitName, type NumberLimit } from "../network/limits.js";
 import type { ModelSpec, ProviderName } from "../network/types.js";
 import type { CliContext } from "./context.js";
+import { DlnError, type DlnErrorOptions } from "../util/errors.js";
 
-/** A mistake in how the command was called: reported on stderr, exit status 2. */
-export class UsageError extends Error {}
+/** A mistake in how the command was called (`E_USAGE`): reported on stderr, exit status 2. */
+export class UsageError extends DlnError {
+  constructor(message: string, options: Omit<DlnErrorOptions, "kind"> & { code?: string } = {}) {
+    super(options.code ?? "E_USAGE", message, { ...options, kind: "usage" });
+  }
+}
 
 /**
- * A model that cannot be used as configured (a missing `${VAR}`, a refused key, an unreachable
- * endpoint), found before the first sample: reported once, exit status 2.
+ * A model that cannot be used as configured (`E_MODEL_CONFIG`: a missing `${VAR}`, a refused key, an
+ * unreachable endpoint), found before the first sample: reported once, exit status 2.
  */
-export class ConfigError extends UsageError {}
+export class ConfigError extends UsageError {
+  constructor(message: string, options: Omit<DlnErrorOptions, "kind"> = {}) {
+    super(message, { ...options, code: "E_MODEL_CONFIG" });
+  }
+}
 
 /**
  * The one parser of numeric flags: `--prompt-samples 12` → 12, checked against its range in
@@ -78,7 +87,7 @@ export async function checkModels(registry: ModelRegistry, names: readonly strin
   if (found.length === 0) return;
   const message = found.map((p) => `model "${p.name}" cannot be used: ${(p.err as Error)?.message ?? String(p.err)}`).join("\n");
   if (found.some((p) => isConfigProblem(p.err))) throw new ConfigError(message);
-  throw new Error(message);
+  throw new DlnError("E_MODEL_UNUSABLE", message); // kind failed: exit 1, as before
 }
 
 export type CacheFlag = "readwrite" | "readonly" | "off";

@@ -8,7 +8,8 @@ import { Observable } from "rxjs";
 import { addUsage } from "../llm/types.js";
 import { endSpan, startSpan, withSpan } from "../util/telemetry.js";
 import type { Usage } from "../llm/types.js";
-import { ExecError, errorCode, errorMessage } from "./errors.js";
+import { AbortError, DlnError, errorCode, errorMessage, isAbort } from "../util/errors.js";
+import { ExecError } from "./errors.js";
 import type { ClassDef } from "../compile/types.js";
 import { hashString, Rng } from "../util/random.js";
 import { drawClass, matchClass, scoreLayerClasses, type ScoredClasses } from "./classify.js";
@@ -54,7 +55,7 @@ export function callLayer(layer: PlannedLayer, depValues: unknown[], index: numb
     return () => {
       if (!settled) {
         abort.abort();
-        close(new Error("cancelled"));
+        close(new AbortError("the layer call was cancelled"));
       }
     };
   });
@@ -130,7 +131,8 @@ async function fireLayer(
     }
   } catch (err) {
     if (err instanceof ExecError) throw err;
-    throw new ExecError(errorCode(err, "E_MODEL"), errorMessage(err), node.id, { cause: err });
+    const kind = isAbort(err) ? "aborted" : "failed";
+    throw new ExecError(errorCode(err, "E_MODEL"), errorMessage(err), node.id, { cause: err, kind, hint: err instanceof DlnError ? err.hint : undefined });
   }
   if (usage) addUsage(ctx.usage, usage);
   if (raw !== undefined) {

@@ -9,7 +9,8 @@ import { catchError, defer, forkJoin, map, of, tap, type Observable } from "rxjs
 import { aggregateEnsemble } from "./aggregateEnsemble.js";
 import { callLayer, type SharedScorings } from "./callLayer.js";
 import type { RunContext } from "./context.js";
-import { ExecError, errorCode, errorMessage } from "./errors.js";
+import { errorCode, errorMessage } from "../util/errors.js";
+import { ExecError } from "./errors.js";
 import { fireWhenParentsReady } from "./fireWhenParentsReady.js";
 import { InvalidSample } from "./invalidSample.js";
 import type { NodeOutcome } from "./outcome.js";

@@ -24,7 +24,7 @@ export interface RunOptions {
    * real throttle; this bound keeps memory flat by not reading the input further ahead.
    */
   concurrency?: number;
-  /** Aborting stops new requests, aborts those in flight, and errors the run with an `E_ABORTED` ExecError. */
+  /** Aborting stops new requests, aborts those in flight, and rejects the run with the one `AbortError` (`E_ABORTED`). */
   signal?: AbortSignal;
   /** Keep every node's rendered prompt, raw text, value, usage and latency in the result. */
   trace?: boolean;

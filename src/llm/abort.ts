@@ -1,12 +1,17 @@
 /** Small helpers for AbortSignals shared by the middleware. */
-import { AbortedError } from "./errors.js";
+import { AbortError } from "../util/errors.js";
 
-/** Rejects with an AbortedError as soon as `signal` aborts, else settles like `promise`. */
+/** The error of a model request its caller cancelled: the one AbortError, naming the client (`where`) when known. Never retried. */
+export function requestAborted(where?: string): AbortError {
+  return new AbortError(`The request was cancelled${where ? ` (on ${where})` : ""}`);
+}
+
+/** Rejects with an AbortError as soon as `signal` aborts, else settles like `promise`. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, where?: string): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new AbortedError({ where }));
+  if (signal.aborted) return Promise.reject(requestAborted(where));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError({ where }));
+    const onAbort = () => reject(requestAborted(where));
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
@@ -15,7 +20,7 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** Waits `ms`, rejecting early with an AbortedError if `signal` aborts. */
+/** Waits `ms`, rejecting early with an AbortError if `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return raceAbort(
     new Promise<void>((resolve) => {

@@ -1,8 +1,11 @@
 /**
  * Typed errors of the model client. Each has a stable `code`, says what happened, where (endpoint
- * and model: the client id, which never contains a secret) and what to do. `retryable` tells the
- * retry middleware whether another attempt can help; `retryAfterMs` carries the server's hint.
+ * and model: the client id, which never contains a secret) and, in its `hint`, what to do.
+ * `retryable` tells the retry middleware whether another attempt can help; `retryAfterMs` carries
+ * the server's hint. A cancelled request rejects with the one `AbortError` (src/util/errors.ts).
  */
+
+import { DlnError, type ErrorKind } from "../util/errors.js";
 
 export interface LLMErrorOptions {
   /** provider:model@endpoint (never a key). */
@@ -15,17 +18,22 @@ export interface LLMErrorOptions {
   connectionCode?: string;
 }
 
-export abstract class LLMError extends Error {
-  abstract readonly code: string;
+/**
+ * A model call's error: a DlnError (code, message, hint, kind) with what the middleware needs.
+ * The message says what happened and where (the client id) and is redacted, and so is the cause
+ * (only its message is kept); the hint says what to do.
+ */
+export abstract class LLMError extends DlnError {
   readonly where: string | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
   readonly connectionCode: string | undefined;
 
-  constructor(what: string, todo: string, opts: LLMErrorOptions = {}) {
-    super(redactSecrets([what + (opts.where ? ` (on ${opts.where})` : ""), todo].filter(Boolean).join(". ")));
-    this.name = new.target.name;
+  constructor(code: string, what: string, todo: string, opts: LLMErrorOptions = {}, kind: ErrorKind = "failed") {
+    // The hint is the library's own advice (names, flags, never a server's words), so it is not redacted:
+    // `export OPENAI_API_KEY=…` must read as written.
+    super(code, redactSecrets(what + (opts.where ? ` (on ${opts.where})` : "")), { kind, hint: todo || undefined });
     this.where = opts.where;
     this.retryable = opts.retryable ?? false;
     this.retryAfterMs = opts.retryAfterMs;
@@ -37,9 +45,9 @@ export abstract class LLMError extends Error {
 }
 
 export class ContextLengthError extends LLMError {
-  readonly code = "E_CONTEXT_LENGTH";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
     super(
+      "E_CONTEXT_LENGTH",
       `The prompt is longer than the model's context window: ${detail}`,
       "Shorten the prompt or inputs, lower maxTokens, or use a model with a longer context",
       opts,
@@ -47,21 +55,23 @@ export class ContextLengthError extends LLMError {
   }
 }
 
+/** The endpoint refused the key: a usage error (nothing will work until the setting changes). */
 export class AuthenticationError extends LLMError {
-  readonly code = "E_AUTH";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
     super(
+      "E_AUTH",
       `The endpoint refused the credentials (HTTP ${opts.status ?? 401}): ${detail}`,
       'Check the apiKey setting (write "${OPENAI_API_KEY}" and export the variable) and that the key may use this model',
       opts,
+      "usage",
     );
   }
 }
 
 export class RateLimitedError extends LLMError {
-  readonly code = "E_RATE_LIMITED";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
     super(
+      "E_RATE_LIMITED",
       `The endpoint kept answering 429 (rate limited): ${detail}`,
       "Lower concurrency/rpm/tpm for this model, raise maxRetries, or wait and rerun (the response cache keeps what was already paid for)",
       { retryable: true, ...opts },
@@ -71,19 +81,23 @@ export class RateLimitedError extends LLMError {
 
 /** A request was not sent because it would take the run past its budget (a cap, not a wish). */
 export class BudgetExceededError extends LLMError {
-  readonly code = "E_BUDGET";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`Not sent: it would cross the ${detail}`, "Raise the budget (--budget-tokens, --budget-requests, --budget-cost) or resume with a larger one", {
-      ...opts,
-      retryable: false,
-    });
+    super(
+      "E_BUDGET",
+      `Not sent: it would cross the ${detail}`,
+      "Raise the budget (--budget-tokens, --budget-requests, --budget-cost) or resume with a larger one",
+      {
+        ...opts,
+        retryable: false,
+      },
+    );
   }
 }
 
 export class BadRequestError extends LLMError {
-  readonly code = "E_BAD_REQUEST";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
     super(
+      "E_BAD_REQUEST",
       `The endpoint rejected the request (HTTP ${opts.status ?? 400}): ${detail}`,
       "Check the model name and the model settings (api, topLogprobs, stop, maxTokens) against what this endpoint supports",
       opts,
@@ -92,9 +106,8 @@ export class BadRequestError extends LLMError {
 }
 
 export class TimeoutError extends LLMError {
-  readonly code = "E_TIMEOUT";
   constructor(ms: number, opts: LLMErrorOptions = {}) {
-    super(`No response within ${ms} ms`, "Raise timeoutMs for this model, lower concurrency, or check that the server is not overloaded", {
+    super("E_TIMEOUT", `No response within ${ms} ms`, "Raise timeoutMs for this model, lower concurrency, or check that the server is not overloaded", {
       retryable: true,
       ...opts,
     });
@@ -102,12 +115,13 @@ export class TimeoutError extends LLMError {
 }
 
 export class EndpointUnavailableError extends LLMError {
-  readonly code = "E_ENDPOINT_UNAVAILABLE";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
-    super(`The endpoint is unavailable: ${detail}`, "Check that the server is running and baseURL is right; transient failures are retried (maxRetries)", {
-      retryable: true,
-      ...opts,
-    });
+    super(
+      "E_ENDPOINT_UNAVAILABLE",
+      `The endpoint is unavailable: ${detail}`,
+      "Check that the server is running and baseURL is right; transient failures are retried (maxRetries)",
+      { retryable: true, ...opts },
+    );
   }
 }
 
@@ -116,9 +130,9 @@ export class EndpointUnavailableError extends LLMError {
  * failures: every further request fails at once instead of being retried sample by sample.
  */
 export class EndpointDeadError extends LLMError {
-  readonly code = "E_ENDPOINT_DEAD";
   constructor(failures: number, detail: string, opts: LLMErrorOptions = {}) {
     super(
+      "E_ENDPOINT_DEAD",
       `The endpoint cannot be reached: ${failures} connections in a row failed (${detail})`,
       "Check that the server is running and that baseURL (host and port) is right",
       { ...opts, retryable: false },
@@ -127,9 +141,9 @@ export class EndpointDeadError extends LLMError {
 }
 
 export class MalformedResponseError extends LLMError {
-  readonly code = "E_MALFORMED_RESPONSE";
   constructor(detail: string, opts: LLMErrorOptions = {}) {
     super(
+      "E_MALFORMED_RESPONSE",
       `The endpoint sent a response that is not a valid OpenAI-compatible body: ${detail}`,
       "Check that baseURL points at an OpenAI-compatible API (usually ending in /v1); a malformed body is retried, never half-parsed",
       { retryable: true, ...opts },
@@ -137,17 +151,17 @@ export class MalformedResponseError extends LLMError {
   }
 }
 
+/** A provider, endpoint kind, world or feature that does not exist or is not supported: a usage error. */
 export class UnsupportedError extends LLMError {
-  readonly code = "E_UNSUPPORTED";
   constructor(what: string, instead: string, opts: LLMErrorOptions = {}) {
-    super(what, instead, opts);
+    super("E_UNSUPPORTED", what, instead, opts, "usage");
   }
 }
 
 export class CacheMissError extends LLMError {
-  readonly code = "E_CACHE_MISS";
   constructor(cacheFile: string, opts: LLMErrorOptions = {}) {
     super(
+      "E_CACHE_MISS",
       `The response cache is read-only and has no entry for this request (cache ${cacheFile})`,
       'Run once with cache mode "readwrite" to record the responses, or check that the network, data and model settings match the recorded run',
       opts,
@@ -155,23 +169,18 @@ export class CacheMissError extends LLMError {
   }
 }
 
+/** A `${VAR}` in a model's settings names a variable that is not set: a usage error. */
 export class MissingEnvVarError extends LLMError {
-  readonly code = "E_MISSING_ENV";
   readonly variable: string;
   constructor(variable: string, model: string) {
     super(
+      "E_MISSING_ENV",
       `The environment variable ${variable} is not set (used by model "${model}")`,
-      `Export ${variable}, or write \${${variable}:-default} in the network file to give a default`,
+      `export ${variable}=…, or write \${${variable}:-default} in the network file to give a default`,
+      {},
+      "usage",
     );
     this.variable = variable;
-  }
-}
-
-/** The error a caller's AbortSignal produced; never retried. */
-export class AbortedError extends LLMError {
-  readonly code = "E_ABORTED";
-  constructor(opts: LLMErrorOptions = {}) {
-    super("The request was cancelled", "", opts);
   }
 }
 

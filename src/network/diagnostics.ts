@@ -5,6 +5,7 @@ import type { SourceLocation, SourceMap } from "./source-map.js";
 
 export type { SourceLocation };
 import type { PathSegment } from "./path.js";
+import { DlnError } from "../util/errors.js";
 
 export interface Diagnostic extends SourceLocation {
   severity: "error" | "warning";
@@ -15,18 +16,26 @@ export interface Diagnostic extends SourceLocation {
   suggestion?: string;
 }
 
-/** Thrown by APIs that need a valid network (e.g. `loadNetworkFile(...).then(orThrow)`); carries every diagnostic. */
-export class NetworkError extends Error {
-  readonly code = "E_NETWORK_INVALID";
+/**
+ * Thrown by APIs that need a valid network (e.g. `loadNetworkFile(...).then(orThrow)`); carries every
+ * diagnostic, and the first error's place as its `location`. A usage error: the network file is the caller's.
+ */
+export class NetworkError extends DlnError {
+  declare readonly code: "E_NETWORK_INVALID";
   constructor(readonly diagnostics: Diagnostic[]) {
     const errors = diagnostics.filter((d) => d.severity === "error");
     const first = errors[0] ?? diagnostics[0];
     super(
+      "E_NETWORK_INVALID",
       first
         ? `invalid network: ${formatDiagnostic(first)}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})` : ""}`
         : "invalid network",
+      {
+        kind: "usage",
+        location: first ? { file: first.file, ...(first.line > 0 ? { line: first.line, column: first.column } : {}) } : undefined,
+        hint: errors.length > 1 && first ? `dln validate ${first.file} lists every error` : undefined,
+      },
     );
-    this.name = "NetworkError";
   }
 }
 

@@ -13,18 +13,21 @@ import { formatDiagnostic, loadNetworkFile } from "../compile/index.js";
 import type { CompiledNetwork } from "../compile/types.js";
 import { EVENTS_FILE, RESULT_FILE, type TrainResult } from "../train/trainer.js";
 import type { TrainEvent } from "../train/events.js";
+import { DlnError } from "../util/errors.js";
 
 /** Names under which the run directory may hold a copy of the network file. */
 export const NETWORK_COPIES = ["network.json5", "network.json"];
 
-export class ReportError extends Error {
+/** The run directory or the network file given to the report cannot be used: a usage error, located at that path. */
+export class ReportError extends DlnError {
+  declare readonly code: "E_REPORT_RUN_DIR" | "E_REPORT_NETWORK";
   constructor(
-    readonly code: "E_REPORT_RUN_DIR" | "E_REPORT_NETWORK",
+    code: "E_REPORT_RUN_DIR" | "E_REPORT_NETWORK",
     readonly where: string,
     message: string,
+    hint?: string,
   ) {
-    super(`${where}: ${message}`);
-    this.name = "ReportError";
+    super(code, `${where}: ${message}`, { kind: "usage", location: { file: where }, hint });
   }
 }
 

@@ -8,6 +8,7 @@ import type { AnyTask, Sample, TaskInfo } from "./task.js";
 import { animals } from "./tasks/animals.js";
 import { coins } from "./tasks/coins.js";
 import { navigate } from "./tasks/navigate.js";
+import { DlnError } from "../util/errors.js";
 
 export type { Sample, TaskInfo } from "./task.js";
 
@@ -17,11 +18,10 @@ export const SIM_TASKS: Record<string, AnyTask> = { animals, navigate, coins };
 /** Public descriptions of the bundled tasks, by name. */
 export const TASKS: Record<string, TaskInfo> = Object.fromEntries(Object.entries(SIM_TASKS).map(([name, t]) => [name, t.info]));
 
-export class UnknownTaskError extends Error {
-  readonly code = "SIM_UNKNOWN_TASK";
+export class UnknownTaskError extends DlnError {
+  declare readonly code: "SIM_UNKNOWN_TASK";
   constructor(readonly task: string) {
-    super(`sim: there is no bundled task "${task}"; choose one of: ${Object.keys(TASKS).join(", ")}`);
-    this.name = "UnknownTaskError";
+    super("SIM_UNKNOWN_TASK", `sim: there is no bundled task "${task}"`, { kind: "usage", hint: `choose one of: ${Object.keys(TASKS).join(", ")}` });
   }
 }
 

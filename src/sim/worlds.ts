@@ -1,6 +1,7 @@
 /** The registry of simulated worlds the sim provider can load by name (`model` in a network file). */
 import { createHardTasksWorld, createTasksWorld } from "./tasks-world.js";
 import type { WorldFactory } from "./world.js";
+import { DlnError } from "../util/errors.js";
 
 const worlds = new Map<string, WorldFactory>([
   ["tasks", createTasksWorld],
@@ -9,13 +10,13 @@ const worlds = new Map<string, WorldFactory>([
 
 export const DEFAULT_WORLD = "tasks";
 
-export class UnknownWorldError extends Error {
-  readonly code = "SIM_UNKNOWN_WORLD";
+export class UnknownWorldError extends DlnError {
+  declare readonly code: "SIM_UNKNOWN_WORLD";
   constructor(readonly world: string) {
-    super(
-      `sim: there is no simulated world named "${world}"; set model to one of: ${[...worlds.keys()].join(", ")} ` + `(or register your own with registerWorld)`,
-    );
-    this.name = "UnknownWorldError";
+    super("SIM_UNKNOWN_WORLD", `sim: there is no simulated world named "${world}"`, {
+      kind: "usage",
+      hint: `set model to one of: ${[...worlds.keys()].join(", ")} (or register your own with registerWorld)`,
+    });
   }
 }
 

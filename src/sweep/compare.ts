@@ -20,15 +20,16 @@ import type { TrainEvent } from "../train/events.js";
 import { EVENTS_FILE, RESULT_FILE, type TrainResult } from "../train/trainer.js";
 import type { SettingValue } from "./grid.js";
 import { POINT_FILE, SWEEP_FILE, type PointRecord, type SweepManifest } from "./run.js";
+import { DlnError } from "../util/errors.js";
 
-export class CompareError extends Error {
-  readonly code = "E_COMPARE";
+/** A path given to compare holds no run (or an unreadable one): a usage error, located at that path. */
+export class CompareError extends DlnError {
+  declare readonly code: "E_COMPARE";
   constructor(
     readonly where: string,
     message: string,
   ) {
-    super(`${where}: ${message}`);
-    this.name = "CompareError";
+    super("E_COMPARE", `${where}: ${message}`, { kind: "usage", location: { file: where } });
   }
 }
 

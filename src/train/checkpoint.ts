@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import type { Usage } from "../llm/types.js";
 import type { RngState } from "../util/random.js";
 import type { TrainConfig } from "./config.js";
+import { DlnError } from "../util/errors.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
 
@@ -59,14 +60,15 @@ export function saveCheckpoint(runDir: string, checkpoint: Checkpoint): string {
   return path;
 }
 
-export class CheckpointError extends Error {
-  readonly code = "E_CHECKPOINT";
+/** A checkpoint that is missing, unreadable or of another version: a usage error, located at the file. */
+export class CheckpointError extends DlnError {
+  declare readonly code: "E_CHECKPOINT";
   constructor(
     readonly path: string,
     message: string,
+    hint?: string,
   ) {
-    super(`${path}: ${message}`);
-    this.name = "CheckpointError";
+    super("E_CHECKPOINT", `${path}: ${message}`, { kind: "usage", location: { file: path }, hint });
   }
 }
 
@@ -76,7 +78,11 @@ export function loadCheckpoint(runDir: string): Checkpoint {
   try {
     text = readFileSync(path, "utf8");
   } catch {
-    throw new CheckpointError(path, "no checkpoint here; is this a run directory of `dln train` that finished at least one iteration?");
+    throw new CheckpointError(
+      path,
+      "no checkpoint here",
+      "resume a run directory of `dln train` that finished at least one iteration (or start the run again)",
+    );
   }
   let cp: Checkpoint;
   try {
@@ -85,7 +91,7 @@ export function loadCheckpoint(runDir: string): Checkpoint {
     throw new CheckpointError(path, `not valid JSON (${(err as Error).message})`);
   }
   if (cp.version !== 1 || typeof cp.iteration !== "number" || !Array.isArray(cp.rng) || typeof cp.prompts !== "object") {
-    throw new CheckpointError(path, "not a checkpoint of this version of dln");
+    throw new CheckpointError(path, "not a checkpoint of this version of dln", "resume it with the dln that wrote it, or start the run again");
   }
   return cp;
 }

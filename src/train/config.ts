@@ -5,6 +5,7 @@
  */
 import type { ScoringMode, TrainSpec } from "../network/types.js";
 import { REWRITE_INSTRUCTIONS } from "../templates/builtin.js";
+import { DlnError } from "../util/errors.js";
 
 export interface TrainConfig {
   optimizer: "dln-vi";
@@ -104,14 +105,14 @@ export function resolveTrainConfig(spec: TrainSpec | undefined, cli: TrainOverri
   return merged;
 }
 
-export class TrainConfigError extends Error {
-  readonly code = "E_TRAIN_CONFIG";
+/** A training setting out of range (from the network's `train` block, flags or options): a usage error. */
+export class TrainConfigError extends DlnError {
+  declare readonly code: "E_TRAIN_CONFIG";
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`train.${field}: ${message}`);
-    this.name = "TrainConfigError";
+    super("E_TRAIN_CONFIG", `train.${field}: ${message}`, { kind: "usage" });
   }
 }
 

@@ -22,6 +22,7 @@ import type { Example, Splits } from "../data/types.js";
 import { CHECKPOINT_FILE, loadCheckpoint, writeJsonAtomic, type Checkpoint } from "./checkpoint.js";
 import { makeEvent } from "./events.js";
 import type { TrainConfig, TrainOverrides } from "./config.js";
+import { DlnError } from "../util/errors.js";
 
 export const RUN_FILE = "run.json";
 export const LOCK_FILE = "run.lock";
@@ -78,11 +79,11 @@ export function newManifest(network: string, splits: Pick<Splits, SplitName>, so
   };
 }
 
-export class ResumeError extends Error {
-  readonly code = "E_TRAIN_RESUME";
-  constructor(message: string) {
-    super(message);
-    this.name = "ResumeError";
+/** A run that cannot be resumed as asked (missing, another network's, changed data or settings, in use): a usage error. */
+export class ResumeError extends DlnError {
+  declare readonly code: "E_TRAIN_RESUME";
+  constructor(message: string, hint?: string) {
+    super("E_TRAIN_RESUME", message, { kind: "usage", hint });
   }
 }
 
@@ -139,8 +140,8 @@ export function resolveResume(request: ResumeRequest): ResumePlan {
   }
   if (differences.length > 0 && !request.force) {
     throw new ResumeError(
-      `cannot resume ${runDir}: ${differences.join("; ")}. A resumed run keeps its data and settings (only iterations and budgets may change): ` +
-        "resume without them, or force it (--force; { force: true }), which is recorded in run.json",
+      `cannot resume ${runDir}: ${differences.join("; ")}. A resumed run keeps its data and settings (only iterations and budgets may change)`,
+      "resume without them, or force it (--force; { force: true }), which is recorded in run.json",
     );
   }
   const budget = { ...checkpoint.config.budget, ...request.overrides?.budget };
@@ -248,8 +249,8 @@ export function lockRunDir(runDir: string): () => void {
       const stale = !holder || (holder.host === me.host && !alive(holder.pid));
       if (!stale) {
         throw new ResumeError(
-          `the run directory ${runDir} is in use by process ${holder!.pid} on ${holder!.host} (since ${holder!.time}); ` +
-            `wait for it to finish or stop it, or remove ${path} if that process is gone`,
+          `the run directory ${runDir} is in use by process ${holder!.pid} on ${holder!.host} (since ${holder!.time})`,
+          `wait for it to finish or stop it, or remove ${path} if that process is gone`,
         );
       }
       try {
@@ -270,5 +271,5 @@ export function lockRunDir(runDir: string): () => void {
       }
     };
   }
-  throw new ResumeError(`could not lock the run directory ${runDir} (${path} keeps reappearing)`);
+  throw new ResumeError(`could not lock the run directory ${runDir} (${path} keeps reappearing)`, "another process keeps taking the run: stop it, then resume");
 }

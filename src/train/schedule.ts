@@ -23,6 +23,7 @@
  */
 import { defer, finalize, mergeMap, Observable, Subject } from "rxjs";
 import type { EnsembleNode } from "../compile/types.js";
+import { throwIfAborted } from "../util/errors.js";
 import { GOLD, type TrainGraph } from "./topology.js";
 import type { ParamUnit } from "./types.js";
 
@@ -51,7 +52,7 @@ export function scheduleBackward<R>(graph: TrainGraph, perform: Perform<R>, sign
 
     const run = (work: Work): Observable<R | undefined> =>
       defer(async () => {
-        if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+        throwIfAborted(signal, "the backward pass was cancelled");
         let handedOver = false;
         const handOver = (): void => {
           if (handedOver) return;

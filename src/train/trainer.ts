@@ -48,6 +48,7 @@ import type { SpendingLimit, TrainServices } from "./services.js";
 import type { BatchTrace } from "./types.js";
 import type { Span } from "@opentelemetry/api";
 import { endSpan, startSpan, withSpan } from "../util/telemetry.js";
+import { DlnError, throwIfAborted, type DlnErrorOptions } from "../util/errors.js";
 
 export const RESULT_FILE = "result.json";
 export const EVENTS_FILE = "events.jsonl";
@@ -180,7 +181,8 @@ class Trainer {
 
   /** The run, step by step: start or resume, the iterations until done or out of budget, then the test and the result. */
   async run(): Promise<TrainResult> {
-    if (this.splits.train.length === 0) throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty; give --data or --train with at least one example");
+    if (this.splits.train.length === 0)
+      throw new TrainError("E_TRAIN_NO_DATA", "the train split is empty", { kind: "usage", hint: "give --data or --train with at least one example" });
     const unlock = this.lock();
     try {
       // Scoring modes are decided before anything is spent: an impossible one fails here (issue 12).
@@ -414,10 +416,10 @@ class Trainer {
 
   private resumeState(): Checkpoint {
     const dir = this.options.runDir;
-    if (!dir || !existsSync(dir)) throw new TrainError("E_TRAIN_RESUME", `cannot resume: run directory ${dir ?? "(none)"} does not exist`);
+    if (!dir || !existsSync(dir)) throw new TrainError("E_TRAIN_RESUME", `cannot resume: run directory ${dir ?? "(none)"} does not exist`, { kind: "usage" });
     const cp = loadCheckpoint(dir);
     if (cp.network !== this.network.name)
-      throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`);
+      throw new TrainError("E_TRAIN_RESUME", `cannot resume: ${dir} is a run of network "${cp.network}", not "${this.network.name}"`, { kind: "usage" });
     // The events of the iteration a kill cut short are done again: drop them, so the log reads each iteration once.
     truncateEvents(dir, cp.iteration);
     let manifest = readManifest(dir) ?? newManifest(this.network.name, this.splits, this.options.dataSources);
@@ -446,7 +448,7 @@ class Trainer {
 
   private checkAborted(): void {
     const s = this.options.signal;
-    if (s?.aborted) throw s.reason instanceof Error ? s.reason : new TrainError("E_ABORTED", "training was aborted");
+    throwIfAborted(s, "training was cancelled");
   }
 
   // ── forward ─────────────────────────────────────────────────────────────────────────────────
@@ -574,13 +576,10 @@ export function memoryByParam(memory: readonly PromptSet[]): Record<string, stri
   return out;
 }
 
-export class TrainError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "TrainError";
+/** Training could not go on (`E_TRAIN_ALL_FAILED`: kind failed) or could not start (no data, a run that cannot be resumed: kind usage). */
+export class TrainError extends DlnError {
+  constructor(code: string, message: string, options: DlnErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 

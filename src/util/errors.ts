@@ -54,6 +54,24 @@ export class AbortError extends DlnError {
   }
 }
 
+/**
+ * The error to throw for an aborted `signal`: its reason when that is already an AbortError, else a
+ * new AbortError with the reason as its cause (and its message, when the caller gave one:
+ * `abort(new Error("killed"))` → "training was cancelled: killed"). One cancellation error whoever aborted.
+ */
+export function abortErrorOf(signal: AbortSignal, message = "cancelled"): AbortError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof AbortError) return reason;
+  if (reason === undefined) return new AbortError(message);
+  const own = reason instanceof Error && !isAbort(reason) ? `: ${reason.message}` : "";
+  return new AbortError(`${message}${own}`, { cause: reason });
+}
+
+/** Throws `abortErrorOf(signal, message)` when `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, message?: string): void {
+  if (signal?.aborted) throw abortErrorOf(signal, message);
+}
+
 /** Whether `err` is a cancellation: ours, the platform's (`AbortSignal.abort()`'s DOMException) or Node's. */
 export function isAbort(err: unknown): boolean {
   if (err instanceof AbortError) return true;
@@ -67,6 +85,7 @@ export function errorCode(err: unknown, fallback: string): string {
   return typeof code === "string" && code !== "" ? code : fallback;
 }
 
+/** The message of any thrown value. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeGenerate, startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
+import { AbortError } from "../../src/util/errors.js";
 import {
-  AbortedError,
   AuthenticationError,
   ContextLengthError,
   EndpointUnavailableError,
@@ -125,7 +125,7 @@ describe("faults", () => {
     // Abort once the request is on the server (not after a fixed delay: a loaded machine may not have sent it yet).
     await vi.waitFor(() => expect(server.stats.requests).toBe(1), { timeout: 10_000, interval: 5 });
     controller.abort();
-    await expect(pending).rejects.toBeInstanceOf(AbortedError);
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
     expect(server.stats.requests).toBe(1); // not retried
   });
 

@@ -3,7 +3,8 @@ import { createSimClient, createSimProvider } from "../../src/llm/providers/sim.
 import { AnswerDistribution } from "../../src/sim/distribution.js";
 import { generateTask } from "../../src/sim/tasks.js";
 import { createWorld } from "../../src/sim/worlds.js";
-import { AbortedError, UnsupportedError } from "../../src/llm/errors.js";
+import { UnsupportedError } from "../../src/llm/errors.js";
+import { AbortError } from "../../src/util/errors.js";
 import { classifyPrompt } from "./helpers.js";
 import { at, only } from "../helpers/indexing.js";
 
@@ -41,7 +42,9 @@ describe("sim provider", () => {
 
   it("rejects an unknown world with a message naming the known ones", async () => {
     await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toThrow(UnsupportedError);
-    await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toThrow(/tasks/);
+    await expect(createSimProvider({ provider: "sim", model: "nope" }, { baseDir: ".", env: {} })).rejects.toMatchObject({
+      hint: expect.stringMatching(/tasks/),
+    });
   });
 
   it("samples like a seeded server: identical requests give identical text, n and seeds give different texts", async () => {
@@ -131,7 +134,7 @@ describe("sim provider", () => {
   it("stops before an aborted request does any work", async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(createSimClient().generate({ prompt: "x", signal: controller.signal })).rejects.toThrow(AbortedError);
-    await expect(createSimClient().score({ context: "x", target: "y", signal: controller.signal })).rejects.toThrow(AbortedError);
+    await expect(createSimClient().generate({ prompt: "x", signal: controller.signal })).rejects.toThrow(AbortError);
+    await expect(createSimClient().score({ context: "x", target: "y", signal: controller.signal })).rejects.toThrow(AbortError);
   });
 });

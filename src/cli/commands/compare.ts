@@ -7,7 +7,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { CompareError, writeCompare } from "../../sweep/compare.js";
+import { EXIT, exitCodeOf, formatError } from "../exit.js";
+import { writeCompare } from "../../sweep/compare.js";
 
 export function registerCompare(program: Command, ctx: CliContext): void {
   program
@@ -31,10 +32,10 @@ Examples:
           resolve(ctx.cwd, opts.output),
         );
         ctx.stderr.write(`dln compare: wrote ${path}\n`);
-        ctx.exitCode = 0;
+        ctx.exitCode = EXIT.ok;
       } catch (err) {
-        ctx.stderr.write(`dln compare: ${(err as Error).message}\n`);
-        ctx.exitCode = err instanceof CompareError ? 2 : 1;
+        ctx.stderr.write(formatError(err, "dln compare"));
+        ctx.exitCode = exitCodeOf(err);
       }
     });
 }

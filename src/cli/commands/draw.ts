@@ -9,6 +9,8 @@ import { formatDiagnostic, loadNetworkFile } from "../../compile/index.js";
 import { DRAWERS } from "../../report/draw.js";
 import { loadPromptOverrides } from "../../exec/prompts.js";
 import type { CliContext } from "../context.js";
+import { EXIT, exitCodeOf, formatError } from "../exit.js";
+import { UsageError } from "../shared.js";
 
 export function registerDraw(program: Command, ctx: CliContext): void {
   program
@@ -29,14 +31,15 @@ Examples:
     .action(async (file: string, opts: { format: string; output?: string; prompts?: string }) => {
       const drawer = DRAWERS[opts.format];
       if (!drawer) {
-        ctx.stderr.write(`dln draw: unknown format "${opts.format}"; use one of: ${Object.keys(DRAWERS).join(", ")}\n`);
-        ctx.exitCode = 2;
+        const err = new UsageError(`unknown format "${opts.format}"; use one of: ${Object.keys(DRAWERS).join(", ")}`);
+        ctx.stderr.write(formatError(err, "dln draw"));
+        ctx.exitCode = exitCodeOf(err);
         return;
       }
       const result = await loadNetworkFile(file, { cwd: ctx.cwd });
       if (!result.ok) {
         for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
-        ctx.exitCode = result.diagnostics.some((d) => d.code === "E_READ") ? 2 : 1;
+        ctx.exitCode = result.diagnostics.some((d) => d.code === "E_READ") ? EXIT.usage : EXIT.failed;
         return;
       }
       let prompts: Record<string, string> | undefined;
@@ -44,8 +47,8 @@ Examples:
         try {
           prompts = await loadPromptOverrides(resolve(ctx.cwd, opts.prompts));
         } catch (err) {
-          ctx.stderr.write(`dln draw: ${(err as Error).message}\n`);
-          ctx.exitCode = 2;
+          ctx.stderr.write(formatError(err, "dln draw"));
+          ctx.exitCode = exitCodeOf(err);
           return;
         }
       }
@@ -56,6 +59,6 @@ Examples:
       } else {
         ctx.stdout.write(drawing);
       }
-      ctx.exitCode = 0;
+      ctx.exitCode = EXIT.ok;
     });
 }

@@ -8,7 +8,8 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { ExportError, exportRun } from "../../export.js";
+import { EXIT, exitCodeOf, formatError } from "../exit.js";
+import { exportRun } from "../../export.js";
 
 export function registerExport(program: Command, ctx: CliContext): void {
   program
@@ -45,10 +46,10 @@ Examples:
         } else {
           ctx.stdout.write(result.text);
         }
-        ctx.exitCode = 0;
+        ctx.exitCode = EXIT.ok;
       } catch (err) {
-        ctx.stderr.write(`dln export: ${(err as Error).message}\n`);
-        ctx.exitCode = err instanceof ExportError && err.code === "E_EXPORT_INVALID" ? 1 : 2;
+        ctx.stderr.write(formatError(err, "dln export"));
+        ctx.exitCode = exitCodeOf(err);
       }
     });
 }

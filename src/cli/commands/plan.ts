@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { formatDiagnostic, loadNetworkFile, planOf, type Plan } from "../../compile/index.js";
 import { useColor, type CliContext } from "../context.js";
+import { EXIT } from "../exit.js";
 
 export function registerPlan(program: Command, ctx: CliContext): void {
   program
@@ -30,12 +31,12 @@ Examples:
         ctx.stderr.write(`${d.severity === "error" ? colors.red(line) : colors.yellow(line)}\n`);
       }
       if (!result.ok) {
-        ctx.exitCode = result.diagnostics.some((d) => d.code === "E_READ") ? 2 : 1;
+        ctx.exitCode = result.diagnostics.some((d) => d.code === "E_READ") ? EXIT.usage : EXIT.failed;
         return;
       }
       const plan = planOf(result.network);
       ctx.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan, pc.createColors(useColor(ctx))));
-      ctx.exitCode = 0;
+      ctx.exitCode = EXIT.ok;
     });
 }
 

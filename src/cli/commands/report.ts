@@ -7,7 +7,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { ReportError, writeReport } from "../../report/index.js";
+import { EXIT, exitCodeOf, formatError } from "../exit.js";
+import { writeReport } from "../../report/index.js";
 
 export function registerReport(program: Command, ctx: CliContext): void {
   program
@@ -33,10 +34,10 @@ Examples:
           ...(opts.network !== undefined ? { network: resolve(ctx.cwd, opts.network) } : {}),
         });
         ctx.stderr.write(`dln report: wrote ${path}\n`);
-        ctx.exitCode = 0;
+        ctx.exitCode = EXIT.ok;
       } catch (err) {
-        ctx.stderr.write(`dln report: ${(err as Error).message}\n`);
-        ctx.exitCode = err instanceof ReportError ? 2 : 1;
+        ctx.stderr.write(formatError(err, "dln report"));
+        ctx.exitCode = exitCodeOf(err);
       }
     });
 }

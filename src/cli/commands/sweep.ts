@@ -16,7 +16,9 @@ import type { SweepQueue } from "../../sweep/queue.js";
 import type { CliContext } from "../context.js";
 import { useColor } from "../context.js";
 import { createProgressBar, formatCount, formatDuration } from "../progress.js";
-import type { CacheFlag } from "../shared.js";
+import { UsageError, type CacheFlag } from "../shared.js";
+import { EXIT, exitCodeOf, formatError } from "../exit.js";
+import { AbortError } from "../../util/errors.js";
 
 interface SweepFlags {
   queue?: string;
@@ -62,13 +64,11 @@ Examples:
       const pull = first === "pull" && second !== undefined;
       const file = pull ? second : first;
       if (second !== undefined && !pull) {
-        ctx.stderr.write(`dln sweep: one sweep file at a time (got "${first}" and "${second}")\n`);
-        ctx.exitCode = 2;
+        ctx.exitCode = writeError(ctx, "dln sweep", new UsageError(`one sweep file at a time (got "${first}" and "${second}")`));
         return;
       }
       if (pull && !flags.queue) {
-        ctx.stderr.write("dln sweep pull: give the queue with --queue postgres://… (or embedded)\n");
-        ctx.exitCode = 2;
+        ctx.exitCode = writeError(ctx, "dln sweep pull", new UsageError("give the queue with --queue postgres://… (or embedded)"));
         return;
       }
       if (flags.queue) {
@@ -77,13 +77,12 @@ Examples:
       }
       const parallel = Number(flags.parallel);
       if (!Number.isInteger(parallel) || parallel < 1) {
-        ctx.stderr.write(`dln sweep: --parallel must be a whole number ≥ 1 (got "${flags.parallel}")\n`);
-        ctx.exitCode = 2;
+        ctx.exitCode = writeError(ctx, "dln sweep", new UsageError(`--parallel must be a whole number ≥ 1 (got "${flags.parallel}")`));
         return;
       }
       const abort = new AbortController();
       setMaxListeners(0, abort.signal);
-      const onInterrupt = (): void => abort.abort(new Error("interrupted; run the same sweep again to continue"));
+      const onInterrupt = (): void => abort.abort(new AbortError("interrupted; run the same sweep again to continue"));
       ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
       const view = flags.json ? jsonView(ctx) : terminalView(ctx);
       try {
@@ -101,7 +100,8 @@ Examples:
           const missing = flags.only.filter((n) => !summary.points.some((p) => p.name === n));
           if (missing.length > 0) ctx.stderr.write(`dln sweep: warning: --only names no point of the sweep: ${missing.join(", ")}\n`);
         }
-        ctx.exitCode = summary.points.some((p) => p.status === "failed") || abort.signal.aborted ? 1 : 0;
+        // An interrupted sweep ends like one with a failed point: its unfinished points are there to resume.
+        ctx.exitCode = summary.points.some((p) => p.status === "failed") || abort.signal.aborted ? EXIT.failed : EXIT.ok;
       } catch (err) {
         view.stop();
         if (err instanceof SweepError) {
@@ -109,15 +109,20 @@ Examples:
           ctx.stderr.write(
             `dln sweep: ${err.diagnostics.length > 0 && err.message.startsWith("invalid sweep") ? `the sweep ${file} is not valid` : err.message.split("\n")[0]}\n`,
           );
-          ctx.exitCode = 2;
+          ctx.exitCode = exitCodeOf(err);
           return;
         }
-        ctx.stderr.write(`dln sweep: ${(err as Error).message}\n`);
-        ctx.exitCode = 1;
+        ctx.exitCode = writeError(ctx, "dln sweep", err);
       } finally {
         ctx.signal?.removeEventListener("abort", onInterrupt);
       }
     });
+}
+
+/** Writes `err` to standard error (connection URLs without their password) and returns its exit status. */
+function writeError(ctx: CliContext, command: string, err: unknown): number {
+  ctx.stderr.write(redactUrl(formatError(err, command)));
+  return exitCodeOf(err);
 }
 
 /** Hides the password of a connection URL (secrets never reach logs). */
@@ -127,10 +132,8 @@ export function redactUrl(url: string): string {
 
 async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx: CliContext): Promise<number> {
   const lease = Number(flags.lease);
-  if (!Number.isFinite(lease) || lease < 1) {
-    ctx.stderr.write(`dln sweep: --lease must be a number of seconds ≥ 1 (got "${flags.lease}")\n`);
-    return 2;
-  }
+  if (!Number.isFinite(lease) || lease < 1)
+    return writeError(ctx, "dln sweep", new UsageError(`--lease must be a number of seconds ≥ 1 (got "${flags.lease}")`));
   let sweep;
   try {
     sweep = await resolveSweep(file, ctx.cwd);
@@ -138,7 +141,7 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
     if (err instanceof SweepError) {
       for (const d of err.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
       ctx.stderr.write(`dln sweep: the sweep ${file} is not valid\n`);
-      return 2;
+      return exitCodeOf(err);
     }
     throw err;
   }
@@ -146,8 +149,7 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
   const portText = ctx.env.DLN_EMBEDDED_PORT;
   const port = portText === undefined || portText === "" ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
-    ctx.stderr.write(`dln sweep: DLN_EMBEDDED_PORT must be a port number from 1 to 65535 (got "${portText}")\n`);
-    return 2;
+    return writeError(ctx, "dln sweep", new UsageError(`DLN_EMBEDDED_PORT must be a port number from 1 to 65535 (got "${portText}")`));
   }
   // Loaded only here: the other commands never pay for pg-boss and pg.
   const { embeddedQueue, SweepQueue } = await import("../../sweep/queue.js");
@@ -161,14 +163,17 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
     if (pull) {
       const id = await queue.idOf(sweep);
       if (!id) {
-        ctx.stderr.write(`dln sweep pull: the queue at ${redactUrl(url)} holds no sweep like ${file} (submit it with dln sweep ${file} --queue …)\n`);
-        return 2;
+        return writeError(
+          ctx,
+          "dln sweep pull",
+          new UsageError(`the queue at ${url} holds no sweep like ${file}`, { hint: `submit it with dln sweep ${file} --queue …` }),
+        );
       }
       const { finished, unfinished } = await queue.pull(sweep, id);
       ctx.stdout.write(
         `pulled ${finished.length} finished point${finished.length === 1 ? "" : "s"} and ${unfinished.length} checkpoint${unfinished.length === 1 ? "" : "s"} into ${sweep.out}\n`,
       );
-      return 0;
+      return EXIT.ok;
     }
     const { id, queued, finished } = await queue.submit(sweep);
     const total = queued.length + finished.length;
@@ -177,7 +182,7 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
         `queued ${queued.length} point${queued.length === 1 ? "" : "s"} of sweep ${id} on ${redactUrl(url)} (${finished.length} finished earlier); train them with: dln worker --queue ${flags.queue === "embedded" ? "embedded" : redactUrl(url)}\n`,
       );
     const wait = flags.wait || embedded !== undefined;
-    if (!wait) return 0;
+    if (!wait) return EXIT.ok;
     view.event({
       time: new Date().toISOString(),
       type: "sweep-start",
@@ -204,13 +209,12 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
         usage,
         wallTimeMs: performance.now() - started,
       });
-      return abort.signal.aborted ? 1 : 0;
+      return abort.signal.aborted ? EXIT.failed : EXIT.ok;
     } finally {
       ctx.signal?.removeEventListener("abort", onInterrupt);
     }
   } catch (err) {
-    ctx.stderr.write(`dln sweep: ${redactUrl((err as Error).message)}\n`);
-    return 1;
+    return writeError(ctx, "dln sweep", err);
   } finally {
     view.stop();
     await queue?.close();

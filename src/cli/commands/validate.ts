@@ -7,6 +7,8 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { compileNetwork, formatDiagnostic, loadNetworkFile, type CompileResult, type Diagnostic } from "../../compile/index.js";
 import { useColor, type CliContext } from "../context.js";
+import { EXIT } from "../exit.js";
+import { errorMessage } from "../../util/errors.js";
 
 export function registerValidate(program: Command, ctx: CliContext): void {
   program
@@ -46,7 +48,7 @@ Exit status: 0 all valid, 1 some file is invalid, 2 a file cannot be read.`,
           if (r.valid) ctx.stdout.write(`${colors.green("✓")} ${r.file}\n`);
         }
       }
-      ctx.exitCode = unreadable ? 2 : results.every((r) => r.valid) ? 0 : 1;
+      ctx.exitCode = unreadable ? EXIT.usage : results.every((r) => r.valid) ? EXIT.ok : EXIT.failed;
     });
 }
 
@@ -60,7 +62,7 @@ async function checkOne(file: string, ctx: CliContext): Promise<CompileResult> {
     if (file !== "-") return await loadNetworkFile(file, { cwd: ctx.cwd });
     return compileNetwork(await readAll(ctx.stdin), { file: name, baseDir: ctx.cwd, cwd: ctx.cwd });
   } catch (err) {
-    const message = `checking the network failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `checking the network failed unexpectedly: ${errorMessage(err)}`;
     return { ok: false, diagnostics: [{ severity: "error", code: "E_INTERNAL", message, file: name, line: 0, column: 0, path: "" }] };
   }
 }

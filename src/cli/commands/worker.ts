@@ -9,7 +9,9 @@ import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { DEFAULT_CACHE_FILE } from "../../llm/factory.js";
 import type { CliContext } from "../context.js";
-import type { CacheFlag } from "../shared.js";
+import { EXIT, exitCodeOf, formatError } from "../exit.js";
+import { UsageError, type CacheFlag } from "../shared.js";
+import { AbortError } from "../../util/errors.js";
 import { redactUrl } from "./sweep.js";
 
 export function registerWorker(program: Command, ctx: CliContext): void {
@@ -37,14 +39,17 @@ Examples:
       const parallel = Number(flags.parallel);
       const idle = flags.idleExit === undefined ? undefined : Number(flags.idleExit);
       if (!Number.isInteger(parallel) || parallel < 1 || (idle !== undefined && !(idle >= 0))) {
-        ctx.stderr.write("dln worker: --parallel must be a whole number ≥ 1 and --idle-exit a number of seconds\n");
-        ctx.exitCode = 2;
+        const err = new UsageError(
+          `--parallel must be a whole number ≥ 1 and --idle-exit a number of seconds (got ${flags.parallel} and ${flags.idleExit ?? "none"})`,
+        );
+        ctx.stderr.write(formatError(err, "dln worker"));
+        ctx.exitCode = exitCodeOf(err);
         return;
       }
       // Ctrl-C (ctx.signal) stops the worker; every request in flight listens to the signal.
       const abort = new AbortController();
       setMaxListeners(0, abort.signal);
-      const onInterrupt = (): void => abort.abort(new Error("interrupted"));
+      const onInterrupt = (): void => abort.abort(new AbortError("interrupted"));
       ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
       try {
         const { embeddedQueue, runWorker } = await import("../../sweep/queue.js");
@@ -62,10 +67,10 @@ Examples:
           },
         });
         if (!flags.json) ctx.stderr.write(`dln worker: stopped after training ${trained.length} point${trained.length === 1 ? "" : "s"}\n`);
-        ctx.exitCode = 0;
+        ctx.exitCode = EXIT.ok;
       } catch (err) {
-        ctx.stderr.write(`dln worker: ${redactUrl((err as Error).message)}\n`);
-        ctx.exitCode = 1;
+        ctx.stderr.write(redactUrl(formatError(err, "dln worker")));
+        ctx.exitCode = exitCodeOf(err);
       } finally {
         ctx.signal?.removeEventListener("abort", onInterrupt);
       }

@@ -109,7 +109,7 @@ function settle<Req, Res>(group: Pending<Req, Res>[], results: Res[]): void {
  * not the endpoint's or the key's (401, 403, 404: the same for every prompt), nor transient.
  */
 function isSplittable(error: unknown): boolean {
-  if (!(error instanceof LLMError) || error.retryable || error.code === "E_ABORTED") return false;
+  if (!(error instanceof LLMError) || error.retryable) return false; // (a cancellation is an AbortError, never an LLMError)
   const status = error.status;
   return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404;
 }

@@ -6,7 +6,8 @@
  * round of successes up to `concurrency`. Tokens are estimated before sending (prompt characters
  * / 4 + maxTokens · n) and corrected with the reported usage.
  */
-import { AbortedError, RateLimitedError } from "../errors.js";
+import { requestAborted } from "../abort.js";
+import { RateLimitedError } from "../errors.js";
 import { currentAttempt } from "./retry.js";
 import type { GenerateRequest, ModelClient, ScoreRequest, Usage } from "../types.js";
 import { wrapClient } from "./wrap.js";
@@ -50,7 +51,7 @@ export class Semaphore {
   }
 
   async acquire(signal?: AbortSignal, priority = false): Promise<() => void> {
-    if (signal?.aborted) throw new AbortedError();
+    if (signal?.aborted) throw requestAborted();
     if (this.active < this.limit && (priority || this.waiting.length === 0)) {
       this.active++;
       return this.releaser();
@@ -60,7 +61,7 @@ export class Semaphore {
       const onAbort = () => {
         const i = this.waiting.indexOf(wake);
         if (i >= 0) this.waiting.splice(i, 1);
-        reject(new AbortedError());
+        reject(requestAborted());
       };
       if (priority) this.waiting.unshift(wake);
       else this.waiting.push(wake);
@@ -140,7 +141,7 @@ export class SlidingWindow {
   /** Waits until `amount` fits (or the window is empty: one oversized request still goes), then takes it. */
   async take(amount: number, signal?: AbortSignal): Promise<{ amount: number }> {
     for (;;) {
-      if (signal?.aborted) throw new AbortedError();
+      if (signal?.aborted) throw requestAborted();
       const used = this.used(); // drops the entries that left the window
       const [oldest] = this.entries;
       if (oldest === undefined || used + amount <= this.perMinute) {

@@ -49,7 +49,7 @@ export function withRouting(endpoints: ModelClient[], options: RouterOptions): M
     const tried = new Set<EndpointState>();
     for (;;) {
       const state = pick(tried);
-      if (!state) throw new Error("no endpoint configured"); // unreachable: endpoints is non-empty
+      if (!state) throw new Error("no endpoint configured"); // a bug if reached (an invariant, so a plain Error): endpoints is non-empty
       tried.add(state);
       state.inFlight++;
       state.served++;

@@ -1,9 +1,10 @@
 /**
  * A per-request timeout. Each attempt gets its own deadline (the retry middleware sits outside),
  * and the caller's signal aborts the request in flight too. A deadline that passes becomes a
- * TimeoutError (retryable); a caller's abort becomes an AbortedError (never retried).
+ * TimeoutError (retryable); a caller's abort becomes an AbortError (never retried).
  */
-import { AbortedError, TimeoutError } from "../errors.js";
+import { requestAborted } from "../abort.js";
+import { TimeoutError } from "../errors.js";
 import type { ModelClient } from "../types.js";
 import { wrapClient } from "./wrap.js";
 
@@ -18,7 +19,7 @@ export async function withDeadline<T>(
   callerSignal: AbortSignal | undefined,
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  if (callerSignal?.aborted) throw new AbortedError({ where });
+  if (callerSignal?.aborted) throw requestAborted(where);
   const controller = new AbortController();
   let timedOut = false;
   const onCallerAbort = () => controller.abort();
@@ -36,7 +37,7 @@ export async function withDeadline<T>(
     return await Promise.race([fn(controller.signal), deadline]);
   } catch (err) {
     if (timedOut) throw new TimeoutError(timeoutMs, { where });
-    if (callerSignal?.aborted) throw new AbortedError({ where });
+    if (callerSignal?.aborted) throw requestAborted(where);
     throw err;
   } finally {
     clearTimeout(timer);

@@ -3,7 +3,7 @@
  * model continues it token by token until EOS, a stop string, maxTokens or the context is full.
  */
 import type { LlamaModel, Token } from "node-llama-cpp";
-import { AbortedError } from "../errors.js";
+import { requestAborted } from "../abort.js";
 import type { Completion, TokenLogprob } from "../types.js";
 import { DlnError } from "../../util/errors.js";
 import type { Rng } from "../../util/random.js";
@@ -47,7 +47,7 @@ export async function generateCompletion(
   let [output] = await runner.evaluate(prompt, prompt.length - 1, want);
   if (output === undefined) throw new DlnError("E_LLAMA_OUTPUT", `llama.cpp returned no output for the prompt's last token (${settings.where})`);
   for (let step = 0; step < limit; step++) {
-    if (settings.signal?.aborted) throw new AbortedError({ where: settings.where });
+    if (settings.signal?.aborted) throw requestAborted(settings.where);
     const chosen = chooseToken(output, settings.temperature, rng);
     if (model.isEogToken(chosen.token)) {
       finishReason = "stop";

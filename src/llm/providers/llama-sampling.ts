@@ -6,6 +6,7 @@
 import type { ControlledEvaluateIndexOutput, Token } from "node-llama-cpp";
 import { DlnError } from "../../util/errors.js";
 import type { Rng } from "../../util/random.js";
+import { noOutput } from "./llama-errors.js";
 
 /** Smallest logprob reported: probabilities below float32's range come back as 0. */
 export const LOGPROB_FLOOR = Math.log(1e-45);
@@ -27,7 +28,7 @@ export function chooseToken(output: ControlledEvaluateIndexOutput, temperature: 
   if (temperature <= 0 || !probabilities) {
     if (token === undefined || token === null) {
       const first = probabilities?.entries().next().value;
-      if (!first) throw new Error("llama.cpp returned neither a token nor a distribution");
+      if (!first) throw noOutput("neither a token nor a distribution");
       return { token: first[0], logprob: logprobOf(first[1]) };
     }
     return { token, logprob: logprobOf(probabilities?.get(token) ?? confidence) };

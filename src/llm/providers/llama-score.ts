@@ -4,6 +4,7 @@
  */
 import type { LlamaModel } from "node-llama-cpp";
 import type { TopLogprob } from "../types.js";
+import { noOutput } from "./llama-errors.js";
 import { logprobOf } from "./llama-sampling.js";
 import type { LlamaSequenceRunner } from "./llama-sequence.js";
 import { tokenTexts, type ScorePlan } from "./llama-tokens.js";
@@ -20,7 +21,7 @@ export async function scoreTarget(runner: LlamaSequenceRunner, model: LlamaModel
   const texts = tokenTexts(model, targetTokens, plan.tokens.slice(0, plan.targetStart));
   return targetTokens.map((token, i) => {
     const probabilities = outputs[i]?.next.probabilities;
-    if (!probabilities) throw new Error(`llama.cpp returned no distribution for target token ${i}`);
+    if (!probabilities) throw noOutput(`no distribution for target token ${i}`);
     return { token: texts[i]!, logprob: logprobOf(probabilities.get(token)) }; // one text per target token
   });
 }

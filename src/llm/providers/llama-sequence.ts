@@ -12,6 +12,7 @@
  * Callers must serialise access (see PrefixAffinityQueue): the sequence has one history.
  */
 import type { ControlledEvaluateIndexOutput, ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
+import { noOutput } from "./llama-errors.js";
 import { sharedPrefixLength } from "./llama-queue.js";
 
 /** What to compute at a position whose output is wanted. */
@@ -77,7 +78,7 @@ export class LlamaSequenceRunner {
     const outputs: ControlledEvaluateIndexOutput[] = [];
     for (let position = Math.max(outputsFrom, keep); position < tokens.length; position++) {
       const output = results[position - keep];
-      if (!output) throw new Error(`llama.cpp returned no output for token position ${position}`);
+      if (!output) throw noOutput(`no output for token position ${position}`);
       outputs.push(output);
     }
     return outputs;
@@ -87,7 +88,7 @@ export class LlamaSequenceRunner {
   async append(token: Token, want: NextTokenRequest): Promise<ControlledEvaluateIndexOutput> {
     const [output] = await this.sequence.controlledEvaluate([[token, { generateNext: toGenerateNext(want) }]]);
     this.count(1, 0);
-    if (!output) throw new Error("llama.cpp returned no output for the appended token");
+    if (!output) throw noOutput("no output for the appended token");
     return output;
   }
 

@@ -9,7 +9,8 @@
  * when consecutive requests share it. See docs/llama.md.
  */
 import type { LlamaContext, Token } from "node-llama-cpp";
-import { AbortedError, ContextLengthError } from "../errors.js";
+import { requestAborted } from "../abort.js";
+import { ContextLengthError } from "../errors.js";
 import type { Capabilities, GenerateRequest, GenerateResult, ModelClient, ProviderContext, ProviderFactory, ScoreRequest, ScoreResult } from "../types.js";
 import type { ModelSpec } from "../../network/types.js";
 import { Rng } from "../../util/random.js";
@@ -120,7 +121,7 @@ class LlamaClientImpl implements LlamaClient {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.ensureOpen();
-    if (request.signal?.aborted) throw new AbortedError({ where: this.where });
+    if (request.signal?.aborted) throw requestAborted(this.where);
     const model = this.lease.model;
     const prompt = promptTokens(model, request.prompt, this.where);
     if (prompt.length >= this.contextSize) {
@@ -171,7 +172,7 @@ class LlamaClientImpl implements LlamaClient {
       throw new ContextLengthError(`${plan.tokens.length} context+target tokens, context ${this.contextSize}`, { where: this.where });
     }
     const tokens = await this.queue.run(plan.tokens, async () => {
-      if (request.signal?.aborted) throw new AbortedError({ where: this.where });
+      if (request.signal?.aborted) throw requestAborted(this.where);
       return scoreTarget(this.runner, model, plan);
     });
     return { tokens, usage: { requests: 1, promptTokens: plan.tokens.length, completionTokens: 0, cacheHits: 0, cost: 0 } };

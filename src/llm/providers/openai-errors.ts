@@ -4,8 +4,9 @@
  * endpoint. Messages are redacted: a server that echoes a key back never gets it into a log.
  */
 import { APIConnectionError, APIError, APIUserAbortError } from "openai";
+import type { AbortError } from "../../util/errors.js";
+import { requestAborted } from "../abort.js";
 import {
-  AbortedError,
   AuthenticationError,
   BadRequestError,
   ContextLengthError,
@@ -38,11 +39,11 @@ function looksLikeContextLength(err: APIError, message: string): boolean {
   return err.code === "context_length_exceeded" || /context length|context window|maximum context|too many tokens|prompt is too long/i.test(message);
 }
 
-/** Turns anything thrown while talking to an endpoint into an LLMError. */
-export function toLLMError(err: unknown, where: string, secrets: string[] = []): LLMError {
+/** Turns anything thrown while talking to an endpoint into an LLMError (a cancellation into the one AbortError). */
+export function toLLMError(err: unknown, where: string, secrets: string[] = []): LLMError | AbortError {
   if (err instanceof LLMError) return err;
   const hide = (s: string) => secrets.reduce((t, secret) => (secret ? t.split(secret).join("[redacted]") : t), redactSecrets(s));
-  if (err instanceof APIUserAbortError) return new AbortedError({ where });
+  if (err instanceof APIUserAbortError) return requestAborted(where);
   if (err instanceof APIConnectionError) {
     const cause = err.cause as (Error & { code?: string; cause?: { code?: string } }) | undefined;
     const connectionCode = cause?.cause?.code ?? cause?.code;
@@ -66,7 +67,7 @@ export function toLLMError(err: unknown, where: string, secrets: string[] = []):
   if (err instanceof SyntaxError) return new MalformedResponseError(hide(`the body is not JSON (${err.message})`), { where });
   // fetch reports a socket closed mid-body as a TypeError ("terminated") with a system cause.
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === "AbortError") return new AbortedError({ where });
+  if (e?.name === "AbortError") return requestAborted(where);
   if (e?.name === "TypeError" && (e.message === "terminated" || e.cause?.code || /fetch failed|socket|ECONN/i.test(e.message ?? ""))) {
     return new EndpointUnavailableError(hide(`connection dropped (${e.cause?.code ?? e.cause?.message ?? e.message})`), { where });
   }

@@ -22,7 +22,8 @@ import { type AnswerDistribution, distributionAfter, type SampledToken } from ".
 import { countTokens } from "../../sim/tokenizer.js";
 import type { World } from "../../sim/world.js";
 import { createWorld, DEFAULT_WORLD, UnknownWorldError, worldNames } from "../../sim/worlds.js";
-import { AbortedError, UnsupportedError } from "../errors.js";
+import { requestAborted } from "../abort.js";
+import { UnsupportedError } from "../errors.js";
 import { hashString, Rng } from "../../util/random.js";
 import type { Capabilities, Completion, GenerateRequest, GenerateResult, ModelClient, ProviderFactory, ScoreRequest, ScoreResult, Usage } from "../types.js";
 
@@ -62,7 +63,7 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
     capabilities: async () => ({ ...capabilities }),
 
     async generate(request: GenerateRequest): Promise<GenerateResult> {
-      if (request.signal?.aborted) throw new AbortedError({ where: id });
+      if (request.signal?.aborted) throw requestAborted(id);
       const temperature = request.temperature ?? defaults.temperature ?? 0;
       const maxTokens = request.maxTokens ?? defaults.maxTokens;
       const stop = (request.stop ?? defaults.stop ?? []).filter((s) => s.length > 0);
@@ -93,7 +94,7 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
     },
 
     async score(request: ScoreRequest): Promise<ScoreResult> {
-      if (request.signal?.aborted) throw new AbortedError({ where: id });
+      if (request.signal?.aborted) throw requestAborted(id);
       if (!profile.echo) {
         throw new UnsupportedError(
           `sim: this endpoint (${endpoint}) cannot score a target (no echo logprobs)`,

@@ -10,6 +10,7 @@ import { renderLayer, type TrainGraph } from "../topology.js";
 import { klDivergence, mean, weightedScore, type Weighted } from "../math.js";
 import { allConcurrently, tolerant } from "./parallel.js";
 import type { LayerScorer } from "../scorer.js";
+import { DlnError } from "../../util/errors.js";
 
 export interface ScoringItem {
   target: string;
@@ -65,7 +66,8 @@ export function combineScore(fit: number, kl: number, penalty: number, trustFact
 export async function scoreCandidates(a: ScoreArgs): Promise<CandidateScore[]> {
   const usesAccuracy = a.groups.some((g) => !g.scorer.likelihood);
   if (usesAccuracy) {
-    if (!a.accuracy) throw new Error("accuracy scoring needs an accuracy function");
+    if (!a.accuracy)
+      throw new DlnError("E_TRAIN_SCORING", "accuracy scoring needs an accuracy function (ScoreArgs.accuracy), and none was given", { kind: "usage" });
     const accs = await allConcurrently(a.candidates.map((c) => tolerant(() => a.accuracy!(c), a.signal, a.onError)));
     return accs.map((fit) => ({ score: fit ?? -Infinity, parts: { fit: fit ?? -Infinity, kl: 0, penalty: 0 } }));
   }

@@ -134,10 +134,9 @@ export function readUsageLog(runDir: string): Usage | undefined {
   } catch {
     return undefined;
   }
-  const lines = text.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
+  for (const line of text.split("\n").reverse()) {
     try {
-      const u = JSON.parse(lines[i]) as Usage;
+      const u = JSON.parse(line) as Usage;
       const fields = [u.requests, u.promptTokens, u.completionTokens, u.cacheHits, u.cost];
       if (fields.every((v) => typeof v === "number" && Number.isFinite(v))) return u;
     } catch {

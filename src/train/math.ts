@@ -41,8 +41,7 @@ export function weightedScore(perSample: readonly (readonly Weighted[])[]): numb
 /** KL(p ‖ q) over classes, in nats; probabilities are floored at `eps` so a zero in q is a large finite penalty. */
 export function klDivergence(p: readonly number[], q: readonly number[], eps = 1e-6): number {
   let kl = 0;
-  for (let i = 0; i < p.length; i++) {
-    const pi = p[i];
+  for (const [i, pi] of p.entries()) {
     if (pi <= 0) continue;
     kl += pi * (Math.log(pi) - Math.log(Math.max(q[i] ?? 0, eps)));
   }
@@ -82,16 +81,18 @@ export function normalizeClassProbs(probs: readonly number[], floor = 1e-6): num
 export function mergeTargetSets<T extends { text: string; weight: number }>(sets: readonly (readonly T[])[]): Array<{ text: string; weight: number }> {
   const nonEmpty = sets.filter((s) => s.length > 0);
   const out: Array<{ text: string; weight: number }> = [];
-  const at = new Map<string, number>();
+  const byText = new Map<string, { text: string; weight: number }>();
   for (const set of nonEmpty) {
     const sum = set.reduce((a, t) => a + t.weight, 0) || 1;
     for (const t of set) {
       const w = t.weight / sum / nonEmpty.length;
-      const i = at.get(t.text);
-      if (i === undefined) {
-        at.set(t.text, out.length);
-        out.push({ text: t.text, weight: w });
-      } else out[i].weight += w;
+      const merged = byText.get(t.text);
+      if (merged) merged.weight += w;
+      else {
+        const added = { text: t.text, weight: w };
+        byText.set(t.text, added);
+        out.push(added);
+      }
     }
   }
   return out;
@@ -100,6 +101,12 @@ export function mergeTargetSets<T extends { text: string; weight: number }>(sets
 /** Index of the largest score; ties go to the earliest (so the current prompt stays on a tie). */
 export function argmax(scores: readonly number[]): number {
   let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best] || (!(scores[best] > -Infinity) && scores[i] > -Infinity)) best = i;
+  let bestScore = scores[0] ?? -Infinity;
+  for (const [i, s] of scores.entries()) {
+    if (i > 0 && (s > bestScore || (!(bestScore > -Infinity) && s > -Infinity))) {
+      best = i;
+      bestScore = s;
+    }
+  }
   return best;
 }

@@ -78,7 +78,10 @@ export function createLayerScorer(layer: LayerNode, client: ModelClient, mode: S
     const classProbs = (context: string, signal?: AbortSignal): Promise<number[]> =>
       once(`c\u0000${context}`, async () => {
         const r = await fns.scoreClasses(client, context, classes, { mode, signal });
-        const raw = Array.isArray(r.probs) ? r.probs : classes.map((c) => (r.probs as Record<string, number>)[c.label] ?? 0);
+        // One probability per class, in class order; a class the provider left out counts as 0 (floored below).
+        const raw = Array.isArray(r.probs)
+          ? classes.map((_, k) => (r.probs as number[])[k] ?? 0)
+          : classes.map((c) => (r.probs as Record<string, number>)[c.label] ?? 0);
         return normalizeClassProbs(raw);
       });
     return {
@@ -87,7 +90,8 @@ export function createLayerScorer(layer: LayerNode, client: ModelClient, mode: S
       likelihood: async (context, target, signal) => {
         const probs = await classProbs(context, signal);
         const i = classIndex(classes, target);
-        return Math.log(i >= 0 ? probs[i] : Math.min(...probs));
+        const p = i >= 0 ? probs[i] : undefined;
+        return Math.log(p ?? Math.min(...probs));
       },
     };
   }

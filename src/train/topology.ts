@@ -149,7 +149,8 @@ export function describingLayer(network: CompiledNetwork, id: string): LayerNode
   const node = network.nodes.get(id);
   if (node?.kind === "layer") return node;
   if (node?.kind === "ensemble") {
-    const first = network.nodes.get((node as EnsembleNode).members[0]);
+    const firstId = (node as EnsembleNode).members[0];
+    const first = firstId === undefined ? undefined : network.nodes.get(firstId);
     return first?.kind === "layer" ? first : undefined;
   }
   return undefined;

@@ -94,6 +94,21 @@ describe("the optimizer's arithmetic, against values worked out by hand", () => 
     expect(probs[1]).toBeCloseTo(0.25, 12);
   });
 
+  it("class scores: a class missing from the provider's probability array counts as 0 (floored), not NaN", async () => {
+    const layer = {
+      id: "y",
+      model: "m",
+      classes: [
+        { label: "yes", verbalizers: ["yes"] },
+        { label: "no", verbalizers: ["no"] },
+      ],
+    } as unknown as LayerNode;
+    const fns = { scoreClasses: async () => ({ probs: [0.3] }), targetLogLikelihood: async () => 0 };
+    const scorer = createLayerScorer(layer, {} as ModelClient, "classes", fns, 0);
+    expect(await scorer.likelihood!("ctx", "no")).toBeCloseTo(Math.log(1e-6 / (0.3 + 1e-6)), 10);
+    expect(await scorer.classProbs!("ctx")).toHaveLength(2);
+  });
+
   it("target sets from several children: union, weights averaged over children", () => {
     const merged = mergeTargetSets([
       [

@@ -27,6 +27,8 @@ import { proposePrompts, type ProposalExample } from "./propose.js";
 import { scoreCandidates, type ScoringGroup, type ScoringItem } from "./score.js";
 import { scoredText } from "./scored-text.js";
 import { chooseBest, chooseRandom, gatherCandidates } from "./update.js";
+import { at } from "./at.js";
+import { DlnError } from "../../util/errors.js";
 
 /** The parents' values that go with a target, and their weight. */
 interface Context {
@@ -51,9 +53,11 @@ export function createDlnVi(graph: TrainGraph, config: TrainConfig, services: Tr
 
 /** The highest-weighted target (the first on a tie), or undefined when there are none. */
 export function bestTarget(targets: readonly Target[] | undefined): string | undefined {
-  if (!targets || targets.length === 0) return undefined;
-  let best = targets[0];
-  for (const t of targets) if (t.weight > best.weight) best = t;
+  if (!targets) return undefined;
+  const [first, ...rest] = targets;
+  if (!first) return undefined;
+  let best = first;
+  for (const t of rest) if (t.weight > best.weight) best = t;
   return best.text;
 }
 
@@ -79,8 +83,8 @@ class DlnViStep {
   }
 
   async run(): Promise<StepOutput> {
-    const { unit, batch, prompts } = this.input;
-    const current = prompts[unit.param];
+    const { unit, batch } = this.input;
+    const current = this.currentPrompt();
     const n = batch.ids.length;
     // Held-out ranking: proposals see one half of the batch, candidates are ranked on the other.
     const order = this.input.rng.shuffle(Array.from({ length: n }, (_, i) => i));
@@ -144,13 +148,26 @@ class DlnViStep {
     return s;
   }
 
+  /** The parameter's prompt before this step (the trainer gives the step every parameter's prompt). */
+  private currentPrompt(): string {
+    const { prompts, unit } = this.input;
+    const prompt = prompts[unit.param];
+    if (prompt === undefined) throw new DlnError("E_INTERNAL", `dln-vi: no current prompt for parameter "${unit.param}" at iteration ${this.input.iteration}`);
+    return prompt;
+  }
+
+  /** Sample i's forward values (i indexes this step's batch). */
+  private values(i: number): Record<string, unknown> {
+    return at(this.input.batch.values, i, "the batch's forward values");
+  }
+
   private targetsOf(layerId: string): TargetSets {
     return this.input.targets.get(layerId) ?? [];
   }
 
   /** The layer's best target for sample i; its own forward value when it received none. */
   private best(layerId: string, i: number): string {
-    return bestTarget(this.targetsOf(layerId)[i]) ?? asText(this.input.batch.values[i][layerId]);
+    return bestTarget(this.targetsOf(layerId)[i]) ?? asText(this.values(i)[layerId]);
   }
 
   /**
@@ -161,7 +178,7 @@ class DlnViStep {
   private scored(id: string, i: number, text: string): string {
     const node = this.network.nodes.get(id);
     if (node?.kind === "layer" && node.classes?.length) return text;
-    return scoredText(text, asText(this.input.batch.values[i][id]), this.input.batch.raw?.[i]?.[id]);
+    return scoredText(text, asText(this.values(i)[id]), this.input.batch.raw?.[i]?.[id]);
   }
 
   // ── 2d: signal the parents ──────────────────────────────────────────────────────────────────
@@ -194,7 +211,7 @@ class DlnViStep {
       if (!targets) return;
       // m's targets from this unit; several layers of one parameter reading m are averaged.
       const prev = signals.get(parent);
-      signals.set(parent, prev ? prev.map((set, i) => mergeTargetSets([set, targets[i]])) : targets);
+      signals.set(parent, prev ? prev.map((set, i) => mergeTargetSets([set, targets[i] ?? []])) : targets);
       // n's scoring contexts: each parent's weighted samples, the others at their forward values; parents share the weight.
       if (!fresh.has(layer.id)) {
         contexts.set(
@@ -206,7 +223,8 @@ class DlnViStep {
       const share = 1 / parentsOf.get(layer.id)!;
       const ctx = contexts.get(layer.id)!;
       targets.forEach((set, i) => {
-        for (const t of set) ctx[i].push({ values: this.renders.withOverride(batch.values[i], parent, t.text), weight: t.weight * share });
+        const slot = at(ctx, i, `the scoring contexts of ${layer.id}`);
+        for (const t of set) slot.push({ values: this.renders.withOverride(this.values(i), parent, t.text), weight: t.weight * share });
       });
       summaries.push({
         from: layer.id,
@@ -233,9 +251,9 @@ class DlnViStep {
       prompt: describingPrompt,
       samples: batch.values.map((values, i) => ({
         input: layerInputText(describing, values),
-        forward: forward[i],
+        forward: asText(values[parent]),
         target: this.best(layer.id, i),
-        resample: !(this.config.rewriteOnlyWrong && batch.correct[i]),
+        resample: !(this.config.rewriteOnlyWrong && at(batch.correct, i, "the batch's correctness")),
         // The hint form: m's own forward context, the wanted answer shown before its closing cue.
         prompt: hint ? renderHintPosterior(this.renders.render(describing, describingPrompt, values), describingPrompt, this.best(layer.id, i)) : undefined,
       })),
@@ -253,7 +271,7 @@ class DlnViStep {
     const childScorer = await this.scorer(layer);
     const parentScorer = this.config.priorTerm && describing.id === parent ? await this.scorer(describing) : undefined;
     const usePrior = Boolean(parentScorer?.likelihood && !describing.classes?.length);
-    const current = prompts[unit.param];
+    const current = this.currentPrompt();
     return allConcurrently(
       candidates.map((hs, i) => async () => {
         if (hs.length === 1) return toTargets(hs, [1]);
@@ -262,14 +280,14 @@ class DlnViStep {
           () =>
             this.logLiks(
               childScorer,
-              hs.map((h) => this.renders.render(layer, current, this.renders.withOverride(batch.values[i], parent, h))),
+              hs.map((h) => this.renders.render(layer, current, this.renders.withOverride(this.values(i), parent, h))),
               hs.map(() => this.scored(layer.id, i, target)),
             ),
           () =>
             usePrior
               ? this.logLiks(
                   parentScorer!,
-                  hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, batch.values[i])),
+                  hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, this.values(i))),
                   hs.map((h) => this.scored(parent, i, h)),
                 )
               : Promise.resolve(undefined),
@@ -283,7 +301,7 @@ class DlnViStep {
   private async logLiks(scorer: LayerScorer, contexts: string[], targets: string[]): Promise<number[] | undefined> {
     if (!scorer.likelihood) return undefined;
     const lls = await allConcurrently(
-      contexts.map((c, j) => tolerant(() => scorer.likelihood!(c, targets[j], this.input.signal), this.input.signal, this.onError)),
+      contexts.map((c, j) => tolerant(() => scorer.likelihood!(c, at(targets, j, "scored targets"), this.input.signal), this.input.signal, this.onError)),
     );
     return lls.map((l) => l ?? -Infinity);
   }
@@ -293,15 +311,20 @@ class DlnViStep {
   private async propose(current: string, idx: number[], rng: StepInput["rng"]): Promise<string[]> {
     const { unit, batch, iteration } = this.input;
     const examples: ProposalExample[] = unit.layers.flatMap((layer) =>
-      idx.map((i) => ({
-        input: layerInputText(layer, batch.values[i]),
-        output: asText(batch.values[i][layer.id]),
-        target: this.best(layer.id, i),
-        correct: this.graph.outputLayers.has(layer.id) ? this.services.isCorrect(batch.values[i][layer.id], batch.gold[i]) : batch.correct[i],
-      })),
+      idx.map((i) => {
+        const values = this.values(i);
+        return {
+          input: layerInputText(layer, values),
+          output: asText(values[layer.id]),
+          target: this.best(layer.id, i),
+          correct: this.graph.outputLayers.has(layer.id)
+            ? this.services.isCorrect(values[layer.id], at(batch.gold, i, "the batch's gold answers"))
+            : at(batch.correct, i, "the batch's correctness"),
+        };
+      }),
     );
     return proposePrompts({
-      client: await this.backwardClient(unit.layers[0]),
+      client: await this.backwardClient(at(unit.layers, 0, `the layers of parameter ${unit.param}`)),
       prompt: current,
       memory: this.input.memory,
       examples,
@@ -327,18 +350,19 @@ class DlnViStep {
         const targets = this.targetsOf(layer.id);
         const ctx = contexts.get(layer.id)!;
         const items: ScoringItem[][] = rankingIdx.map((i) => {
-          const ts = targets[i] && targets[i].length > 0 ? targets[i] : [];
+          const ts = targets[i] ?? [];
           const target = (text: string) => this.scored(layer.id, i, text);
-          return ts.flatMap((t) => ctx[i].map((c) => ({ target: target(t.text), values: c.values, weight: t.weight * c.weight })));
+          const contextsOfSample = at(ctx, i, `the scoring contexts of ${layer.id}`);
+          return ts.flatMap((t) => contextsOfSample.map((c) => ({ target: target(t.text), values: c.values, weight: t.weight * c.weight })));
         });
         return {
           layer,
           scorer: await this.scorer(layer),
           isOutput: this.graph.outputLayers.has(layer.id),
           items,
-          forward: rankingIdx.map((i) => batch.values[i]),
-          forwardOutput: rankingIdx.map((i) => this.scored(layer.id, i, asText(batch.values[i][layer.id]))),
-          wrong: rankingIdx.map((i) => !batch.correct[i]),
+          forward: rankingIdx.map((i) => this.values(i)),
+          forwardOutput: rankingIdx.map((i) => this.scored(layer.id, i, asText(this.values(i)[layer.id]))),
+          wrong: rankingIdx.map((i) => !at(batch.correct, i, "the batch's correctness")),
         };
       }),
     );
@@ -356,11 +380,13 @@ class DlnViStep {
     const ownAnswers = unit.layers.every((layer) => this.graph.outputLayers.has(layer.id));
     const samples = idx.map((i) => {
       const s: Record<string, unknown> = { id: batch.ids[i] };
-      for (const name of this.network.inputs) s[name] = batch.values[i][name];
+      const values = this.values(i);
+      for (const name of this.network.inputs) s[name] = values[name];
       return s;
     });
     const results = await this.services.forward(samples, { prompts: { ...prompts, [unit.param]: candidate }, temperature: 0, signal: this.input.signal });
-    const right = (value: unknown, k: number) => (this.services.isCorrect(value, batch.gold[idx[k]]) ? 1 : 0);
+    const gold = idx.map((i) => at(batch.gold, i, "the batch's gold answers"));
+    const right = (value: unknown, k: number) => (this.services.isCorrect(value, at(gold, k, "the ranking samples' gold answers")) ? 1 : 0);
     return mean(
       results.map((r, k) => {
         if (r.error) return 0;

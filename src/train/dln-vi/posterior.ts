@@ -8,6 +8,7 @@ import type { ModelClient } from "../../llm/types.js";
 import { POSTERIOR_HINT, POSTERIOR_TEMPLATE } from "../../templates/builtin.js";
 import { renderTemplate } from "../../templates/render.js";
 import { softmax } from "../math.js";
+import { at } from "./at.js";
 import { allConcurrently, tolerant } from "./parallel.js";
 import type { PosteriorForm } from "../../network/types.js";
 import type { Target } from "../types.js";
@@ -129,11 +130,11 @@ export async function samplePosterior(a: SamplePosteriorArgs): Promise<string[][
 
 /** The posterior weights of one sample's candidates: softmax((childLogLik + prior) / T); prior omitted when off or unavailable. */
 export function posteriorWeights(childLogLik: readonly number[], prior: readonly number[] | undefined, temperature: number): number[] {
-  const logits = childLogLik.map((l, j) => l + (prior ? prior[j] : 0));
+  const logits = childLogLik.map((l, j) => l + (prior ? at(prior, j, "prior log-likelihoods") : 0));
   return softmax(logits, temperature);
 }
 
 /** Pairs candidates with weights. */
 export function toTargets(candidates: readonly string[], weights: readonly number[]): Target[] {
-  return candidates.map((text, j) => ({ text, weight: weights[j] }));
+  return candidates.map((text, j) => ({ text, weight: at(weights, j, "posterior weights") }));
 }

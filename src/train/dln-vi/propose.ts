@@ -8,6 +8,7 @@ import { PROPOSE_STOP, PROPOSE_TEMPLATE } from "../../templates/builtin.js";
 import { renderTemplate } from "../../templates/render.js";
 import type { Rng } from "../../util/random.js";
 import { allConcurrently, tolerant } from "./parallel.js";
+import { at } from "./at.js";
 
 export interface ProposalExample {
   input: string;
@@ -51,8 +52,8 @@ export async function proposePrompts(a: ProposeArgs): Promise<string[]> {
   // Draw every view before firing anything, so the random choices do not depend on timing.
   const requests = Array.from({ length: a.count }, (_, p) => {
     const view = a.rng.shuffle(a.examples).slice(0, a.maxExamples);
-    const memory = a.memory.length > 0 ? [a.memory[p % a.memory.length]] : [];
-    const instruction = a.instructions[p % a.instructions.length];
+    const memory = a.memory.length > 0 ? [a.memory[p % a.memory.length]!] : []; // p % length is in range
+    const instruction = at(a.instructions, p % a.instructions.length, "rewrite instructions");
     return renderProposal(a.prompt, memory, view, instruction);
   });
   const texts = await allConcurrently(

@@ -3,6 +3,7 @@
  * unless something beats it). Every candidate with its score goes into the event stream.
  */
 import { argmax } from "../math.js";
+import { at } from "./at.js";
 import type { ScoredCandidate } from "../types.js";
 import type { Rng } from "../../util/random.js";
 import type { CandidateScore } from "./score.js";
@@ -29,8 +30,8 @@ export function gatherCandidates(current: string, proposals: readonly string[], 
 }
 
 export function chooseBest(candidates: readonly Candidate[], scores: readonly CandidateScore[]): { chosen: Candidate; scored: ScoredCandidate[] } {
-  const scored = candidates.map((c, i) => ({ prompt: c.prompt, source: c.source, score: scores[i].score, parts: scores[i].parts }));
-  return { chosen: candidates[argmax(scores.map((s) => s.score))], scored };
+  const scored = scoredCandidates(candidates, scores);
+  return { chosen: at(candidates, argmax(scores.map((s) => s.score)), "candidates"), scored };
 }
 
 /**
@@ -38,6 +39,14 @@ export function chooseBest(candidates: readonly Candidate[], scores: readonly Ca
  * reported), so a test can show that choosing by score is what makes training work.
  */
 export function chooseRandom(candidates: readonly Candidate[], scores: readonly CandidateScore[], rng: Rng): { chosen: Candidate; scored: ScoredCandidate[] } {
-  const scored = candidates.map((c, i) => ({ prompt: c.prompt, source: c.source, score: scores[i].score, parts: scores[i].parts }));
-  return { chosen: candidates[rng.int(candidates.length)], scored };
+  const scored = scoredCandidates(candidates, scores);
+  return { chosen: at(candidates, rng.int(candidates.length), "candidates"), scored };
+}
+
+/** Each candidate with its score (scores are in candidate order). */
+function scoredCandidates(candidates: readonly Candidate[], scores: readonly CandidateScore[]): ScoredCandidate[] {
+  return candidates.map((c, i) => {
+    const { score, parts } = at(scores, i, "candidate scores");
+    return { prompt: c.prompt, source: c.source, score, parts };
+  });
 }

@@ -76,7 +76,7 @@ export function backward(input: BackwardInput): Observable<UnitStepped> {
       },
     });
     sendToParents(output.signals);
-    return { unit, previous: input.prompts[unit.param], output };
+    return { unit, previous: input.prompts[unit.param] ?? "", output };
   };
 
   return scheduleBackward(graph, (work, handOver) => (work.kind === "ensemble" ? passOn(work.ensemble) : step(work.unit, handOver)), input.signal);

@@ -128,7 +128,7 @@ export function train(network: CompiledNetwork, splits: Pick<Splits, "train" | "
 
 /** The prompts a network starts from, per parameter. */
 export function initialPrompts(graph: TrainGraph): Record<string, string> {
-  return Object.fromEntries(graph.units.map((u) => [u.param, u.layers[0].prompt]));
+  return Object.fromEntries(graph.units.flatMap((u) => u.layers.slice(0, 1).map((l) => [u.param, l.prompt])));
 }
 
 /** Why the run ended. */
@@ -460,8 +460,8 @@ class Trainer {
     const trace: BatchTrace = { ids: [], values: [], gold: [], correct: [], raw: [] };
     let failed = 0;
     results.forEach((r, k) => {
-      if (r.error) return void failed++;
       const e = examples[k];
+      if (r.error || !e) return void failed++;
       trace.ids.push(e.id);
       trace.values.push({ ...e.inputs, ...r.values });
       trace.gold.push(e.target);
@@ -491,16 +491,16 @@ class Trainer {
   private async accuracy(examples: readonly Example[], prompts: Record<string, string>, what?: string): Promise<number> {
     const results = await this.services.forward(examples.map(toSample), { prompts, temperature: 0, signal: this.options.signal });
     this.checkAborted();
-    const failed = results.filter((r) => r.error);
-    if (what && failed.length === results.length && results.length > 0) {
+    const failed = results.flatMap((r) => (r.error ? [r.error] : []));
+    const [first] = failed;
+    if (what && first && failed.length === results.length) {
       // Nothing answered: a number (0%) would hide a configuration problem.
-      const first = failed[0].error!;
       throw new TrainError(
         "E_TRAIN_ALL_FAILED",
         `every sample of ${what} failed, so there is no accuracy to report; the first: ${first.code}${first.node ? ` at ${first.node}` : ""}: ${first.message}`,
       );
     }
-    return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, examples[k].target) ? 1 : 0)));
+    return mean(results.map((r, k) => (!r.error && this.services.isCorrect(r.output, examples[k]?.target ?? "") ? 1 : 0)));
   }
 
   // ── update, validation, memory, patience ────────────────────────────────────────────────────

@@ -3,6 +3,7 @@ import { findInput } from "../../src/sim/inputs.js";
 import { generateTask, SIM_TASKS, TASKS, UnknownTaskError } from "../../src/sim/tasks.js";
 import { understand } from "../../src/sim/rules.js";
 import { Rng } from "../../src/util/random.js";
+import { key } from "../helpers/indexing.js";
 
 describe("task generator", () => {
   it("is reproducible from the seed and differs across seeds", () => {
@@ -13,7 +14,7 @@ describe("task generator", () => {
   });
 
   it('draws from the library\'s one PRNG: Rng.of("generate", task, seed)', () => {
-    const labels = TASKS.coins.labels;
+    const labels = key(TASKS, "coins").labels;
     const order = Rng.of("generate", "coins", 5).shuffle(Array.from({ length: 10 }, (_, i) => labels[i % labels.length]));
     expect(generateTask("coins", { seed: 5, n: 10 }).map((s) => s.y)).toEqual(order);
   });

@@ -9,6 +9,7 @@ import type { LayerNode } from "../../compile/types.js";
 import { renderLayer, type TrainGraph } from "../topology.js";
 import { klDivergence, mean, weightedScore, type Weighted } from "../math.js";
 import { allConcurrently, tolerant } from "./parallel.js";
+import { at } from "./at.js";
 import type { LayerScorer } from "../scorer.js";
 import { DlnError } from "../../util/errors.js";
 
@@ -75,7 +76,7 @@ export async function scoreCandidates(a: ScoreArgs): Promise<CandidateScore[]> {
 }
 
 async function scoreOne(a: ScoreArgs, candidate: string): Promise<CandidateScore> {
-  const [fit, kl, penalty] = await allConcurrently([() => fitOf(a, candidate), () => klOf(a, candidate), () => penaltyOf(a, candidate)]);
+  const [fit = 0, kl = 0, penalty = 0] = await allConcurrently([() => fitOf(a, candidate), () => klOf(a, candidate), () => penaltyOf(a, candidate)]);
   return { score: combineScore(fit, kl, penalty, a.trustFactor, a.penalty), parts: { fit, kl, penalty } };
 }
 
@@ -125,7 +126,7 @@ async function penaltyOf(a: ScoreArgs, candidate: string): Promise<number> {
   if (a.penalty <= 0) return 0;
   const pairs = a.groups
     .filter((g) => !g.isOutput && g.scorer.likelihood)
-    .flatMap((g) => g.forward.flatMap((values, i) => (g.wrong[i] ? [{ g, values, output: g.forwardOutput[i] }] : [])));
+    .flatMap((g) => g.forward.flatMap((values, i) => (g.wrong[i] ? [{ g, values, output: at(g.forwardOutput, i, "the forward outputs") }] : [])));
   if (pairs.length === 0) return 0;
   const render = renderOf(a);
   const lls = await allConcurrently(

@@ -63,7 +63,7 @@ export interface EnsembleNode extends NodeBase {
 
 export type CompiledNode = LayerNode | CombineNode | EnsembleNode;
 
-/** The checked, ordered network. The `Graph` class (src/compile/graph.ts) wraps this with run/train. */
+/** The checked, ordered network. The `Graph` class (src/graph.ts) wraps this with run/train. */
 export interface CompiledNetwork {
   name: string;
   description?: string;

@@ -30,7 +30,7 @@ export function aggregateEnsemble(
  * probabilities adds them; one without adds 1 to its own value (compared as `majorityVote`
  * compares). Ties as in `majorityVote`. Returns a label, or the value as the member gave it.
  */
-export function meanClass(
+function meanClass(
   values: readonly unknown[],
   probs: ReadonlyArray<Readonly<Record<string, number>> | undefined>,
   classOrder: readonly string[] = [],

@@ -10,23 +10,18 @@ import type { RunOptions } from "./types.js";
 
 interface PlannedBase {
   id: string;
-  /** What the node waits for: input names or node ids. The first `parentCount` are its declared parents. */
+  /** What the node waits for (input names or node ids); its values reach the node in this order. */
   deps: string[];
-  parentCount: number;
 }
 
 export interface PlannedLayer extends PlannedBase {
   kind: "layer";
   node: LayerNode;
-  /** The declared `from` entries the template sees (`deps[0 … from.length)`); a judge's members come after. */
-  from: string[];
   /** The prompt after overrides (layer id, then parameter id, then the network's). */
   prompt: string;
   temperature?: number;
   /** Scoring mode the layer's model insists on, if any. */
   scoring?: ScoringMode;
-  /** Judge layers: indexes in `deps` of the ensemble's member values, in member order. */
-  memberIdx?: number[];
   /** What the template reads (src/exec/render.ts: the same for the executor and the trainer). */
   inputs: LayerInputs;
   /** Members of an ensemble get a sample key so sampled replicas are distinct cache entries. */
@@ -55,7 +50,6 @@ export interface ExecutionPlan {
   nodes: Map<string, PlannedNode>;
   /** Node ids in topological order. */
   order: string[];
-  inputs: Set<string>;
 }
 
 export function planRun(network: CompiledNetwork, options: Pick<RunOptions, "prompts" | "temperature">): ExecutionPlan {
@@ -71,32 +65,22 @@ export function planRun(network: CompiledNetwork, options: Pick<RunOptions, "pro
     const parents = [...node.parents];
     if (node.kind === "layer") {
       const inputs = layerInputs(node, network);
-      const from = [...inputs.from];
-      const deps = [...from];
-      for (const p of parents) if (!deps.includes(p)) deps.push(p);
-      let memberIdx: number[] | undefined;
-      if (inputs.members) {
-        memberIdx = inputs.members.map((m) => {
-          const at = deps.indexOf(m);
-          return at >= 0 ? at : deps.push(m) - 1;
-        });
-      }
+      // What the template reads first, then the other declared parents, then a judge's ensemble members.
+      const deps = [...inputs.from];
+      for (const p of [...parents, ...(inputs.members ?? [])]) if (!deps.includes(p)) deps.push(p);
       nodes.set(node.id, {
         kind: "layer",
         id: node.id,
         node,
-        from,
         deps,
-        parentCount: from.length,
         prompt: prompts[node.id] ?? prompts[node.param] ?? node.prompt,
         temperature: options.temperature ?? node.temperature,
         scoring: network.models[node.model]?.scoring,
-        memberIdx,
         inputs,
         isMember: memberOf.has(node.id),
       });
     } else if (node.kind === "combine") {
-      nodes.set(node.id, { kind: "combine", id: node.id, node, deps: parents, parentCount: parents.length });
+      nodes.set(node.id, { kind: "combine", id: node.id, node, deps: parents });
     } else {
       const deps = [...node.members];
       if (typeof node.aggregate === "object") deps.push(node.aggregate.judge);
@@ -111,12 +95,11 @@ export function planRun(network: CompiledNetwork, options: Pick<RunOptions, "pro
         id: node.id,
         node,
         deps,
-        parentCount: deps.length,
         aggregate: node.aggregate,
         memberCount: node.members.length,
         classOrder,
       });
     }
   }
-  return { network, nodes, order: network.order, inputs: new Set(network.inputs) };
+  return { network, nodes, order: network.order };
 }

@@ -15,7 +15,6 @@
  * glued to its context ("step.North …" instead of "step.\nNorth …") leaves the world's answers at
  * its first token and is scored as background text: very low, and the same whatever the prompt.
  */
-import type { Rng } from "../util/random.js";
 import { tokenize } from "./tokenizer.js";
 
 /** A token and its log-probability (the shape of src/llm/types.ts's TopLogprob; the world knows no clients). */
@@ -25,8 +24,8 @@ export interface TopLogprob {
 }
 import { normalizeAlternatives, type Alternative, type World, type WorldRequest } from "./world.js";
 
-export const EPSILON = 1e-3;
-export const BACKGROUND_TOKEN_P = 1e-5;
+const EPSILON = 1e-3;
+const BACKGROUND_TOKEN_P = 1e-5;
 const LOG_KEEP = Math.log(1 - EPSILON);
 const LOG_EPS = Math.log(EPSILON);
 const LOG_BG = Math.log(BACKGROUND_TOKEN_P);
@@ -101,7 +100,7 @@ export interface SampledToken extends TopLogprob {
  * model that has already written the line break; when none does, every answer loses its leading
  * whitespace (the model copes, as after the original DLN's `context + "\n"`).
  */
-export function forPrompt(prompt: string, alternatives: Alternative[]): Alternative[] {
+function forPrompt(prompt: string, alternatives: Alternative[]): Alternative[] {
   const trailing = /\s*$/.exec(prompt)?.[0] ?? "";
   if (!trailing) return alternatives;
   const continuing = alternatives.filter((a) => a.text.startsWith(trailing) && a.text.length > trailing.length);
@@ -125,19 +124,21 @@ export class AnswerDistribution {
    * Picks an answer: the most probable at temperature 0 (the first listed on ties), otherwise a
    * draw from the probabilities raised to 1/T and renormalised.
    */
-  pick(temperature: number, rng: Rng): number {
+  pick(temperature: number, random: () => number): number {
     const alts = this.alternatives;
     if (alts.length === 0) return -1;
     if (!(temperature > 0)) {
       let best = 0;
-      for (let i = 1; i < alts.length; i++) if (alts[i].p > alts[best].p) best = i;
+      alts.forEach((a, i) => {
+        if (a.p > (alts[best]?.p ?? -Infinity)) best = i;
+      });
       return best;
     }
     const weights = alts.map((a) => Math.exp(Math.log(a.p) / temperature));
     const total = weights.reduce((s, w) => s + w, 0);
-    let r = rng.next() * total;
-    for (let i = 0; i < weights.length; i++) {
-      r -= weights[i];
+    let r = random() * total;
+    for (const [i, w] of weights.entries()) {
+      r -= w;
       if (r < 0) return i;
     }
     return alts.length - 1;

@@ -52,7 +52,7 @@ export function thinkAlternatives(found: FoundInput, text: string, difficulty: D
   const truth = task.label(facts);
   let wrongLabel = task.likelyWrongLabel(facts);
   for (const [label, w] of votes.byLabel) if (label !== truth && w > 0) wrongLabel = label;
-  const wanted = hint ? asLabel(task, hint[1]) : null;
+  const wanted = hint?.[1] === undefined ? null : asLabel(task, hint[1]);
   let out: Alternative[];
   if (wanted) {
     const w = difficulty.posterior;

@@ -5,7 +5,7 @@
 import { hashParts } from "../util/random.js";
 import type { Alternative } from "./world.js";
 
-export const GENERIC_ANSWER = " [simulated answer: the sim world does not recognise this request]";
+const GENERIC_ANSWER = " [simulated answer: the sim world does not recognise this request]";
 
 export function genericAlternatives(seed: number, text: string, wantsShortAnswer: boolean): Alternative[] {
   if (wantsShortAnswer) {

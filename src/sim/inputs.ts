@@ -1,4 +1,5 @@
 /** Finding a bundled task's input inside a prompt, and the per-input coin flips of the world. */
+import { DlnError } from "../util/errors.js";
 import { hashParts, unitHash } from "../util/random.js";
 import type { AnyTask } from "./task.js";
 import { SIM_TASKS } from "./tasks.js";
@@ -30,7 +31,9 @@ export function findInput(text: string): FoundInput | null {
 /** The label this input's guess leans toward (fixed per world seed and input). */
 export function guessLabel(seed: number, task: AnyTask, x: string): string {
   const labels = task.info.labels;
-  return labels[hashParts(seed, task.info.name, x, "guess") % labels.length];
+  const label = labels[hashParts(seed, task.info.name, x, "guess") % labels.length];
+  if (label === undefined) throw new DlnError("E_SIM_TASK", `sim: the task "${task.info.name}" has no labels to guess from`);
+  return label;
 }
 
 /**

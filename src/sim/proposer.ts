@@ -56,10 +56,11 @@ export function proposalAlternatives(req: ProposeRequest, difficulty: Difficulty
   const keep: Draft = { rules: seen.rules, misleading: seen.misleading, format: seen.format };
 
   const drafts: Array<[Draft, number]> = [];
-  if (missing.length > 0) {
-    drafts.push([{ ...keep, rules: [...keep.rules, missing[0]], format: true }, w.oneRuleAndFormat]);
+  const [firstMissing] = missing;
+  if (firstMissing) {
+    drafts.push([{ ...keep, rules: [...keep.rules, firstMissing], format: true }, w.oneRuleAndFormat]);
     if (missing.length > 1) drafts.push([{ ...keep, rules: [...keep.rules, ...missing], format: true }, w.allRules]);
-    drafts.push([{ ...keep, rules: [...keep.rules, missing[0]] }, w.oneRule]);
+    drafts.push([{ ...keep, rules: [...keep.rules, firstMissing] }, w.oneRule]);
     drafts.push([keep, w.restate]);
   } else {
     drafts.push([{ ...keep, format: true }, w.restate]);

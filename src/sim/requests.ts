@@ -42,12 +42,15 @@ export function recognizeRequest(prompt: string): SimRequest {
   return { kind: "unknown", text: prompt };
 }
 
+/** Group `i` of a match ("" if it took no part: every group read here is mandatory, so never in practice). */
+const group = (m: RegExpExecArray, i: number): string => m[i] ?? "";
+
 function parsePropose(prompt: string): SimRequest | null {
   const instruction = /Instruction:\n"""\n([\s\S]*?)\n?"""/.exec(prompt);
   if (!instruction) return null;
   const memoryBlock = /Instructions that worked well before:\n([\s\S]*?)\nExamples:/.exec(prompt);
   const memory = memoryBlock
-    ? memoryBlock[1]
+    ? group(memoryBlock, 1)
         .split("\n")
         .filter((l) => l.startsWith("- "))
         .map((l) => l.slice(2).trim())
@@ -56,12 +59,12 @@ function parsePropose(prompt: string): SimRequest | null {
   const example = /## Example \d+\nInput:\n([\s\S]*?)\nOutput:\n([\s\S]*?)\nCorrect output:\n([\s\S]*?)\nVerdict: (correct|WRONG)/g;
   let lastEnd = prompt.indexOf("\nExamples:");
   for (let m = example.exec(prompt); m; m = example.exec(prompt)) {
-    examples.push({ input: m[1], output: m[2], target: m[3], correct: m[4] === "correct" });
+    examples.push({ input: group(m, 1), output: group(m, 2), target: group(m, 3), correct: m[4] === "correct" });
     lastEnd = m.index + m[0].length;
   }
   const end = prompt.lastIndexOf("\nNew instruction:");
   const rewrite = lastEnd >= 0 && end > lastEnd ? prompt.slice(lastEnd, end).trim() : "";
-  return { kind: "propose", instruction: instruction[1], memory, examples, rewrite };
+  return { kind: "propose", instruction: group(instruction, 1), memory, examples, rewrite };
 }
 
 function parsePosterior(prompt: string): SimRequest | null {
@@ -70,7 +73,7 @@ function parsePosterior(prompt: string): SimRequest | null {
       prompt,
     );
   if (!m) return null;
-  return { kind: "posterior", input: m[1], instruction: m[2], output: m[3], target: m[4].trim() };
+  return { kind: "posterior", input: group(m, 1), instruction: group(m, 2), output: group(m, 3), target: group(m, 4).trim() };
 }
 
 /** The numbered list after `Candidate answers:` in the judge template. */

@@ -29,7 +29,7 @@ function statedIn(parts: string[], patterns: RegExp[]): boolean {
   return parts.some((c) => patterns.every((p) => new RegExp(p.source, p.flags.replace("g", "")).test(c)));
 }
 
-export function formatStated(format: FormatRule, parts: string[]): boolean {
+function formatStated(format: FormatRule, parts: string[]): boolean {
   return format.patterns.some((set) => statedIn(parts, set));
 }
 

@@ -3,7 +3,7 @@
  * `generateTask` for train/dev/test data; the "tasks" world (src/sim/tasks-world.ts) knows the
  * hidden rules of every task listed here.
  */
-import { Rng } from "../util/random.js";
+import { hashParts, mulberry32, shuffled } from "../util/random.js";
 import type { AnyTask, Sample, TaskInfo } from "./task.js";
 import { animals } from "./tasks/animals.js";
 import { coins } from "./tasks/coins.js";
@@ -33,9 +33,16 @@ export class UnknownTaskError extends DlnError {
 export function generateTask(name: string, opts: { seed: number; n: number }): Sample[] {
   const task = SIM_TASKS[name];
   if (!task) throw new UnknownTaskError(name);
-  const rng = Rng.of("generate", name, opts.seed);
+  const rng = mulberry32(hashParts("generate", name, opts.seed));
   const labels = task.info.labels;
-  const order = rng.shuffle(Array.from({ length: Math.max(0, Math.floor(opts.n)) }, (_, i) => labels[i % labels.length]));
+  const n = Math.max(0, Math.floor(opts.n));
+  // The labels in turn (label i % k for sample i), then shuffled.
+  const order = shuffled(
+    rng,
+    Array.from({ length: Math.ceil(n / labels.length) }, () => labels)
+      .flat()
+      .slice(0, n),
+  );
   return order.map((label, i) => {
     const facts = task.generate(rng, label);
     return { x: task.render(facts), y: task.label(facts), id: `${name}-${opts.seed}-${i}` };

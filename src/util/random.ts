@@ -1,10 +1,18 @@
 /**
- * The one seeded PRNG and string hash of the library. Everything drawn "at random" (batches,
- * proposals, sampled classes, the simulator's task data and answers) comes from an `Rng`, and
- * every seed derived from text goes through `hashString`, so a run is a pure function of its seed.
+ * The library's seeded random numbers and string hashes, in one module.
  *
- * `Rng` is sfc32: its whole state is four 32-bit numbers, so a training checkpoint can store it
- * (`state()`) and a resumed run draws exactly the same numbers (`new Rng(state)`).
+ * - `Rng` (sfc32) and `hashString` (FNV-1a): everything the library draws at random (batches,
+ *   proposals, sampled classes, splits). Its whole state is four 32-bit numbers, so a training
+ *   checkpoint stores it (`state()`) and a resumed run draws exactly the same numbers.
+ * - The simulator's generator, `mulberry32` with `mixedHash` and the helpers on it (`hashParts`,
+ *   `unitHash`, `pick`, `shuffled`, `intBetween`): what the simulated world decides "at random" is
+ *   a pure function of a seed and the request text. Why a second generator: moving the simulator
+ *   onto `Rng` (and its per-input coin flips onto an `Rng`-derived hash) was tried and measured
+ *   (branch `prng`, 2026-11-29): the simulator's per-input statistics over 60 seeds were unchanged,
+ *   but DLN-1 training on navigate through the HTTP path (test/e2e/train-cli-http.test.ts) stopped
+ *   improving for every training and data seed tried (dev gain ≈ 0.02 against ≈ 0.23), a cause not
+ *   found in the time. The simulator's draws define its calibrated behaviour (docs/simulator.md),
+ *   so it keeps its own generator until that is understood.
  */
 import { DlnError } from "./errors.js";
 
@@ -45,11 +53,6 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  /** An integer in [lo, hi], both ends included. */
-  intBetween(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-
   /** A new array with the items in random order (Fisher–Yates). */
   shuffle<T>(items: readonly T[]): T[] {
     const out = items.slice();
@@ -77,18 +80,7 @@ export class Rng {
   state(): RngState {
     return [...this.s];
   }
-
-  /**
-   * A generator that depends only on the parts (order matters): `Rng.of(seed, task, "generate")`.
-   * Parts are joined with a separator that does not occur in ordinary text, so ("a/b", "c") and
-   * ("a", "b/c") give different generators.
-   */
-  static of(...parts: Array<string | number>): Rng {
-    return new Rng(parts.map(String).join(PART_SEPARATOR));
-  }
 }
-
-const PART_SEPARATOR = "\u241f";
 
 /** FNV-1a 32-bit hash of a string: stable across runs and platforms. */
 export function hashString(text: string): number {
@@ -100,16 +92,68 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
-/**
- * A 32-bit unsigned integer that depends only on the parts (order matters), mixed in every bit,
- * so `hashParts(…) % k` is fair for any k. (`hashString` alone is not: the lowest bit of FNV-1a
- * is the parity of the characters' lowest bits.) It is the first draw of `Rng.of(...parts)`.
- */
-export function hashParts(...parts: Array<string | number>): number {
-  return Rng.of(...parts).int(2 ** 32);
+// ---------------------------------------------------------------------------------------------
+// The simulator's generator (see the header for why it is a second one)
+// ---------------------------------------------------------------------------------------------
+
+/** FNV-1a over the UTF-16 code units of `text`, mixed with `seed`, then avalanched: every bit depends on every input bit. */
+export function mixedHash(text: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // A final avalanche so nearby inputs give unrelated hashes (FNV-1a's lowest bit alone is the parity of the characters' lowest bits).
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
-/** A number in [0, 1) that depends only on the parts: the first draw of `Rng.of(...parts)`. */
+/** One 32-bit hash of several parts (order matters). */
+export function hashParts(...parts: Array<string | number>): number {
+  return mixedHash(parts.map(String).join("\u241f"));
+}
+
+/** A number in [0, 1) that depends only on the parts. */
 export function unitHash(...parts: Array<string | number>): number {
-  return Rng.of(...parts).next();
+  return hashParts(...parts) / 2 ** 32;
+}
+
+/** mulberry32: a small, fast, seedable PRNG returning numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One of the items, each equally likely. */
+export function pick<T>(rng: () => number, items: readonly T[]): T {
+  if (items.length === 0) throw new DlnError("E_RNG_EMPTY", "pick: there is nothing to pick from (the list is empty)");
+  return items[Math.floor(rng() * items.length)] as T; // 0 ≤ index < items.length
+}
+
+/** A shuffled copy (Fisher–Yates). */
+export function shuffled<T>(rng: () => number, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    // Both indexes are in range (0 ≤ j ≤ i < out.length), so the reads are items, not holes.
+    const item = out[i] as T;
+    out[i] = out[j] as T;
+    out[j] = item;
+  }
+  return out;
+}
+
+/** An integer in [lo, hi]. */
+export function intBetween(rng: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(rng() * (hi - lo + 1));
 }

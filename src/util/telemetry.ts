@@ -37,17 +37,4 @@ export function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
-/** `fn`'s promise in a span of its own: ended when it settles, failed when it rejects. */
-export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  const span = startSpan(name, attributes);
-  try {
-    const value = await withSpan(span, () => fn(span));
-    endSpan(span);
-    return value;
-  } catch (err) {
-    endSpan(span, err);
-    throw err;
-  }
-}
-
 export { SpanKind };

@@ -24,7 +24,7 @@
  *   expect(server.stats.maxConcurrent).toBeLessThanOrEqual(4);
  *   await server.close();
  */
-import { Rng } from "../../src/util/random.js";
+import { mulberry32 } from "../../src/util/random.js";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -350,7 +350,7 @@ function defaultChat(body: any, options: ServerOptions): unknown {
 export async function startOpenAIServer(options: ServerOptions = {}): Promise<FakeOpenAIServer> {
   let stats = newStats();
   let plan = options.faults;
-  let random = plan?.random ? new Rng(plan.random.seed) : undefined;
+  let random = plan?.random ? mulberry32(plan.random.seed) : undefined;
   let latencyMs = options.latencyMs ?? 0;
   const sockets = new Set<import("node:net").Socket>();
 
@@ -358,8 +358,8 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Fa
     if (!plan || !(plan.routes ?? ["chat", "completions"]).includes(request.route)) return undefined;
     const scripted = plan.at?.[request.number] ?? plan.decide?.(request);
     if (scripted) return scripted;
-    if (plan.random && random && random.next() < plan.random.probability) {
-      return plan.random.faults[random.int(plan.random.faults.length)];
+    if (plan.random && random && random() < plan.random.probability) {
+      return plan.random.faults[Math.floor(random() * plan.random.faults.length)];
     }
     return undefined;
   };
@@ -474,7 +474,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Fa
     },
     setFaults(next) {
       plan = next;
-      random = next?.random ? new Rng(next.random.seed) : undefined;
+      random = next?.random ? mulberry32(next.random.seed) : undefined;
     },
     setLatency(ms) {
       latencyMs = ms;

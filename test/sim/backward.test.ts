@@ -74,8 +74,7 @@ describe("the tasks world: proposals", () => {
 
 describe("the tasks world: posterior samples", () => {
   it("writes intermediate text that steers the output layer toward the target", async () => {
-    // Seed 31 (was 32): the one PRNG (src/util/random.ts) draws other samples; over seeds 30–44 the rate is 0.71 (old generator 0.715).
-    const samples = generateTask("navigate", { seed: 31, n: 20 });
+    const samples = generateTask("navigate", { seed: 32, n: 20 });
     let towardTarget = 0;
     for (const s of samples) {
       // Ask for the wrong answer too: the posterior follows the target it is given.

@@ -2,8 +2,6 @@ import { describe, expect, it } from "vitest";
 import { findInput } from "../../src/sim/inputs.js";
 import { generateTask, SIM_TASKS, TASKS, UnknownTaskError } from "../../src/sim/tasks.js";
 import { understand } from "../../src/sim/rules.js";
-import { Rng } from "../../src/util/random.js";
-import { key } from "../helpers/indexing.js";
 
 describe("task generator", () => {
   it("is reproducible from the seed and differs across seeds", () => {
@@ -11,12 +9,6 @@ describe("task generator", () => {
       expect(generateTask(name, { seed: 1, n: 30 })).toEqual(generateTask(name, { seed: 1, n: 30 }));
       expect(generateTask(name, { seed: 2, n: 30 }).map((s) => s.x)).not.toEqual(generateTask(name, { seed: 1, n: 30 }).map((s) => s.x));
     }
-  });
-
-  it('draws from the library\'s one PRNG: Rng.of("generate", task, seed)', () => {
-    const labels = key(TASKS, "coins").labels;
-    const order = Rng.of("generate", "coins", 5).shuffle(Array.from({ length: 10 }, (_, i) => labels[i % labels.length]));
-    expect(generateTask("coins", { seed: 5, n: 10 }).map((s) => s.y)).toEqual(order);
   });
 
   it("balances the labels and gives unique ids", () => {

@@ -22,8 +22,7 @@ describe("the tasks world: forward layers", () => {
   it("scores the gold label higher after a prompt that states the rules, on every task", async () => {
     const model = client();
     for (const name of Object.keys(TASKS)) {
-      // Seed 32 (was 22): the one PRNG (src/util/random.ts) draws other samples; over seeds 100–159 the gaps match the old generator's.
-      const dev = generateTask(name, { seed: 32, n: 30 });
+      const dev = generateTask(name, { seed: 22, n: 30 });
       expect(await meanLabelScore(model, allRules(name), dev)).toBeGreaterThan((await meanLabelScore(model, VAGUE, dev)) + 0.2);
     }
   });

@@ -3,18 +3,21 @@
  * the class (fur or milk → mammal, feathers → bird, gills → fish, dry scaly skin → reptile);
  * the others are distractors, some of which tempt a careless reader (bats fly, penguins swim).
  */
+import { intBetween, pick, shuffled } from "../../util/random.js";
 import type { Rule, SimTask } from "../task.js";
 
 const LABELS = ["mammal", "bird", "fish", "reptile"];
 
 /** Deciding traits and the class they decide. */
-const DECIDING: Record<string, { phrase: string; label: string }> = {
+const DECIDING = {
   fur: { phrase: "has fur", label: "mammal" },
   milk: { phrase: "feeds its young with milk", label: "mammal" },
   feathers: { phrase: "has feathers", label: "bird" },
   gills: { phrase: "breathes through gills", label: "fish" },
   scales: { phrase: "has dry scaly skin", label: "reptile" },
-};
+} satisfies Record<string, { phrase: string; label: string }>;
+type DecidingTrait = keyof typeof DECIDING;
+const isDeciding = (trait: string): trait is DecidingTrait => Object.hasOwn(DECIDING, trait);
 
 const DISTRACTING: Record<string, string> = {
   eggs: "lays eggs",
@@ -35,7 +38,7 @@ const PLAUSIBLE: Record<string, string[]> = {
 };
 
 export interface AnimalFacts {
-  deciding: string;
+  deciding: DecidingTrait;
   distractors: string[];
   /** All trait ids in the order the input lists them. */
   order: string[];
@@ -46,7 +49,7 @@ const PHRASE_TO_TRAIT = new Map<string, string>([
   ...Object.entries(DISTRACTING).map(([id, phrase]) => [phrase, id] as [string, string]),
 ]);
 
-const phraseOf = (trait: string): string => DECIDING[trait]?.phrase ?? DISTRACTING[trait];
+const phraseOf = (trait: string): string => (isDeciding(trait) ? DECIDING[trait].phrase : (DISTRACTING[trait] ?? trait));
 
 function decides(trait: string, label: string): Rule<AnimalFacts>["verdict"] {
   return (f) => (f.order.includes(trait) ? label : null);
@@ -146,21 +149,27 @@ export const animals: SimTask<AnimalFacts> = {
   directSkill: 1,
   inputPattern: /A creature ([^.?\n]+)\. What kind of animal is it\?/g,
   parse(match) {
-    const traits = match[1].split(/, | and /).map((p) => PHRASE_TO_TRAIT.get(p.trim()));
+    const traits = (match[1] ?? "").split(/, | and /).map((p) => PHRASE_TO_TRAIT.get(p.trim()));
     if (traits.some((t) => t === undefined)) return null;
     const order = traits as string[];
-    const deciding = order.filter((t) => t in DECIDING);
-    if (deciding.length !== 1) return null;
-    return { deciding: deciding[0], distractors: order.filter((t) => !(t in DECIDING)), order };
+    const [deciding, ...more] = order.filter(isDeciding);
+    if (deciding === undefined || more.length > 0) return null;
+    return { deciding, distractors: order.filter((t) => !isDeciding(t)), order };
   },
   generate(rng, label) {
-    const deciding = rng.pick(Object.keys(DECIDING).filter((t) => DECIDING[t].label === label));
-    const distractors = rng.shuffle(PLAUSIBLE[label]).slice(0, rng.intBetween(1, 3));
-    return { deciding, distractors, order: rng.shuffle([deciding, ...distractors]) };
+    const deciding = pick(
+      rng,
+      Object.keys(DECIDING)
+        .filter(isDeciding)
+        .filter((t) => DECIDING[t].label === label),
+    );
+    const distractors = shuffled(rng, PLAUSIBLE[label] ?? []).slice(0, intBetween(rng, 1, 3));
+    return { deciding, distractors, order: shuffled(rng, [deciding, ...distractors]) };
   },
   render(f) {
     const phrases = f.order.map(phraseOf);
-    const list = phrases.length === 1 ? phrases[0] : `${phrases.slice(0, -1).join(", ")} and ${phrases[phrases.length - 1]}`;
+    const last = phrases.pop() ?? "";
+    const list = phrases.length > 0 ? `${phrases.join(", ")} and ${last}` : last;
     return `A creature ${list}. What kind of animal is it?`;
   },
   label: (f) => DECIDING[f.deciding].label,
@@ -171,7 +180,7 @@ export const animals: SimTask<AnimalFacts> = {
   vagueReasoning: () => " Let us look at each trait of the creature in turn before deciding.",
   readConclusion(text) {
     const all = [...text.matchAll(CONCLUSION)];
-    return all.length ? all[all.length - 1][1].toLowerCase() : null;
+    return all.at(-1)?.[1]?.toLowerCase() ?? null;
   },
   hasStep: (text) => STEP.test(text),
   shortcut: (label) => ` At a guess, it is a ${label}.`,
@@ -181,8 +190,8 @@ export const animals: SimTask<AnimalFacts> = {
       const v = r.verdict(f);
       if (v && v !== animals.label(f)) return v;
     }
-    const truth = LABELS.indexOf(animals.label(f));
-    return LABELS[(truth + 1) % LABELS.length];
+    const truth = animals.label(f);
+    return LABELS[(LABELS.indexOf(truth) + 1) % LABELS.length] ?? truth;
   },
   workedExample: (f) => `a creature that ${phraseOf(f.deciding)} is a ${DECIDING[f.deciding].label}`,
 };

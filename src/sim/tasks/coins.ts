@@ -2,6 +2,7 @@
  * "coins": is the number of heads in a row of coins odd? The intermediate conclusion is the
  * count of heads; answering directly, the simulated model often miscounts.
  */
+import { intBetween } from "../../util/random.js";
 import type { Rule, SimTask } from "../task.js";
 
 type Side = "heads" | "tails";
@@ -71,16 +72,16 @@ export const coins: SimTask<CoinFacts> = {
   directSkill: 0.65,
   inputPattern: /Coins: ([^.?\n]+)\. Is the number of heads odd\?/g,
   parse(match) {
-    const sides = match[1].split(", ").map((s) => s.trim());
+    const sides = (match[1] ?? "").split(", ").map((s) => s.trim());
     if (!sides.length || sides.some((s) => s !== "heads" && s !== "tails")) return null;
     return { coins: sides as Side[] };
   },
   generate(rng, label) {
     const coins: Side[] = [];
-    for (let i = rng.intBetween(5, 8); i > 0; i--) coins.push(rng.next() < 0.5 ? "heads" : "tails");
+    for (let i = intBetween(rng, 5, 8); i > 0; i--) coins.push(rng() < 0.5 ? "heads" : "tails");
     // Flip one coin when the parity is not the one asked for.
     if (truth({ coins }) !== label) {
-      const i = rng.int(coins.length);
+      const i = Math.floor(rng() * coins.length);
       coins[i] = coins[i] === "heads" ? "tails" : "heads";
     }
     return { coins };
@@ -94,7 +95,7 @@ export const coins: SimTask<CoinFacts> = {
   vagueReasoning: () => " We look at the coins one by one.",
   readConclusion(text) {
     const all = [...text.matchAll(CONCLUSION)];
-    return all.length ? all[all.length - 1][1].toLowerCase() : null;
+    return all.at(-1)?.[1]?.toLowerCase() ?? null;
   },
   hasStep: (text) => STEP.test(text),
   shortcut: (label) => ` Without counting them all, the answer is ${label}.`,

@@ -3,6 +3,7 @@
  * conclusion is the net displacement (north minus south, east minus west); answering directly,
  * the simulated model often miscounts, so a step-by-step layer that writes the totals helps.
  */
+import { intBetween, pick, shuffled } from "../../util/random.js";
 import type { Rule, SimTask } from "../task.js";
 
 type Direction = "north" | "south" | "east" | "west";
@@ -93,7 +94,7 @@ export const navigate: SimTask<NavigateFacts> = {
   inputPattern: /Moves: ([^.?\n]+)\. Do you end where you started\?/g,
   parse(match) {
     const moves: NavigateFacts["moves"] = [];
-    for (const part of match[1].split(", ")) {
+    for (const part of (match[1] ?? "").split(", ")) {
       const m = /^(\d+) (north|south|east|west)$/.exec(part.trim());
       if (!m) return null;
       moves.push({ steps: Number(m[1]), direction: m[2] as Direction });
@@ -103,27 +104,29 @@ export const navigate: SimTask<NavigateFacts> = {
   generate(rng, label) {
     // Pairs of moves that cancel, shuffled; for "no", one move is changed or one is added.
     const moves: NavigateFacts["moves"] = [];
-    for (let i = rng.intBetween(2, 3); i > 0; i--) {
-      const direction = rng.pick(DIRECTIONS);
-      const steps = rng.intBetween(1, 5);
+    for (let i = intBetween(rng, 2, 3); i > 0; i--) {
+      const direction = pick(rng, DIRECTIONS);
+      const steps = intBetween(rng, 1, 5);
       moves.push({ steps, direction }, { steps, direction: OPPOSITE[direction] });
     }
+    const [first] = moves;
     if (label === "no") {
-      if (rng.next() < 0.5) moves.push({ steps: rng.intBetween(1, 4), direction: rng.pick(DIRECTIONS) });
-      else moves[0] = { ...moves[0], steps: moves[0].steps + rng.intBetween(1, 2) };
-    } else if (rng.next() < 0.5) {
+      if (rng() < 0.5) moves.push({ steps: intBetween(rng, 1, 4), direction: pick(rng, DIRECTIONS) });
+      else if (first) moves[0] = { ...first, steps: first.steps + intBetween(rng, 1, 2) };
+    } else if (rng() < 0.5) {
       // Split one move in two (3 north → 1 north, 2 north), so the number of moves says nothing
       // about the answer (the misleading "even number of moves" rule stays at chance).
       const i = moves.findIndex((m) => m.steps >= 2);
-      if (i >= 0) {
-        const first = rng.intBetween(1, moves[i].steps - 1);
-        moves.splice(i, 1, { ...moves[i], steps: first }, { ...moves[i], steps: moves[i].steps - first });
+      const long = moves[i];
+      if (long) {
+        const part = intBetween(rng, 1, long.steps - 1);
+        moves.splice(i, 1, { ...long, steps: part }, { ...long, steps: long.steps - part });
       } else {
-        const direction = rng.pick(DIRECTIONS);
+        const direction = pick(rng, DIRECTIONS);
         moves.push({ steps: 2, direction }, { steps: 1, direction: OPPOSITE[direction] }, { steps: 1, direction: OPPOSITE[direction] });
       }
     }
-    return { moves: rng.shuffle(moves) };
+    return { moves: shuffled(rng, moves) };
   },
   render: (f) => `Moves: ${f.moves.map((m) => `${m.steps} ${m.direction}`).join(", ")}. Do you end where you started?`,
   label: truth,
@@ -136,7 +139,8 @@ export const navigate: SimTask<NavigateFacts> = {
   vagueReasoning: () => " We follow the moves one at a time and keep track of where we are.",
   readConclusion(text) {
     const all = [...text.matchAll(CONCLUSION)];
-    return all.length ? (all[all.length - 1][1] ? "no" : "yes") : null;
+    const last = all.at(-1);
+    return last ? (last[1] ? "no" : "yes") : null;
   },
   hasStep: (text) => STEP.test(text),
   shortcut: (label) => ` Without adding up the steps, it looks like ${label === "yes" ? "we end" : "we do not end"} where we started.`,

@@ -7,10 +7,9 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { formatDiagnostic, loadNetworkFile } from "../compile/index.js";
 import type { CompiledNetwork } from "../compile/types.js";
 import { loadNetwork, type Graph, type GraphModelOptions } from "../graph.js";
-import { NetworkError } from "../network/diagnostics.js";
+import { formatDiagnostic, NetworkError } from "../network/diagnostics.js";
 import { DlnError, errorCode } from "../util/errors.js";
 import { EXIT, exitCodeOf, formatError } from "./exit.js";
 import { loadSplits, parsePaperDataRef, type SplitOptions, type Splits } from "../data/index.js";
@@ -44,14 +43,6 @@ export function numberFlag(text: string | undefined, flag: string, limit: LimitN
   const ok = Number.isFinite(n) && (!range.integer || Number.isInteger(n)) && (range.exclusiveMinimum ? n > range.min : n >= range.min) && n <= range.max;
   if (!ok) throw new UsageError(`${flag} must be ${describeLimit(range)} (got "${text}")`);
   return n;
-}
-
-/** The models a network's layers use, plus `extra` (e.g. the backward model), without repeats. */
-export function modelsInUse(network: CompiledNetwork, extra: readonly (string | undefined)[] = []): string[] {
-  const names = new Set<string>();
-  for (const n of network.nodes.values()) if (n.kind === "layer") names.add(n.model);
-  for (const e of extra) if (e !== undefined) names.add(e);
-  return [...names];
 }
 
 /** Errors that say the configuration is wrong, not that a request was unlucky. */
@@ -122,6 +113,21 @@ export function addDataOptions(command: Command, help: DataHelp = {}): Command {
     .option("--test <file>", help.test ?? "test examples")
     .option("--field <input=field>", "read a network input from a differently named file field (repeatable)", collect, [])
     .option("--target <field>", help.target ?? "file field with the gold answer");
+}
+
+/** `--prompts <path>`: prompt overrides (see loadPromptsForCommand). */
+export function addPromptsOption(command: Command, help: string): Command {
+  return command.option("--prompts <path>", help);
+}
+
+/** `--run-dir <dir>`: where a training run writes. */
+export function addRunDirOption(command: Command, help: string): Command {
+  return command.option("--run-dir <dir>", help);
+}
+
+/** `--iterations <n>` (checked against train.iterations's range by numberFlag). */
+export function addIterationsOption(command: Command, help: string): Command {
+  return command.option("--iterations <n>", help);
 }
 
 /** `--seed <n>` (checked against train.seed's range by numberFlag). */
@@ -252,21 +258,6 @@ export function exitStatusOf(err: unknown): number {
 export function failCommand(ctx: CliContext, command: string, err: unknown): number {
   ctx.stderr.write(`dln ${command}: ${formatError(err)}`);
   return exitStatusOf(err);
-}
-
-/**
- * Reads and compiles a network file for a command: its diagnostics go to stderr
- * (`file:line:column: error CODE message`), warnings too; an invalid network is a usage error.
- */
-export async function loadNetworkForCommand(path: string, ctx: CliContext): Promise<CompiledNetwork> {
-  const result = await loadNetworkFile(path, { cwd: ctx.cwd });
-  if (!result.ok) {
-    for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
-    const errors = result.diagnostics.filter((d) => d.severity === "error").length;
-    throw new UsageError(`the network ${path} is not valid (${errors} error${errors === 1 ? "" : "s"} above)`);
-  }
-  for (const w of result.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
-  return result.network;
 }
 
 /** `--prompts <file or run dir>`: prompt overrides, with a warning for ids that name no layer. */

@@ -16,8 +16,10 @@ import { generateTask, TASKS } from "../../sim/tasks.js";
 import type { CliContext } from "../context.js";
 import { useColor } from "../context.js";
 import {
+  addIterationsOption,
   addJsonOption,
   addModelOptions,
+  addRunDirOption,
   addSeedOption,
   failCommand,
   loadGraphForCommand,
@@ -52,9 +54,9 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .description("train a 2-layer network end to end on a simulated task (offline, no API key)")
     .addOption(new Option("--task <name>", "simulated task").choices(DEMO_TASKS).default("navigate"))
     .option("--size <n>", "examples generated (split 50% train, 25% dev, 25% test)", "200");
-  addSeedOption(command, "seed of the data and of training", "1")
-    .option("--iterations <n>", "training iterations (default: the network's, 8)")
-    .option("--run-dir <dir>", "where the data, checkpoints, events and result go (default runs/demo-<time>)");
+  addSeedOption(command, "seed of the data and of training", "1");
+  addIterationsOption(command, "training iterations (default: the network's, 8)");
+  addRunDirOption(command, "where the data, checkpoints, events and result go (default runs/demo-<time>)");
   addModelOptions(command, "run on another model, e.g. '*=openai:gpt-4o-mini' (repeatable)");
   addJsonOption(command, "one JSON event per line on stdout (the banner goes to stderr)")
     .addHelpText(

@@ -16,6 +16,7 @@ import {
   addDataOptions,
   addJsonOption,
   addModelOptions,
+  addPromptsOption,
   addSeedOption,
   checkModels,
   failCommand,
@@ -75,8 +76,8 @@ export function registerEval(program: Command, ctx: CliContext): void {
   addDataOptions(command, {
     train: "training examples (only used for --shots)",
     target: "file field with the gold answer (default: target for BIG-Bench JSON, else y, else target)",
-  })
-    .option("--prompts <path>", "trained prompts: a JSON file of layer id → prompt, or a training run directory")
+  });
+  addPromptsOption(command, "trained prompts: a JSON file of layer id → prompt, or a training run directory")
     .addOption(new Option("--split <split>", "which split to evaluate").choices(["dev", "test"]).default("test"))
     .option("--shots <k>", "k-shot baseline: show k solved training examples in the output layer's prompt", "0")
     .option("--limit <n>", "evaluate at most n examples of the split (a seeded subset)");

@@ -19,6 +19,7 @@ import {
   addConcurrencyOption,
   addJsonOption,
   addModelOptions,
+  addPromptsOption,
   checkModels,
   failCommand,
   loadGraphForCommand,
@@ -51,8 +52,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .description("run a network on JSONL samples and write one JSONL result per sample")
     .argument("<network>", "network file (JSON5)")
     .option("-i, --input <file>", "JSONL samples, one object per line with the network's input fields; - for stdin", "-")
-    .option("-o, --output <file>", "where results go, one JSON object per line; - for stdout", "-")
-    .option("--prompts <file>", "prompt overrides: a JSON file of layer id → prompt, or a training run directory (best.json / result.json)");
+    .option("-o, --output <file>", "where results go, one JSON object per line; - for stdout", "-");
+  addPromptsOption(command, "prompt overrides: a JSON file of layer id → prompt, or a training run directory (best.json / result.json)");
   addConcurrencyOption(command)
     .option("--temperature <t>", "override every layer's temperature")
     .option("--trace", "include every node's value and trace (rendered prompt, raw text, usage, latency) in each result")

@@ -17,8 +17,10 @@ import { createProgressBar, formatCount, formatDuration } from "../progress.js";
 import {
   addBudgetOptions,
   addDataOptions,
+  addIterationsOption,
   addJsonOption,
   addModelOptions,
+  addRunDirOption,
   addSeedOption,
   budgetFromFlags,
   checkModels,
@@ -85,8 +87,8 @@ export function registerTrain(program: Command, ctx: CliContext): void {
   addDataOptions(command, { dev: "dev examples (validation, best prompts)", test: "test examples (evaluated once, with the best prompts)" })
     .option("--train-cap <n>", "use at most n training examples")
     .option("--dev-cap <n>", "use at most n dev examples")
-    .option("--test-cap <n>", "use at most n test examples")
-    .option("--run-dir <dir>", "where checkpoints, events.jsonl and result.json go (default runs/<network>-<time>)")
+    .option("--test-cap <n>", "use at most n test examples");
+  addRunDirOption(command, "where checkpoints, events.jsonl and result.json go (default runs/<network>-<time>)")
     .option("--resume <run-dir>", "continue a run from its last checkpoint, with its own data and settings")
     .option("--force", "with --resume: continue even when the data or settings given differ from the run's (recorded in run.json)");
   addKnobOptions(command);
@@ -111,8 +113,7 @@ Examples:
 
 /** The knobs of the DLN variational optimizer (docs/training.md). */
 function addKnobOptions(command: Command): Command {
-  return command
-    .option("--iterations <n>", "training iterations (20)")
+  return addIterationsOption(command, "training iterations (20)")
     .option("--batch-size <n>", "examples per minibatch (DLN-1 20, DLN-2 10)")
     .option("--prompt-samples <n>", "prompt candidates per step, the current one included (DLN-1 20, DLN-2 10)")
     .option("--hidden-samples <n>", "posterior samples per example for hidden layers (DLN-2 10)")

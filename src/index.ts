@@ -2,7 +2,24 @@
  * The public API of the dln library. The CLI (src/cli) is a thin shell over these names:
  * anything `dln` does, a program can do with them.
  */
-export { Graph, compile, loadNetwork, type GraphModelOptions, type GraphRunOptions, type GraphTrainOptions } from "./graph.js";
+export {
+  Graph,
+  compile,
+  loadNetwork,
+  readRunDir,
+  hasCheckpoint,
+  scoreResults,
+  InvalidSample,
+  type GraphModelOptions,
+  type GraphRunOptions,
+  type GraphTrainOptions,
+  type GraphEvaluateOptions,
+  type Evaluation,
+  type EvaluationFailure,
+  type Scores,
+  type TrainPlan,
+  type RunDirInfo,
+} from "./graph.js";
 
 // Network files: types, compiler, diagnostics, drawings.
 export type * from "./network/types.js";

@@ -1,11 +1,17 @@
 /**
- * What several commands share: usage errors (exit 2), the `--model` and `--cache` flags, and the
- * model registry built from them. One place, so `run`, `train`, `eval` and `demo` behave alike.
+ * What several commands share: usage errors (exit 2), the flags declared once (`--model`/`--cache`,
+ * the data flags, `--seed`, `--json`, `--concurrency`, the budgets) as option builders applied to
+ * each command, the one parser of numbers, loading the network as a `Graph` with the flags' model
+ * settings, and the error report of a command. One place, so `run`, `train`, `eval` and `demo`
+ * behave alike.
  */
 import { isAbsolute, resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { formatDiagnostic, loadNetworkFile } from "../compile/index.js";
 import type { CompiledNetwork } from "../compile/types.js";
+import { loadNetwork, type Graph, type GraphModelOptions } from "../graph.js";
+import { formatDiagnostic, NetworkError } from "../network/diagnostics.js";
+import { DlnError, errorCode } from "../util/errors.js";
+import { EXIT, exitCodeOf, formatError } from "./exit.js";
 import { loadSplits, parsePaperDataRef, type SplitOptions, type Splits } from "../data/index.js";
 import { unreachableGoldLabels } from "../data/labels.js";
 import { loadPromptOverrides } from "../exec/prompts.js";
@@ -46,14 +52,6 @@ export function numberFlag(text: string | undefined, flag: string, limit: LimitN
   const ok = Number.isFinite(n) && (!range.integer || Number.isInteger(n)) && (range.exclusiveMinimum ? n > range.min : n >= range.min) && n <= range.max;
   if (!ok) throw new UsageError(`${flag} must be ${describeLimit(range)} (got "${text}")`);
   return n;
-}
-
-/** The models a network's layers use, plus `extra` (e.g. the backward model), without repeats. */
-export function modelsInUse(network: CompiledNetwork, extra: readonly (string | undefined)[] = []): string[] {
-  const names = new Set<string>();
-  for (const n of network.nodes.values()) if (n.kind === "layer") names.add(n.model);
-  for (const e of extra) if (e !== undefined) names.add(e);
-  return [...names];
 }
 
 /** Errors that say the configuration is wrong, not that a request was unlucky. */
@@ -98,10 +96,92 @@ export function collect(value: string, previous: string[]): string[] {
 }
 
 /** Adds `--model name=provider:model` (repeatable) and `--cache <mode>` to a command. */
-export function addModelOptions(command: Command): Command {
+export function addModelOptions(
+  command: Command,
+  modelHelp = "replace a model of the network, e.g. fwd=openai:gpt-4o-mini (repeatable; name * for all)",
+): Command {
   return command
-    .option("--model <name=provider:model>", "replace a model of the network, e.g. fwd=openai:gpt-4o-mini (repeatable; name * for all)", collect, [])
+    .option("--model <name=provider:model>", modelHelp, collect, [])
     .addOption(new Option("--cache <mode>", `response cache (${DEFAULT_CACHE_FILE})`).choices(["readwrite", "readonly", "off"]).default("readwrite"));
+}
+
+/** The help of the data flags where a command says it its own way. */
+export interface DataHelp {
+  train?: string;
+  dev?: string;
+  test?: string;
+  target?: string;
+}
+
+/** Adds the data flags (`--data`, `--train`, `--dev`, `--test`, `--field`, `--target`): see DataFlags. */
+export function addDataOptions(command: Command, help: DataHelp = {}): Command {
+  return command
+    .option("--data <path>", "data file (JSONL, CSV or BIG-Bench JSON) cut into train/dev/test with the seed, or paper:<task>[:<dir>]")
+    .option("--train <file>", help.train ?? "training examples")
+    .option("--dev <file>", help.dev ?? "dev examples")
+    .option("--test <file>", help.test ?? "test examples")
+    .option("--field <input=field>", "read a network input from a differently named file field (repeatable)", collect, [])
+    .option("--target <field>", help.target ?? "file field with the gold answer");
+}
+
+/** `--prompts <path>`: prompt overrides (see loadPromptsForCommand). */
+export function addPromptsOption(command: Command, help: string): Command {
+  return command.option("--prompts <path>", help);
+}
+
+/** `--run-dir <dir>`: where a training run writes. */
+export function addRunDirOption(command: Command, help: string): Command {
+  return command.option("--run-dir <dir>", help);
+}
+
+/** `--iterations <n>` (checked against train.iterations's range by numberFlag). */
+export function addIterationsOption(command: Command, help: string): Command {
+  return command.option("--iterations <n>", help);
+}
+
+/** `--seed <n>` (checked against train.seed's range by numberFlag). */
+export function addSeedOption(command: Command, help: string, defaultValue?: string): Command {
+  return command.option("--seed <n>", help, defaultValue);
+}
+
+/** `--json` with what it prints. */
+export function addJsonOption(command: Command, help: string): Command {
+  return command.option("--json", help);
+}
+
+/** `-c, --concurrency <n>` (default 64). */
+export function addConcurrencyOption(command: Command): Command {
+  return command.option("-c, --concurrency <n>", "most samples in flight (the models' own limits still apply)", "64");
+}
+
+/** `--budget-tokens`, `--budget-requests`, `--budget-cost`: see budgetFromFlags. */
+export function addBudgetOptions(command: Command): Command {
+  return command
+    .option("--budget-tokens <n>", "stop after the iteration that spends this many tokens")
+    .option("--budget-requests <n>", "stop after the iteration that sends this many requests")
+    .option("--budget-cost <dollars>", "stop after the iteration that spends this much (needs model prices)");
+}
+
+export interface BudgetFlags {
+  budgetTokens?: string;
+  budgetRequests?: string;
+  budgetCost?: string;
+}
+
+/** The budgets given (only those), checked against their ranges. */
+export function budgetFromFlags(f: BudgetFlags): { tokens?: number; requests?: number; cost?: number } {
+  const budget = {
+    tokens: numberFlag(f.budgetTokens, "--budget-tokens", "train.budget.tokens"),
+    requests: numberFlag(f.budgetRequests, "--budget-requests", "train.budget.requests"),
+    cost: numberFlag(f.budgetCost, "--budget-cost", "train.budget.cost"),
+  };
+  return Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined));
+}
+
+/** The flags of addModelOptions. */
+export interface ModelFlags {
+  model?: readonly string[];
+  cache?: CacheFlag;
 }
 
 const PROVIDERS: ProviderName[] = ["openai", "llama", "sim"];
@@ -130,36 +210,63 @@ export function parseModelOverrides(values: readonly string[], network: Compiled
   return overrides;
 }
 
-/** The model registry of a command: the network's models with `--model` overrides and the `--cache` mode. */
-export function createRegistry(
+/** The model settings of a command: the `--model` overrides, the `--cache` mode, the environment, warnings on stderr. */
+export function modelOptions(
   network: CompiledNetwork,
   ctx: CliContext,
-  flags: { model?: readonly string[]; cache?: CacheFlag },
+  flags: ModelFlags,
   command: string,
-): ModelRegistry {
+): Required<Omit<GraphModelOptions, "env">> & { env: NodeJS.ProcessEnv } {
   const mode = flags.cache ?? "readwrite";
-  return new ModelRegistry(network.models, {
-    baseDir: network.baseDir,
+  return {
     env: ctx.env,
     cache: mode === "off" ? { mode: "off" } : { mode, path: resolve(ctx.cwd, DEFAULT_CACHE_FILE) },
-    overrides: parseModelOverrides(flags.model ?? [], network, resolve(ctx.cwd)),
+    models: parseModelOverrides(flags.model ?? [], network, resolve(ctx.cwd)),
     warn: (m) => ctx.stderr.write(`dln ${command}: ${m}\n`),
-  });
+  };
+}
+
+/** The model registry of a command: the network's models with `--model` overrides and the `--cache` mode. */
+export function createRegistry(network: CompiledNetwork, ctx: CliContext, flags: ModelFlags, command: string): ModelRegistry {
+  const { env, cache, models, warn } = modelOptions(network, ctx, flags, command);
+  return new ModelRegistry(network.models, { baseDir: network.baseDir, env, cache, overrides: models, warn });
 }
 
 /**
- * Reads and compiles a network file for a command: its diagnostics go to stderr
- * (`file:line:column: error CODE message`), warnings too; an invalid network is a usage error.
+ * Loads a network file as a Graph (`loadNetwork`) whose models follow the `--model`/`--cache`
+ * flags. Its diagnostics go to stderr (`file:line:column: error CODE message`), warnings too; an
+ * invalid network is a usage error.
  */
-export async function loadNetworkForCommand(path: string, ctx: CliContext): Promise<CompiledNetwork> {
-  const result = await loadNetworkFile(path, { cwd: ctx.cwd });
-  if (!result.ok) {
-    for (const d of result.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
-    const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+export async function loadGraphForCommand(path: string, ctx: CliContext, flags: ModelFlags, command: string): Promise<Graph> {
+  let graph: Graph;
+  try {
+    graph = await loadNetwork(path, { cwd: ctx.cwd });
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+    for (const d of err.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+    const errors = err.diagnostics.filter((d) => d.severity === "error").length;
     throw new UsageError(`the network ${path} is not valid (${errors} error${errors === 1 ? "" : "s"} above)`);
   }
-  for (const w of result.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
-  return result.network;
+  for (const w of graph.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
+  return graph.withModels(modelOptions(graph.network, ctx, flags, command));
+}
+
+/**
+ * Library errors that mean "the input cannot be used as given" but are not DlnErrors (yet): by
+ * their code. A DlnError's own kind decides (src/cli/exit.ts).
+ */
+const USAGE_CODES = /^E_(DATA_[A-Z_]+|TRAIN_CONFIG|CHECKPOINT|TRAIN_RESUME)$/;
+
+/** The exit status of a command's error: exitCodeOf, with UsageError and the codes above as usage errors. */
+export function exitStatusOf(err: unknown): number {
+  if (!(err instanceof DlnError) && (err instanceof UsageError || USAGE_CODES.test(errorCode(err, "")))) return EXIT.usage;
+  return exitCodeOf(err);
+}
+
+/** Reports a command's error on stderr (`dln <command>: error …`, with its hint) and returns the exit status. */
+export function failCommand(ctx: CliContext, command: string, err: unknown): number {
+  ctx.stderr.write(`dln ${command}: ${formatError(err)}`);
+  return exitStatusOf(err);
 }
 
 /** `--prompts <file or run dir>`: prompt overrides, with a warning for ids that name no layer. */

@@ -1,12 +1,13 @@
 /**
  * `dln demo`: the main job out of the box. It makes a small dataset with the simulator's seeded
- * task generator, then runs exactly `dln train networks/demo.json5` on it: a 2-layer network
- * (the paper's DLN-2) trained end to end, offline, with no API key, on the simulator's hard mode
- * (`tasks-hard`), where learning takes several iterations. The banner says plainly that the model
- * is a simulator and how to run the same thing on a real model; after training, a learning curve
- * shows dev accuracy iteration by iteration, and what the layers learned.
+ * task generator, then trains `networks/demo.json5` on it as `dln train` would (`graph.train()`
+ * through the same view): a 2-layer network (the paper's DLN-2) trained end to end, offline, with
+ * no API key, on the simulator's hard mode (`tasks-hard`), where learning takes several
+ * iterations. The banner says plainly that the model is a simulator and how to run the same thing
+ * on a real model; after training, a learning curve shows dev accuracy iteration by iteration, and
+ * what the layers learned.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Option, type Command } from "commander";
@@ -14,6 +15,19 @@ import pc from "picocolors";
 import { generateTask, TASKS } from "../../sim/tasks.js";
 import type { CliContext } from "../context.js";
 import { useColor } from "../context.js";
+import {
+  addIterationsOption,
+  addJsonOption,
+  addModelOptions,
+  addRunDirOption,
+  addSeedOption,
+  failCommand,
+  loadGraphForCommand,
+  loadSplitsForCommand,
+  numberFlag,
+  type CacheFlag,
+} from "../shared.js";
+import { runTraining, trainFailure } from "./train.js";
 
 /** The network the demo trains, shipped with the package. */
 export const DEMO_NETWORK = fileURLToPath(new URL("../../../networks/demo.json5", import.meta.url));
@@ -31,26 +45,25 @@ interface DemoFlags {
   iterations?: string;
   model: string[];
   json?: boolean;
-  cache: string;
+  cache: CacheFlag;
 }
 
 export function registerDemo(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command("demo")
     .description("train a 2-layer network end to end on a simulated task (offline, no API key)")
     .addOption(new Option("--task <name>", "simulated task").choices(DEMO_TASKS).default("navigate"))
-    .option("--size <n>", "examples generated (split 50% train, 25% dev, 25% test)", "200")
-    .option("--seed <n>", "seed of the data and of training", "1")
-    .option("--iterations <n>", "training iterations (default: the network's, 8)")
-    .option("--run-dir <dir>", "where the data, checkpoints, events and result go (default runs/demo-<time>)")
-    .option("--model <name=provider:model>", "run on another model, e.g. '*=openai:gpt-4o-mini' (repeatable)", (v: string, p: string[]) => [...p, v], [])
-    .addOption(new Option("--cache <mode>", "response cache (.dln/cache.sqlite)").choices(["readwrite", "readonly", "off"]).default("readwrite"))
-    .option("--json", "one JSON event per line on stdout (the banner goes to stderr)")
+    .option("--size <n>", "examples generated (split 50% train, 25% dev, 25% test)", "200");
+  addSeedOption(command, "seed of the data and of training", "1");
+  addIterationsOption(command, "training iterations (default: the network's, 8)");
+  addRunDirOption(command, "where the data, checkpoints, events and result go (default runs/demo-<time>)");
+  addModelOptions(command, "run on another model, e.g. '*=openai:gpt-4o-mini' (repeatable)");
+  addJsonOption(command, "one JSON event per line on stdout (the banner goes to stderr)")
     .addHelpText(
       "after",
       `
 It generates train/dev/test data from the simulator's seeded task generator into
-<run-dir>/data/, then runs \`dln train networks/demo.json5\` on it.
+<run-dir>/data/, then trains networks/demo.json5 on it as \`dln train\` would.
 
 Examples:
   $ dln demo
@@ -62,77 +75,87 @@ Examples:
     });
 }
 
-async function demo(flags: DemoFlags, ctx: CliContext): Promise<number> {
-  const seed = Number(flags.seed);
-  const size = Number(flags.size);
-  if (!Number.isInteger(seed) || !Number.isInteger(size) || size < 8) {
-    ctx.stderr.write("dln demo: --seed must be an integer and --size an integer of at least 8\n");
-    return 2;
-  }
-  const simulated = flags.model.length === 0;
-  const out = flags.json ? ctx.stderr : ctx.stdout;
-  out.write(banner(ctx, flags.task, simulated, flags.json ? "stderr" : "stdout"));
-
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  const runDir = resolve(ctx.cwd, flags.runDir ?? `runs/demo-${stamp}`);
-  const dataDir = join(runDir, "data");
-  mkdirSync(dataDir, { recursive: true });
-  const examples = generateTask(flags.task, { seed, n: size });
-  const cut = [Math.floor(size * 0.5), Math.floor(size * 0.75)];
-  const files = {
-    train: examples.slice(0, cut[0]),
-    dev: examples.slice(cut[0], cut[1]),
-    test: examples.slice(cut[1]),
+/** The demo's numbers, checked against their ranges (src/network/limits.ts). */
+function demoNumbers(flags: DemoFlags): { seed: number; size: number; iterations?: number } {
+  return {
+    seed: numberFlag(flags.seed, "--seed", "train.seed")!,
+    size: numberFlag(flags.size, "--size", "cli.demoSize")!,
+    iterations: numberFlag(flags.iterations, "--iterations", "train.iterations"),
   };
-  for (const [split, rows] of Object.entries(files)) {
-    writeFileSync(join(dataDir, `${split}.jsonl`), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
-  }
-  out.write(
-    `  data: ${files.train.length} train, ${files.dev.length} dev, ${files.test.length} test examples of "${flags.task}" in ${relative(ctx.cwd, dataDir) || "."}\n\n`,
-  );
-
-  const args = [
-    "train",
-    DEMO_NETWORK,
-    "--train",
-    join(dataDir, "train.jsonl"),
-    "--dev",
-    join(dataDir, "dev.jsonl"),
-    "--test",
-    join(dataDir, "test.jsonl"),
-    "--run-dir",
-    runDir,
-    "--seed",
-    String(seed),
-    "--cache",
-    flags.cache,
-    ...(flags.iterations ? ["--iterations", flags.iterations] : []),
-    ...flags.model.flatMap((m) => ["--model", m]),
-    ...(flags.json ? ["--json"] : []),
-  ];
-  // The same code path as typing `dln train …` (imported lazily: main.ts imports this file).
-  const { buildProgram } = await import("../main.js");
-  const sub: CliContext = { ...ctx, exitCode: 0 };
-  await buildProgram(sub).parseAsync(args, { from: "user" });
-  if (sub.exitCode === 0) {
-    const resultFile = join(runDir, "result.json");
-    if (existsSync(resultFile)) out.write(learningCurve(JSON.parse(readFileSync(resultFile, "utf8")) as DemoResult, ctx, flags.json ? "stderr" : "stdout"));
-    out.write(
-      `\nNext: open ${relative(ctx.cwd, join(runDir, "report.html"))} in a browser, or evaluate the trained prompts:\n` +
-        `  dln eval ${relative(ctx.cwd, DEMO_NETWORK)} --test ${relative(ctx.cwd, join(dataDir, "test.jsonl"))} --prompts ${relative(ctx.cwd, runDir)}\n`,
-    );
-  }
-  return sub.exitCode;
 }
 
-/** The parts of result.json the learning curve reads. */
+async function demo(flags: DemoFlags, ctx: CliContext): Promise<number> {
+  let numbers: ReturnType<typeof demoNumbers>;
+  try {
+    numbers = demoNumbers(flags);
+  } catch (err) {
+    return failCommand(ctx, "demo", err);
+  }
+  const stream = flags.json ? "stderr" : "stdout";
+  const out = ctx[stream];
+  out.write(banner(ctx, flags.task, flags.model.length === 0, stream));
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const runDir = resolve(ctx.cwd, flags.runDir ?? `runs/demo-${stamp}`);
+  const files = writeDemoData(join(runDir, "data"), flags.task, numbers);
+  out.write(`  data: ${files.sizes} examples of "${flags.task}" in ${relative(ctx.cwd, join(runDir, "data")) || "."}\n\n`);
+  let result: DemoResult;
+  try {
+    result = await trainDemo(flags, ctx, { runDir, files, seed: numbers.seed, iterations: numbers.iterations });
+  } catch (err) {
+    return trainFailure(ctx, DEMO_NETWORK, err);
+  }
+  out.write(learningCurve(result, ctx, stream));
+  out.write(
+    `\nNext: open ${relative(ctx.cwd, join(runDir, "report.html"))} in a browser, or evaluate the trained prompts:\n` +
+      `  dln eval ${relative(ctx.cwd, DEMO_NETWORK)} --test ${relative(ctx.cwd, files.test)} --prompts ${relative(ctx.cwd, runDir)}\n`,
+  );
+  return 0;
+}
+
+interface DemoFiles {
+  train: string;
+  dev: string;
+  test: string;
+  /** "100 train, 50 dev, 50 test". */
+  sizes: string;
+}
+
+/** Generates the task's examples and writes them as train/dev/test JSONL files (50%, 25%, 25%). */
+function writeDemoData(dataDir: string, task: string, { seed, size }: { seed: number; size: number }): DemoFiles {
+  mkdirSync(dataDir, { recursive: true });
+  const examples = generateTask(task, { seed, n: size });
+  const cut = [Math.floor(size * 0.5), Math.floor(size * 0.75)] as const;
+  const splits = { train: examples.slice(0, cut[0]), dev: examples.slice(cut[0], cut[1]), test: examples.slice(cut[1]) };
+  for (const [split, rows] of Object.entries(splits)) {
+    writeFileSync(join(dataDir, `${split}.jsonl`), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  }
+  const sizes = `${splits.train.length} train, ${splits.dev.length} dev, ${splits.test.length} test`;
+  return { train: join(dataDir, "train.jsonl"), dev: join(dataDir, "dev.jsonl"), test: join(dataDir, "test.jsonl"), sizes };
+}
+
+/** Loads the demo network as a Graph and trains it on the files with `graph.train()` (through dln train's view). */
+async function trainDemo(flags: DemoFlags, ctx: CliContext, run: { runDir: string; files: DemoFiles; seed: number; iterations?: number }): Promise<DemoResult> {
+  const graph = await loadGraphForCommand(DEMO_NETWORK, ctx, flags, "demo");
+  try {
+    // Recorded in run.json as `dln train --train … --dev … --test …` records its flags, so `dln train --resume <run-dir>` works.
+    const data = { train: run.files.train, dev: run.files.dev, test: run.files.test, field: [] as string[] };
+    const splits = await loadSplitsForCommand(data, graph.network, ctx, { seed: run.seed, caps: {}, command: "train" });
+    const config = { seed: run.seed, iterations: run.iterations };
+    const options = { config, runDir: run.runDir, dataSources: { flags: data, caps: {} } };
+    return await runTraining(graph, splits, options, ctx, { json: flags.json ?? false, probe: flags.cache !== "readonly" });
+  } finally {
+    await graph.close();
+  }
+}
+
+/** The parts of the training result (result.json) the learning curve reads. */
 interface DemoResult {
-  initialDevAccuracy?: number;
-  devAccuracy?: number;
-  testAccuracy?: number;
+  initialDevAccuracy?: number | null;
+  devAccuracy?: number | null;
+  testAccuracy?: number | null;
   bestIteration?: number;
   iterations?: number;
-  history?: Array<{ iteration: number; devAccuracy?: number }>;
+  history?: Array<{ iteration: number; devAccuracy?: number | null }>;
   initialPrompts?: Record<string, string>;
   bestPrompts?: Record<string, string>;
 }

@@ -1,6 +1,6 @@
 /**
  * `dln eval <network>`: runs a network on the dev or test split and reports accuracy, errors per
- * gold class and usage. With `--prompts` it evaluates trained prompts; with `--shots k` it builds
+ * gold class and usage: a thin shell over `graph.evaluate()`. With `--prompts` it evaluates trained prompts; with `--shots k` it builds
  * the paper's k-shot baseline (docs/data.md, "k-shot baselines"), so 0-shot, k-shot and trained
  * prompts can be compared on the same examples.
  *
@@ -9,45 +9,38 @@
  */
 import { Option, type Command } from "commander";
 import type { CliContext } from "../context.js";
+import { EXIT } from "../exit.js";
 import { createProgressBar } from "../progress.js";
-import type { CompiledNetwork } from "../../compile/types.js";
 import {
+  addConcurrencyOption,
+  addDataOptions,
+  addJsonOption,
   addModelOptions,
+  addPromptsOption,
+  addSeedOption,
   checkModels,
-  collect,
-  createRegistry,
-  loadNetworkForCommand,
+  failCommand,
+  loadGraphForCommand,
   loadPromptsForCommand,
   loadSplitsForCommand,
-  modelsInUse,
   numberFlag,
   parseFieldMappings,
   UsageError,
-  type CacheFlag,
+  type DataFlags,
+  type ModelFlags,
 } from "../shared.js";
 export { parseFieldMappings };
+import { scoreResults, type Evaluation, type Graph, type GraphEvaluateOptions, type RunResult, type Scores } from "../../graph.js";
 import type { Usage } from "../../llm/types.js";
-import { runAll } from "../../exec/run.js";
-import type { RunResult } from "../../exec/types.js";
-import { DataError, kShotExamples, promptsWithShots, toSample, type Example } from "../../data/index.js";
-import { summarizeAnswers, type AnswerSummary } from "../../metrics/index.js";
-import { Rng } from "../../util/random.js";
+import type { Example, Splits } from "../../data/index.js";
 
-interface EvalFlags {
-  data?: string;
-  train?: string;
-  dev?: string;
-  test?: string;
+interface EvalFlags extends DataFlags, ModelFlags {
   prompts?: string;
   split: "dev" | "test";
   shots: string;
   limit?: string;
   json?: boolean;
   seed?: string;
-  field: string[];
-  target?: string;
-  cache: CacheFlag;
-  model: string[];
   concurrency: string;
 }
 
@@ -58,8 +51,7 @@ const SHOTS = { min: 0, max: 1000, integer: true } as const;
 /** Data problems and failed samples printed, at most. */
 const SHOWN = 10;
 
-/** A usage error: printed as `dln eval: <message>`, exit status 2. */
-
+/** What `dln eval` prints (`--json`): the setting, then what `graph.evaluate()` returned (without the per-sample results). */
 export interface EvalReport {
   network: string;
   split: "dev" | "test";
@@ -70,30 +62,28 @@ export interface EvalReport {
   correct: number;
   accuracy: number;
   failed: number;
-  perClass: AnswerSummary["perClass"];
-  failures: Array<{ id: string; code: string; node?: string; message: string }>;
+  perClass: Scores["perClass"];
+  failures: Scores["failures"];
   usage: Usage;
   dataProblems: number;
   wallMs: number;
 }
 
 export function registerEval(program: Command, ctx: CliContext): void {
-  addModelOptions(program.command("eval"))
+  const command = addModelOptions(program.command("eval"))
     .description("evaluate a network on the dev or test split: accuracy, errors per class, usage")
-    .argument("<network>", "network file (JSON5)")
-    .option("--data <path>", "data file (JSONL, CSV or BIG-Bench JSON) cut into train/dev/test with the seed, or paper:<task>[:<dir>]")
-    .option("--train <file>", "training examples (only used for --shots)")
-    .option("--dev <file>", "dev examples")
-    .option("--test <file>", "test examples")
-    .option("--prompts <path>", "trained prompts: a JSON file of layer id → prompt, or a training run directory")
+    .argument("<network>", "network file (JSON5)");
+  addDataOptions(command, {
+    train: "training examples (only used for --shots)",
+    target: "file field with the gold answer (default: target for BIG-Bench JSON, else y, else target)",
+  });
+  addPromptsOption(command, "trained prompts: a JSON file of layer id → prompt, or a training run directory")
     .addOption(new Option("--split <split>", "which split to evaluate").choices(["dev", "test"]).default("test"))
     .option("--shots <k>", "k-shot baseline: show k solved training examples in the output layer's prompt", "0")
-    .option("--limit <n>", "evaluate at most n examples of the split (a seeded subset)")
-    .option("--seed <n>", `seed for the split, --limit and the shots (default: the network's train.seed, else ${DEFAULT_SEED})`)
-    .option("--field <input=field>", "read a network input from a differently named file field (repeatable)", collect, [])
-    .option("--target <field>", "file field with the gold answer (default: target for BIG-Bench JSON, else y, else target)")
-    .option("-c, --concurrency <n>", "most samples in flight (the models' own limits still apply)", "64")
-    .option("--json", "print the report as one JSON object on stdout")
+    .option("--limit <n>", "evaluate at most n examples of the split (a seeded subset)");
+  addSeedOption(command, `seed for the split, --limit and the shots (default: the network's train.seed, else ${DEFAULT_SEED})`);
+  addConcurrencyOption(command);
+  addJsonOption(command, "print the report as one JSON object on stdout")
     .addHelpText(
       "after",
       `
@@ -109,131 +99,119 @@ Examples:
       try {
         ctx.exitCode = await evalCommand(networkPath, flags, ctx);
       } catch (err) {
-        if (!(err instanceof UsageError || err instanceof DataError)) throw err;
-        ctx.stderr.write(`dln eval: ${err.message}\n`);
-        ctx.exitCode = 2;
+        ctx.exitCode = failCommand(ctx, "eval", err);
       }
     });
 }
 
+/** The numbers of the flags, checked before anything is read. */
+function evalNumbers(flags: EvalFlags): { shots: number; limit?: number; concurrency: number; seed?: number } {
+  return {
+    shots: numberFlag(flags.shots, "--shots", SHOTS)!,
+    limit: numberFlag(flags.limit, "--limit", "cli.cap"),
+    concurrency: numberFlag(flags.concurrency, "--concurrency", "cli.concurrency")!,
+    seed: numberFlag(flags.seed, "--seed", "train.seed"),
+  };
+}
+
 async function evalCommand(networkPath: string, flags: EvalFlags, ctx: CliContext): Promise<number> {
-  const shots = numberFlag(flags.shots, "--shots", SHOTS)!;
-  const limit = numberFlag(flags.limit, "--limit", "cli.cap");
-  const concurrency = numberFlag(flags.concurrency, "--concurrency", "cli.concurrency")!;
-  const seedFlag = numberFlag(flags.seed, "--seed", "train.seed");
+  const n = evalNumbers(flags);
   parseFieldMappings(flags.field); // a malformed --field is a usage error before anything is read
-  if (!flags.data && !flags[flags.split]) {
-    throw new UsageError(`no ${flags.split} data: give --data <file>, or --${flags.split} <file>`);
-  }
-  const network = await loadNetworkForCommand(networkPath, ctx);
-  const seed = seedFlag ?? network.train.seed ?? DEFAULT_SEED;
-
-  const splits = await loadSplitsForCommand(flags, network, ctx, {
-    seed,
-    caps: limit === undefined ? undefined : { [flags.split]: limit },
-    command: "eval",
-  });
-  const examples = splits[flags.split];
-  if (examples.length === 0) throw new UsageError(`the ${flags.split} split is empty`);
-
-  let prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, network, ctx, "eval");
-  if (shots > 0) {
-    if (splits.train.length === 0) throw new UsageError("--shots needs training examples: give --data or --train");
-    const demos = kShotExamples(splits.train, shots, new Rng(seed).fork("shots"));
-    if (demos.length < shots) ctx.stderr.write(`dln eval: warning: only ${demos.length} training examples for --shots ${shots}\n`);
-    prompts = promptsWithShots(network, prompts, demos);
-  }
-
-  const registry = createRegistry(network, ctx, flags, "eval");
-  // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, not as "accuracy: 0.0%".
-  await checkModels(registry, modelsInUse(network), { probe: flags.cache !== "readonly" }).catch(async (err: unknown) => {
-    await registry.close();
-    throw err;
-  });
-  const progress = createProgressBar(ctx, { label: `eval ${flags.split}` });
-  const started = performance.now();
-  let results: RunResult[];
+  if (!flags.data && !flags[flags.split]) throw new UsageError(`no ${flags.split} data: give --data <file>, or --${flags.split} <file>`);
+  const graph = await loadGraphForCommand(networkPath, ctx, flags, "eval");
   try {
-    results = await runAll(network, examples.map(toSample), {
-      clients: registry,
-      prompts,
-      concurrency,
+    const seed = n.seed ?? graph.network.train.seed ?? DEFAULT_SEED;
+    const caps = n.limit === undefined ? undefined : { [flags.split]: n.limit };
+    const splits = await loadSplitsForCommand(flags, graph.network, ctx, { seed, caps, command: "eval" });
+    const examples = splits[flags.split];
+    if (examples.length === 0) throw new UsageError(`the ${flags.split} split is empty`);
+    const options = await evaluateOptions(graph, flags, ctx, splits, { ...n, seed });
+    // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, not as "accuracy: 0.0%".
+    await checkModels(graph.models, graph.modelsInUse(), { probe: flags.cache !== "readonly" });
+    const evaluation = await evaluateWithProgress(graph, examples, options, ctx, flags.split);
+    if (evaluation.shots < n.shots) ctx.stderr.write(`dln eval: warning: only ${evaluation.shots} training examples for --shots ${n.shots}\n`);
+    const setting = { network: graph.name, split: flags.split, shots: n.shots, seed, prompts: flags.prompts, dataProblems: splits.problems.length };
+    return printReport(ctx, reportOf(evaluation, setting), flags.json ?? false);
+  } finally {
+    await graph.close();
+  }
+}
+
+/** `--prompts`, `--shots` and `--concurrency` as options of graph.evaluate(). */
+async function evaluateOptions(
+  graph: Graph,
+  flags: EvalFlags,
+  ctx: CliContext,
+  splits: Splits,
+  n: { shots: number; concurrency: number; seed: number },
+): Promise<GraphEvaluateOptions> {
+  const prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, graph.network, ctx, "eval");
+  if (n.shots > 0 && splits.train.length === 0) throw new UsageError("--shots needs training examples: give --data or --train");
+  const shots = n.shots > 0 ? { k: n.shots, examples: splits.train, seed: n.seed } : undefined;
+  return { prompts, shots, concurrency: n.concurrency, signal: ctx.signal };
+}
+
+/** graph.evaluate() with a progress bar on stderr (when it is a terminal). */
+async function evaluateWithProgress(graph: Graph, examples: Example[], options: GraphEvaluateOptions, ctx: CliContext, split: string): Promise<Evaluation> {
+  const progress = createProgressBar(ctx, { label: `eval ${split}` });
+  try {
+    return await graph.evaluate(examples, {
+      ...options,
       onProgress: (p) => progress.update({ done: p.done, total: examples.length, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
     });
   } finally {
     progress.stop();
-    await registry.close();
   }
+}
 
-  const report = buildReport({
-    network,
-    examples,
-    results,
-    split: flags.split,
-    shots,
-    seed,
-    prompts: flags.prompts,
-    usage: registry.usage().total,
-    dataProblems: splits.problems.length,
-    wallMs: performance.now() - started,
-  });
-  if (!flags.json && report.failed === report.examples && report.examples > 0) {
-    // Nothing answered: an accuracy of 0% would hide the cause.
-    const f = report.failures[0];
+/** The report, or (when nothing answered) the first error instead of an accuracy of 0% that would hide the cause. */
+function printReport(ctx: CliContext, report: EvalReport, json: boolean): number {
+  if (!json && report.failed === report.examples && report.examples > 0) {
+    const f = report.failures[0]!;
     ctx.stderr.write(
       `dln eval: every one of the ${report.examples} samples failed, so there is no accuracy to report; the first: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}\n`,
     );
-    return 1;
+    return EXIT.failed;
   }
-  ctx.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
-  return report.failed > 0 ? 1 : 0;
+  ctx.stdout.write(json ? `${JSON.stringify(report)}\n` : formatReport(report));
+  return report.failed > 0 ? EXIT.failed : EXIT.ok;
 }
 
-/** Pairs results with their examples (by input position) and scores them with the network's loss. */
-export function buildReport(args: {
-  network: CompiledNetwork;
-  examples: Example[];
-  results: RunResult[];
+interface ReportSetting {
+  network: string;
   split: "dev" | "test";
   shots: number;
   seed: number;
   prompts?: string;
-  usage: Usage;
   dataProblems: number;
-  wallMs: number;
-}): EvalReport {
-  const byIndex = new Map(args.results.map((r) => [r.index, r]));
-  const preds = args.examples.map((_, i) => {
-    const r = byIndex.get(i);
-    return r && !r.error ? r.output : undefined;
-  });
-  const summary = summarizeAnswers(
-    preds,
-    args.examples.map((e) => e.target),
-    args.network.loss,
-  );
-  const failures = args.examples.flatMap((e, i) => {
-    const r = byIndex.get(i);
-    if (r && !r.error) return [];
-    const error = r?.error ?? { code: "E_NOT_RUN", message: "the sample did not run" };
-    return [{ id: e.id, code: error.code, node: error.node, message: error.message }];
-  });
+}
+
+/** The setting, then the scores, usage and time of an evaluation. */
+function reportOf(e: Omit<Evaluation, "results" | "shots">, s: ReportSetting): EvalReport {
   return {
-    network: args.network.name,
-    split: args.split,
-    shots: args.shots,
-    seed: args.seed,
-    ...(args.prompts !== undefined ? { prompts: args.prompts } : {}),
-    examples: summary.examples,
-    correct: summary.correct,
-    accuracy: summary.accuracy,
-    failed: failures.length,
-    perClass: summary.perClass,
-    failures,
-    usage: args.usage,
-    dataProblems: args.dataProblems,
-    wallMs: Math.round(args.wallMs),
+    network: s.network,
+    split: s.split,
+    shots: s.shots,
+    seed: s.seed,
+    ...(s.prompts !== undefined ? { prompts: s.prompts } : {}),
+    examples: e.examples,
+    correct: e.correct,
+    accuracy: e.accuracy,
+    failed: e.failed,
+    perClass: e.perClass,
+    failures: e.failures,
+    usage: e.usage,
+    dataProblems: s.dataProblems,
+    wallMs: Math.round(e.wallMs),
   };
+}
+
+/** Pairs results with their examples (by input position) and scores them with the network's loss (scoreResults). */
+export function buildReport(
+  args: Omit<ReportSetting, "network"> & { network: Graph["network"]; examples: Example[]; results: RunResult[]; usage: Usage; wallMs: number },
+): EvalReport {
+  const scores = scoreResults(args.network, args.examples, args.results);
+  return reportOf({ ...scores, usage: args.usage, wallMs: args.wallMs }, { ...args, network: args.network.name });
 }
 
 /** The human report: headline, per-class table with the most frequent wrong answers, usage. */

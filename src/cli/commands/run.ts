@@ -14,15 +14,25 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { addModelOptions, checkModels, createRegistry, loadNetworkForCommand, loadPromptsForCommand, modelsInUse, numberFlag, UsageError } from "../shared.js";
-import { runNetwork } from "../../exec/run.js";
-import { InvalidSample } from "../../exec/invalidSample.js";
-import { createReorderBuffer } from "../../exec/reorder.js";
-import type { RunResult, Sample } from "../../exec/types.js";
+import { EXIT } from "../exit.js";
+import {
+  addConcurrencyOption,
+  addJsonOption,
+  addModelOptions,
+  addPromptsOption,
+  checkModels,
+  failCommand,
+  loadGraphForCommand,
+  loadPromptsForCommand,
+  numberFlag,
+  UsageError,
+  type ModelFlags,
+} from "../shared.js";
+import { InvalidSample, type Graph, type GraphRunOptions, type RunResult, type Sample } from "../../graph.js";
 import { createProgressBar, formatCount } from "../progress.js";
 import { readDataLines } from "../../data/lines.js";
 
-interface RunFlags {
+interface RunFlags extends ModelFlags {
   input: string;
   output: string;
   prompts?: string;
@@ -32,28 +42,24 @@ interface RunFlags {
   unordered?: boolean;
   failFast?: boolean;
   json?: boolean;
-  model: string[];
-  cache: "readwrite" | "readonly" | "off";
 }
-
-/** A usage error: printed as `dln run: <message>`, exit status 2. */
 
 /** Failed samples named in the summary, at most (the output file names them all). */
 const SUMMARY_FAILURES = 20;
 
 export function registerRun(program: Command, ctx: CliContext): void {
-  addModelOptions(program.command("run"))
+  const command = addModelOptions(program.command("run"))
     .description("run a network on JSONL samples and write one JSONL result per sample")
     .argument("<network>", "network file (JSON5)")
     .option("-i, --input <file>", "JSONL samples, one object per line with the network's input fields; - for stdin", "-")
-    .option("-o, --output <file>", "where results go, one JSON object per line; - for stdout", "-")
-    .option("--prompts <file>", "prompt overrides: a JSON file of layer id → prompt, or a training run directory (best.json / result.json)")
-    .option("-c, --concurrency <n>", "most samples in flight (the models' own limits still apply)", "64")
+    .option("-o, --output <file>", "where results go, one JSON object per line; - for stdout", "-");
+  addPromptsOption(command, "prompt overrides: a JSON file of layer id → prompt, or a training run directory (best.json / result.json)");
+  addConcurrencyOption(command)
     .option("--temperature <t>", "override every layer's temperature")
     .option("--trace", "include every node's value and trace (rendered prompt, raw text, usage, latency) in each result")
     .option("--unordered", "write results as they complete instead of in input order")
-    .option("--fail-fast", "stop at the first failed sample")
-    .option("--json", "print the final summary as one JSON object on stderr")
+    .option("--fail-fast", "stop at the first failed sample");
+  addJsonOption(command, "print the final summary as one JSON object on stderr")
     .addHelpText(
       "after",
       `
@@ -72,115 +78,123 @@ Examples:
       try {
         ctx.exitCode = await runCommand(networkPath, flags, ctx);
       } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        ctx.stderr.write(`dln run: ${err.message}\n`);
-        ctx.exitCode = 2;
+        ctx.exitCode = failCommand(ctx, "run", err);
       }
     });
 }
+
+/** Per sample in flight: its line number and the fields that pass through to its result. */
+type SampleMeta = Map<number, { line: number; extras?: Record<string, unknown> }>;
 
 async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext): Promise<number> {
   const concurrency = numberFlag(flags.concurrency ?? "64", "--concurrency", "cli.concurrency")!;
   const temperature = numberFlag(flags.temperature, "--temperature", "layer.temperature");
-  const network = await loadNetworkForCommand(networkPath, ctx);
-  const prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, network, ctx, "run");
-  const inputPath = flags.input === "-" ? undefined : resolve(ctx.cwd, flags.input);
-  if (
-    inputPath &&
-    !(await stat(inputPath).then(
-      (s) => s.isFile(),
-      () => false,
-    ))
-  )
-    throw new UsageError(`no such input file: ${flags.input}`);
+  const graph = await loadGraphForCommand(networkPath, ctx, flags, "run");
+  try {
+    const prompts = flags.prompts === undefined ? undefined : await loadPromptsForCommand(flags.prompts, graph.network, ctx, "run");
+    const inputPath = flags.input === "-" ? undefined : resolve(ctx.cwd, flags.input);
+    if (inputPath && !(await isFile(inputPath))) throw new UsageError(`no such input file: ${flags.input}`);
+    // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, not as an error row per sample.
+    await checkModels(graph.models, graph.modelsInUse(), { probe: flags.cache !== "readonly" });
+    const out: Writable = flags.output === "-" ? ctx.stdout : createWriteStream(resolve(ctx.cwd, flags.output));
+    const options: GraphRunOptions = {
+      prompts,
+      temperature,
+      concurrency,
+      trace: flags.trace,
+      failFast: flags.failFast,
+      signal: ctx.signal,
+      ordered: !flags.unordered,
+    };
+    const summary = await streamResults(graph, inputPath, out, options, ctx);
+    if (out !== ctx.stdout) await new Promise<void>((done, fail) => out.end((err?: Error | null) => (err ? fail(err) : done())));
+    writeSummary(ctx, flags.json ?? false, { ...summary, usage: graph.models.usage().total });
+    return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    await graph.close();
+  }
+}
 
-  const registry = createRegistry(network, ctx, flags, "run");
-  // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, not as an error row per sample.
-  await checkModels(registry, modelsInUse(network), { probe: flags.cache !== "readonly" }).catch(async (err: unknown) => {
-    await registry.close();
-    throw err;
-  });
-  const out: Writable = flags.output === "-" ? ctx.stdout : createWriteStream(resolve(ctx.cwd, flags.output));
+const isFile = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
+/**
+ * The pipeline: input lines → graph.run() → one JSONL line per result, with bounded buffers (the
+ * input is read no faster than results are written; in input order unless --unordered).
+ */
+async function streamResults(
+  graph: Graph,
+  inputPath: string | undefined,
+  out: Writable,
+  options: GraphRunOptions,
+  ctx: CliContext,
+): Promise<Omit<Summary, "usage">> {
   const total = inputPath && ctx.stderr.isTTY ? await countLines(inputPath) : undefined;
   const progress = createProgressBar(ctx, { label: "run" });
   const started = performance.now();
-  const summary = { samples: 0, ok: 0, failed: 0, failures: [] as Array<{ line: number; id?: string; node?: string; code: string }> };
-
-  // Per sample in flight: its line number and the fields that pass through. Deleted when written.
-  const meta = new Map<number, { line: number; extras?: Record<string, unknown> }>();
-  const ordered = !flags.unordered;
-  const reorder = createReorderBuffer<RunResult>(Math.max(256, concurrency * 4));
-  let drained: Promise<unknown> | undefined;
-
-  const write = (r: RunResult): void => {
-    const m = meta.get(r.index);
-    meta.delete(r.index);
-    summary.samples++;
-    if (r.error) {
-      summary.failed++;
-      if (summary.failures.length < SUMMARY_FAILURES) summary.failures.push({ line: m?.line ?? 0, id: r.id, node: r.error.node, code: r.error.code });
-    } else summary.ok++;
-    if (!out.write(`${JSON.stringify(outputRecord(r, m, flags.trace ?? false))}\n`) && !drained) {
-      drained = once(out, "drain").finally(() => (drained = undefined));
-    }
-  };
-
-  async function* samples(): AsyncGenerator<Sample | InvalidSample> {
-    const input = inputPath ? createReadStream(inputPath) : ctx.stdin;
-    let index = 0;
-    try {
-      // The data reader every command shares (src/data/lines.ts): byte-order mark, CRLF, non-UTF-8 lines.
-      for await (const { line: lineNo, text, problem } of readDataLines(input as AsyncIterable<Uint8Array | string>)) {
-        if (problem === undefined && text.trim() === "") continue;
-        // Backpressure: read no further while the output is full or the reorder window is.
-        if (drained) await drained;
-        if (ordered) await reorder.waitForRoom(index);
-        const sample = problem !== undefined ? new InvalidSample("E_INVALID_TEXT", `line ${lineNo}: ${problem}`) : readSample(text, lineNo, network.inputs);
-        meta.set(index, { line: lineNo, extras: sample instanceof InvalidSample ? undefined : extrasOf(sample, network.inputs) });
-        index++;
-        yield sample;
-      }
-    } finally {
-      if (inputPath) (input as ReturnType<typeof createReadStream>).destroy();
-    }
-  }
-
+  const summary = { samples: 0, ok: 0, failed: 0, failures: [] as Summary["failures"] };
+  const meta: SampleMeta = new Map();
+  const writer = resultWriter(out, meta, summary, options.trace ?? false);
+  const onProgress: GraphRunOptions["onProgress"] = (p) =>
+    progress.update({ done: p.done, total, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens });
   try {
-    await new Promise<void>((done, fail) => {
-      runNetwork(network, samples(), {
-        clients: registry,
-        prompts,
-        temperature,
-        concurrency,
-        trace: flags.trace,
-        failFast: flags.failFast,
-        signal: ctx.signal,
-        onProgress: (p) => progress.update({ done: p.done, total, failed: p.failed, tokens: p.usage.promptTokens + p.usage.completionTokens }),
-      }).subscribe({
-        next: (r) => {
-          if (!ordered) write(r);
-          else for (const ready of reorder.push(r)) write(ready);
-        },
-        error: fail,
-        complete: done,
-      });
-    });
+    const results = graph.run(readSamples(inputPath, ctx, graph.inputs, meta, writer), { ...options, onProgress });
+    await new Promise<void>((done, fail) => results.subscribe({ next: writer.write, error: fail, complete: done }));
   } finally {
     progress.stop();
-    await registry.close();
   }
-  // With --fail-fast, results after a gap (an aborted sample) are still held: write them in order.
-  for (const r of reorder.drainHeld()) write(r);
-  if (out !== ctx.stdout) await new Promise<void>((done, fail) => out.end((err?: Error | null) => (err ? fail(err) : done())));
+  return { ...summary, wallMs: performance.now() - started };
+}
 
-  const usage = registry.usage().total;
-  const wallMs = performance.now() - started;
-  writeSummary(ctx, flags.json ?? false, { ...summary, wallMs, usage });
-  return summary.failed > 0 ? 1 : 0;
+/** Writes each result as a JSONL line and counts it; `drained` is set while the output is full. */
+function resultWriter(out: Writable, meta: SampleMeta, summary: Omit<Summary, "usage" | "wallMs">, trace: boolean) {
+  const writer = {
+    drained: undefined as Promise<unknown> | undefined,
+    write(r: RunResult): void {
+      const m = meta.get(r.index);
+      meta.delete(r.index);
+      summary.samples++;
+      if (r.error) {
+        summary.failed++;
+        if (summary.failures.length < SUMMARY_FAILURES) summary.failures.push({ line: m?.line ?? 0, id: r.id, node: r.error.node, code: r.error.code });
+      } else summary.ok++;
+      if (!out.write(`${JSON.stringify(outputRecord(r, m, trace))}\n`) && !writer.drained) {
+        writer.drained = once(out, "drain").finally(() => (writer.drained = undefined));
+      }
+    },
+  };
+  return writer;
+}
+
+/** The input's JSONL lines as samples (an InvalidSample for a line that cannot be one), read no faster than the output drains. */
+async function* readSamples(
+  inputPath: string | undefined,
+  ctx: CliContext,
+  inputs: readonly string[],
+  meta: SampleMeta,
+  writer: { drained?: Promise<unknown> },
+): AsyncGenerator<Sample | InvalidSample> {
+  const input = inputPath ? createReadStream(inputPath) : ctx.stdin;
+  let index = 0;
+  try {
+    // The data reader every command shares (src/data/lines.ts): byte-order mark, CRLF, non-UTF-8 lines.
+    for await (const { line: lineNo, text, problem } of readDataLines(input as AsyncIterable<Uint8Array | string>)) {
+      if (problem === undefined && text.trim() === "") continue;
+      if (writer.drained) await writer.drained;
+      const sample = problem !== undefined ? new InvalidSample("E_INVALID_TEXT", `line ${lineNo}: ${problem}`) : readSample(text, lineNo, inputs);
+      meta.set(index++, { line: lineNo, extras: sample instanceof InvalidSample ? undefined : extrasOf(sample, inputs) });
+      yield sample;
+    }
+  } finally {
+    if (inputPath) (input as ReturnType<typeof createReadStream>).destroy();
+  }
 }
 
 /** A JSONL line as a sample, or an InvalidSample naming the line when it is not usable. */
-function readSample(text: string, line: number, inputs: string[]): Sample | InvalidSample {
+function readSample(text: string, line: number, inputs: readonly string[]): Sample | InvalidSample {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -199,7 +213,7 @@ function readSample(text: string, line: number, inputs: string[]): Sample | Inva
   return sample;
 }
 
-function extrasOf(sample: Sample, inputs: string[]): Record<string, unknown> | undefined {
+function extrasOf(sample: Sample, inputs: readonly string[]): Record<string, unknown> | undefined {
   let extras: Record<string, unknown> | undefined;
   for (const key of Object.keys(sample)) {
     if (key === "id" || inputs.includes(key)) continue;

@@ -1,57 +1,58 @@
 /**
  * `dln train <network>`: learns the network's prompts from data with the DLN variational
- * optimizer (docs/training.md). Thin: it parses flags, loads the network and the data, and hands
- * over to `train()` from src/train; it only renders what the event stream says.
+ * optimizer (docs/training.md). A thin shell over the library: flags → `graph.train()` options
+ * (the resume policy is the library's: `graph.planTraining`), then it renders the event stream.
  *
- * Exit status: 0 trained (also when a budget stopped it early), 1 training failed, 2 usage error.
+ * Exit status: 0 trained (also when a budget stopped it early), 1 training failed, 2 usage error,
+ * 130 interrupted.
  */
 import { setMaxListeners } from "node:events";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../context.js";
 import { useColor } from "../context.js";
+import { EXIT } from "../exit.js";
 import { createProgressBar, formatCount, formatDuration } from "../progress.js";
-import { DataError } from "../../data/index.js";
 import {
+  addBudgetOptions,
+  addDataOptions,
+  addIterationsOption,
+  addJsonOption,
   addModelOptions,
+  addRunDirOption,
+  addSeedOption,
+  budgetFromFlags,
   checkModels,
-  collect,
-  createRegistry,
-  loadNetworkForCommand,
+  failCommand,
+  loadGraphForCommand,
   loadSplitsForCommand,
-  modelsInUse,
   numberFlag,
   UsageError,
-  type CacheFlag,
+  type BudgetFlags,
   type DataFlags,
+  type ModelFlags,
 } from "../shared.js";
+import {
+  hasCheckpoint,
+  readRunDir,
+  type Graph,
+  type GraphTrainOptions,
+  type TrainConfig,
+  type TrainEvent,
+  type TrainOverrides,
+  type TrainResult,
+} from "../../graph.js";
 import { parsePaperDataRef, type Splits } from "../../data/index.js";
-import { CHECKPOINT_FILE, loadCheckpoint } from "../../train/checkpoint.js";
-import { readManifest, resolveResume } from "../../train/resume.js";
 import { updateLastRunLink } from "../last-run.js";
-import { resolveTrainConfig, TrainConfigError, type TrainConfig, type TrainOverrides } from "../../train/config.js";
-import type { TrainEvent } from "../../train/events.js";
-import { buildTrainGraph, hasHiddenTrainableLayers } from "../../train/topology.js";
-import { costBudgetProblem } from "../../llm/prices.js";
-import { createTrainServices } from "../../train/services.js";
-import { train, type TrainResult } from "../../train/trainer.js";
 import { writeReport } from "../../report/index.js";
+import { AbortError } from "../../util/errors.js";
 
-interface TrainFlags {
-  data?: string;
-  train?: string;
-  dev?: string;
-  test?: string;
+interface TrainFlags extends DataFlags, ModelFlags, BudgetFlags {
   runDir?: string;
   resume?: string;
   force?: boolean;
   json?: boolean;
-  cache: CacheFlag;
-  model: string[];
-  field: string[];
-  target?: string;
   trainCap?: string;
   devCap?: string;
   testCap?: string;
@@ -77,28 +78,42 @@ interface TrainFlags {
   scoring?: TrainConfig["scoring"];
   backwardModel?: string;
   seed?: string;
-  budgetTokens?: string;
-  budgetRequests?: string;
-  budgetCost?: string;
 }
 
 export function registerTrain(program: Command, ctx: CliContext): void {
-  addModelOptions(program.command("train"))
+  const command = addModelOptions(program.command("train"))
     .description("learn the network's prompts from data (the DLN variational optimizer)")
-    .argument("<network>", "network file (JSON5)")
-    .option("--data <path>", "data file (JSONL, CSV or BIG-Bench JSON) cut into train/dev/test with the seed, or paper:<task>[:<dir>]")
-    .option("--train <file>", "training examples")
-    .option("--dev <file>", "dev examples (validation, best prompts)")
-    .option("--test <file>", "test examples (evaluated once, with the best prompts)")
-    .option("--field <input=field>", "read a network input from a differently named file field (repeatable)", collect, [])
-    .option("--target <field>", "file field with the gold answer")
+    .argument("<network>", "network file (JSON5)");
+  addDataOptions(command, { dev: "dev examples (validation, best prompts)", test: "test examples (evaluated once, with the best prompts)" })
     .option("--train-cap <n>", "use at most n training examples")
     .option("--dev-cap <n>", "use at most n dev examples")
-    .option("--test-cap <n>", "use at most n test examples")
-    .option("--run-dir <dir>", "where checkpoints, events.jsonl and result.json go (default runs/<network>-<time>)")
+    .option("--test-cap <n>", "use at most n test examples");
+  addRunDirOption(command, "where checkpoints, events.jsonl and result.json go (default runs/<network>-<time>)")
     .option("--resume <run-dir>", "continue a run from its last checkpoint, with its own data and settings")
-    .option("--force", "with --resume: continue even when the data or settings given differ from the run's (recorded in run.json)")
-    .option("--iterations <n>", "training iterations (20)")
+    .option("--force", "with --resume: continue even when the data or settings given differ from the run's (recorded in run.json)");
+  addKnobOptions(command);
+  addSeedOption(command, "seed of every random choice (42)");
+  addBudgetOptions(command);
+  addJsonOption(command, "one JSON event per line on stdout")
+    .addHelpText(
+      "after",
+      `
+Exit status: 0 trained (also when a budget stopped it), 1 training failed, 2 usage error, 130 interrupted.
+
+Examples:
+  $ dln train networks/dln-1.json5 --data data.jsonl
+  $ dln train networks/dln-2.json5 --data data.jsonl --iterations 10 --budget-tokens 2000000
+  $ dln train networks/dln-2.json5 --resume runs/dln-2-20240101-120000
+  $ dln train networks/dln-1.json5 --train train.jsonl --dev dev.jsonl --test test.jsonl --json > events.jsonl`,
+    )
+    .action(async (networkPath: string, flags: TrainFlags) => {
+      ctx.exitCode = await trainAction(networkPath, flags, ctx);
+    });
+}
+
+/** The knobs of the DLN variational optimizer (docs/training.md). */
+function addKnobOptions(command: Command): Command {
+  return addIterationsOption(command, "training iterations (20)")
     .option("--batch-size <n>", "examples per minibatch (DLN-1 20, DLN-2 10)")
     .option("--prompt-samples <n>", "prompt candidates per step, the current one included (DLN-1 20, DLN-2 10)")
     .option("--hidden-samples <n>", "posterior samples per example for hidden layers (DLN-2 10)")
@@ -117,50 +132,30 @@ export function registerTrain(program: Command, ctx: CliContext): void {
     .option("--balanced", "class-balanced minibatches")
     .option("--burn-in <f>", "fraction of the first target tokens skipped when scoring (0.05)")
     .addOption(new Option("--scoring <mode>", "how candidates are scored").choices(["auto", "exact", "classes", "accuracy"]))
-    .option("--backward-model <name>", "model (from the network's models) that writes proposals and posterior samples")
-    .option("--seed <n>", "seed of every random choice (42)")
-    .option("--budget-tokens <n>", "stop after the iteration that spends this many tokens")
-    .option("--budget-requests <n>", "stop after the iteration that sends this many requests")
-    .option("--budget-cost <dollars>", "stop after the iteration that spends this much (needs model prices)")
-    .option("--json", "one JSON event per line on stdout")
-    .addHelpText(
-      "after",
-      `
-Exit status: 0 trained (also when a budget stopped it), 1 training failed, 2 usage error.
+    .option("--backward-model <name>", "model (from the network's models) that writes proposals and posterior samples");
+}
 
-Examples:
-  $ dln train networks/dln-1.json5 --data data.jsonl
-  $ dln train networks/dln-2.json5 --data data.jsonl --iterations 10 --budget-tokens 2000000
-  $ dln train networks/dln-2.json5 --resume runs/dln-2-20240101-120000
-  $ dln train networks/dln-1.json5 --train train.jsonl --dev dev.jsonl --test test.jsonl --json > events.jsonl`,
-    )
-    .action(async (networkPath: string, flags: TrainFlags) => {
-      try {
-        ctx.exitCode = await trainCommand(networkPath, flags, ctx);
-      } catch (err) {
-        if (err instanceof Interrupted) {
-          ctx.stderr.write(
-            existsSync(join(err.runDir, CHECKPOINT_FILE))
-              ? `dln train: interrupted; continue with: dln train ${shellWord(networkPath)} --resume ${shellWord(err.runDir)}\n`
-              : `dln train: interrupted before the first checkpoint; nothing to resume in ${err.runDir} (start again)\n`,
-          );
-          ctx.exitCode = 130;
-          return;
-        }
-        const code = (err as { code?: string }).code;
-        if (err instanceof UsageError || err instanceof DataError || err instanceof TrainConfigError || code === "E_CHECKPOINT" || code === "E_TRAIN_RESUME") {
-          ctx.stderr.write(`dln train: ${(err as Error).message}\n`);
-          ctx.exitCode = 2;
-          return;
-        }
-        ctx.stderr.write(`dln train: ${(err as Error).message}\n`);
-        ctx.exitCode = 1;
-      }
-    });
+async function trainAction(networkPath: string, flags: TrainFlags, ctx: CliContext): Promise<number> {
+  try {
+    return await trainCommand(networkPath, flags, ctx);
+  } catch (err) {
+    return trainFailure(ctx, networkPath, err);
+  }
+}
+
+/** Reports why training stopped and returns the exit status; Ctrl-C says how to continue the run. */
+export function trainFailure(ctx: CliContext, networkPath: string, err: unknown): number {
+  if (!(err instanceof Interrupted)) return failCommand(ctx, "train", err);
+  ctx.stderr.write(
+    hasCheckpoint(err.runDir)
+      ? `dln train: interrupted; continue with: dln train ${shellWord(networkPath)} --resume ${shellWord(err.runDir)}\n`
+      : `dln train: interrupted before the first checkpoint; nothing to resume in ${err.runDir} (start again)\n`,
+  );
+  return EXIT.interrupted;
 }
 
 /** Ctrl-C stopped the run: the CLI prints how to continue it. */
-class Interrupted extends Error {
+class Interrupted extends AbortError {
   constructor(readonly runDir: string) {
     super(`interrupted; continue with --resume ${runDir}`);
   }
@@ -175,11 +170,6 @@ const num = numberFlag;
 
 /** The knobs given on the command line (undefined where not given, so the network's `train` and the defaults apply). */
 export function overridesFromFlags(f: TrainFlags): TrainOverrides {
-  const budget = {
-    tokens: num(f.budgetTokens, "--budget-tokens", "train.budget.tokens"),
-    requests: num(f.budgetRequests, "--budget-requests", "train.budget.requests"),
-    cost: num(f.budgetCost, "--budget-cost", "train.budget.cost"),
-  };
   return {
     iterations: num(f.iterations, "--iterations", "train.iterations"),
     batchSize: num(f.batchSize, "--batch-size", "train.batchSize"),
@@ -202,7 +192,7 @@ export function overridesFromFlags(f: TrainFlags): TrainOverrides {
     scoring: f.scoring,
     backwardModel: f.backwardModel,
     seed: num(f.seed, "--seed", "train.seed"),
-    budget: Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)),
+    budget: budgetFromFlags(f),
   };
 }
 
@@ -239,98 +229,105 @@ function dataSources(flags: TrainFlags, cwd: string): DataSources {
 
 const givesData = (f: TrainFlags): boolean => Boolean(f.data || f.train || f.dev || f.test);
 
-async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliContext): Promise<number> {
-  const network = await loadNetworkForCommand(networkPath, ctx);
-  // Every number is checked before anything is read or sent.
-  const overrides = overridesFromFlags(flags);
+/** The data to train on: from the flags, or (resume without data flags) the data the run recorded, cut with the run's seed. */
+async function trainData(
+  graph: Graph,
+  flags: TrainFlags,
+  ctx: CliContext,
+  runDir: string,
+  overrides: TrainOverrides,
+): Promise<{ splits: Splits; sources: DataSources }> {
   let sources = dataSources(flags, ctx.cwd);
-  if (flags.backwardModel && !network.models[flags.backwardModel]) {
-    throw new UsageError(`--backward-model: no model "${flags.backwardModel}" in the network (models: ${Object.keys(network.models).join(", ")})`);
-  }
-  if (flags.force && !flags.resume) throw new UsageError("--force only goes with --resume <run-dir>");
-  const hidden = hasHiddenTrainableLayers(buildTrainGraph(network));
-  let config = resolveTrainConfig(network.train, overrides, hidden);
-  const runDir = resolve(ctx.cwd, flags.resume ?? flags.runDir ?? `runs/${network.name}-${timestamp()}`);
-  let splits: Splits;
-  let forced: string[] = [];
-  if (flags.resume) {
-    // The library's resume policy (src/train/resume.ts): the run's own data and settings; differences refused unless --force.
-    const cp = loadCheckpoint(runDir);
-    if (!givesData(flags)) {
-      if (flags.field.length || flags.target || flags.trainCap || flags.devCap || flags.testCap) {
-        throw new UsageError("--field, --target and the caps describe data: give them with --data/--train, or resume with the run's own data (no data flags)");
-      }
-      const recorded = readManifest(runDir)?.data.sources as DataSources | undefined;
-      if (!recorded?.flags) throw new UsageError(`${runDir} does not record its data (made by an older dln): give --data or --train again`);
-      sources = recorded;
+  const run = flags.resume ? readRunDir(runDir) : undefined;
+  if (run && !givesData(flags)) {
+    if (flags.field.length || flags.target || flags.trainCap || flags.devCap || flags.testCap) {
+      throw new UsageError("--field, --target and the caps describe data: give them with --data/--train, or resume with the run's own data (no data flags)");
     }
-    splits = await loadSplitsForCommand(sources.flags, network, ctx, { seed: cp.config.seed, caps: sources.caps, command: "train" });
-    const plan = resolveResume({ runDir, network: network.name, overrides, splits, force: flags.force });
-    config = plan.config;
-    forced = plan.differences;
-    for (const d of forced) ctx.stderr.write(`dln train: warning: --force: ${d}\n`);
-  } else {
-    if (!givesData(flags)) throw new UsageError("no training data: give --data <file>, or --train <file> (with --dev and --test)");
-    splits = await loadSplitsForCommand(sources.flags, network, ctx, { seed: config.seed, caps: sources.caps, command: "train" });
+    const recorded = run.dataSources as DataSources | undefined;
+    if (!recorded?.flags) throw new UsageError(`${runDir} does not record its data (made by an older dln): give --data or --train again`);
+    sources = recorded;
   }
+  if (!run && !givesData(flags)) throw new UsageError("no training data: give --data <file>, or --train <file> (with --dev and --test)");
+  const seed = run ? run.config.seed : graph.trainConfig(overrides).seed;
+  const splits = await loadSplitsForCommand(sources.flags, graph.network, ctx, { seed, caps: sources.caps, command: "train" });
   if (splits.train.length === 0) throw new UsageError("the train split is empty");
+  return { splits, sources };
+}
 
-  const registry = createRegistry(network, ctx, flags, "train");
-  if (config.budget.cost !== undefined) {
-    const inUse = new Set([...network.nodes.values()].flatMap((n) => ("model" in n && typeof n.model === "string" ? [n.model] : [])));
-    if (config.backwardModel) inUse.add(config.backwardModel);
-    const problem = costBudgetProblem(
-      Object.fromEntries(
-        registry
-          .names()
-          .filter((m) => inUse.has(m))
-          .map((m) => [m, registry.spec(m)]),
-      ),
-    );
-    if (problem) throw new UsageError(problem);
+async function trainCommand(networkPath: string, flags: TrainFlags, ctx: CliContext): Promise<number> {
+  const graph = await loadGraphForCommand(networkPath, ctx, flags, "train");
+  try {
+    // Every number is checked before anything is read or sent.
+    const overrides = overridesFromFlags(flags);
+    dataSources(flags, ctx.cwd);
+    if (flags.backwardModel && !graph.network.models[flags.backwardModel]) {
+      throw new UsageError(`--backward-model: no model "${flags.backwardModel}" in the network (models: ${Object.keys(graph.network.models).join(", ")})`);
+    }
+    if (flags.force && !flags.resume) throw new UsageError("--force only goes with --resume <run-dir>");
+    const runDir = resolve(ctx.cwd, flags.resume ?? flags.runDir ?? `runs/${graph.name}-${timestamp()}`);
+    const { splits, sources } = await trainData(graph, flags, ctx, runDir, overrides);
+    const options = { config: overrides, runDir, resume: Boolean(flags.resume), force: flags.force, dataSources: sources };
+    await runTraining(graph, splits, options, ctx, { json: flags.json ?? false, probe: flags.cache !== "readonly" });
+    return EXIT.ok;
+  } finally {
+    await graph.close();
   }
-  // Ctrl-C (ctx.signal, from bin/dln.js) stops at once; the finished iterations are checkpointed.
+}
+
+/**
+ * `graph.train()` as `dln train` does it (and `dln demo`): the library's plan first (the resume
+ * policy of src/train/resume.ts, the cost budget's prices), the models checked once, runs/last
+ * updated, the events shown, then the HTML report and (unless json) the summary.
+ */
+export async function runTraining(
+  graph: Graph,
+  splits: Pick<Splits, "train" | "dev" | "test">,
+  options: GraphTrainOptions & { runDir: string },
+  ctx: CliContext,
+  view: { json: boolean; probe: boolean },
+): Promise<TrainResult> {
+  const plan = graph.planTraining(splits, options);
+  for (const d of plan.forced) ctx.stderr.write(`dln train: warning: --force: ${d}\n`);
+  // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, before the first sample.
+  await checkModels(graph.models, graph.modelsInUse([plan.config.backwardModel]), { probe: view.probe });
+  const last = updateLastRunLink(ctx.cwd, options.runDir);
+  if (last.problem) ctx.stderr.write(`dln train: warning: ${last.problem}\n`);
+  const result = await trainWithView(graph, splits, options, ctx, view.json);
+  const report = await writeReport(options.runDir, { network: graph.network, cwd: ctx.cwd }).catch((err: Error) => {
+    ctx.stderr.write(`dln train: the report could not be written: ${err.message}\n`);
+    return undefined;
+  });
+  if (!view.json) printSummary(ctx, result, report);
+  return result;
+}
+
+/**
+ * Runs `graph.train()` and shows its events (a JSON line each, or the terminal view); Ctrl-C
+ * (ctx.signal, from bin/dln.js) stops it at once, the finished iterations checkpointed.
+ */
+async function trainWithView(
+  graph: Graph,
+  splits: Pick<Splits, "train" | "dev" | "test">,
+  options: GraphTrainOptions & { runDir: string },
+  ctx: CliContext,
+  json: boolean,
+): Promise<TrainResult> {
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // every request in flight listens to it
-  const onInterrupt = (): void => abort.abort(new Interrupted(runDir));
+  const onInterrupt = (): void => abort.abort(new Interrupted(options.runDir));
   ctx.signal?.addEventListener("abort", onInterrupt, { once: true });
   if (ctx.signal?.aborted) onInterrupt();
+  const run = graph.train(splits, { ...options, signal: abort.signal });
+  const view = json ? jsonView(ctx) : terminalView(ctx);
+  const sub = run.events$.subscribe({ next: view.event, error: () => undefined });
   try {
-    // A model that cannot work (missing ${VAR}, refused key, dead endpoint) is reported once, before the first sample.
-    await checkModels(registry, modelsInUse(network, [config.backwardModel]), { probe: flags.cache !== "readonly" });
-    const last = updateLastRunLink(ctx.cwd, runDir);
-    if (last.problem) ctx.stderr.write(`dln train: warning: ${last.problem}\n`);
-    const services = createTrainServices(network, registry, { scoring: config.scoring, burnIn: config.burnIn });
-    const run = train(network, splits, {
-      config,
-      services,
-      runDir,
-      resume: Boolean(flags.resume),
-      signal: abort.signal,
-      dataSources: sources,
-      forced,
-    });
-    const view = flags.json ? jsonView(ctx) : terminalView(ctx, config);
-    const sub = run.events$.subscribe({ next: view.event, error: () => undefined });
-    let result: TrainResult;
-    try {
-      result = await run.result;
-    } catch (err) {
-      if (abort.signal.aborted) throw new Interrupted(runDir);
-      throw err;
-    } finally {
-      sub.unsubscribe();
-      view.stop();
-    }
-    const report = await writeReport(runDir, { network, cwd: ctx.cwd }).catch((err: Error) => {
-      ctx.stderr.write(`dln train: the report could not be written: ${err.message}\n`);
-      return undefined;
-    });
-    if (!flags.json) printSummary(ctx, result, report);
-    return 0;
+    return await run.result;
+  } catch (err) {
+    throw abort.signal.aborted ? new Interrupted(options.runDir) : err;
   } finally {
+    sub.unsubscribe();
+    view.stop();
     ctx.signal?.removeEventListener("abort", onInterrupt);
-    await registry.close();
   }
 }
 
@@ -346,7 +343,7 @@ function jsonView(ctx: CliContext): View {
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? "  –  " : `${(100 * x).toFixed(1)}%`);
 
 /** One line per iteration on stdout, and a status line (progress, dev, best, tokens, cost, ETA) on stderr when it is a terminal. */
-function terminalView(ctx: CliContext, config: TrainConfig): View {
+function terminalView(ctx: CliContext): View {
   const bar = createProgressBar(ctx, { label: "train" });
   const c = pc.createColors(useColor(ctx));
   let best: number | null = null;
@@ -356,7 +353,7 @@ function terminalView(ctx: CliContext, config: TrainConfig): View {
       switch (e.type) {
         case "start":
           ctx.stdout.write(
-            `${c.bold(`training ${e.network}`)} (${config.preset} defaults, seed ${e.seed}, ${e.iterations} iterations)${e.resumedFrom !== undefined ? `, resumed after iteration ${e.resumedFrom}` : ""}\n  run directory: ${e.runDir}\n`,
+            `${c.bold(`training ${e.network}`)} (${e.config.preset} defaults, seed ${e.seed}, ${e.iterations} iterations)${e.resumedFrom !== undefined ? `, resumed after iteration ${e.resumedFrom}` : ""}\n  run directory: ${e.runDir}\n`,
           );
           break;
         case "validation":

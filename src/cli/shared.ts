@@ -10,8 +10,7 @@ import { Option, type Command } from "commander";
 import type { CompiledNetwork } from "../compile/types.js";
 import { loadNetwork, type Graph, type GraphModelOptions } from "../graph.js";
 import { formatDiagnostic, NetworkError } from "../network/diagnostics.js";
-import { DlnError, errorCode } from "../util/errors.js";
-import { EXIT, exitCodeOf, formatError } from "./exit.js";
+import { exitCodeOf, formatError } from "./exit.js";
 import { loadSplits, parsePaperDataRef, type SplitOptions, type Splits } from "../data/index.js";
 import { unreachableGoldLabels } from "../data/labels.js";
 import { loadPromptOverrides } from "../exec/prompts.js";
@@ -84,8 +83,11 @@ export async function checkModels(registry: ModelRegistry, names: readonly strin
   const found = problems.filter((p): p is { name: string; err: unknown } => p !== undefined);
   if (found.length === 0) return;
   const message = found.map((p) => `model "${p.name}" cannot be used: ${(p.err as Error)?.message ?? String(p.err)}`).join("\n");
-  if (found.some((p) => isConfigProblem(p.err))) throw new ConfigError(message);
-  throw new DlnError("E_MODEL_UNUSABLE", message); // kind failed: exit 1, as before
+  // The advice of each model's error (e.g. "export OPENAI_API_KEY=…") travels with the report.
+  const hints = [...new Set(found.flatMap((p) => (p.err instanceof DlnError && p.err.hint ? [p.err.hint] : [])))];
+  const hint = hints.length > 0 ? hints.join("; ") : undefined;
+  if (found.some((p) => isConfigProblem(p.err))) throw new ConfigError(message, { hint });
+  throw new DlnError("E_MODEL_UNUSABLE", message, { hint }); // kind failed: exit 1, as before
 }
 
 export type CacheFlag = "readwrite" | "readonly" | "off";
@@ -197,9 +199,10 @@ const PROVIDERS: ProviderName[] = ["openai", "llama", "sim"];
 export function parseModelOverrides(values: readonly string[], network: CompiledNetwork, cwd: string = process.cwd()): Record<string, Partial<ModelSpec>> {
   const overrides: Record<string, Partial<ModelSpec>> = {};
   for (const value of values) {
-    const m = /^([^=]+)=([a-z]+):(.+)$/.exec(value);
-    if (!m) throw new UsageError(`--model ${value}: expected name=provider:model, e.g. fwd=openai:gpt-4o-mini or '*=sim:tasks'`);
-    const [, name, provider, model] = m;
+    const [, name, provider, model] = /^([^=]+)=([a-z]+):(.+)$/.exec(value) ?? [];
+    if (name === undefined || provider === undefined || model === undefined) {
+      throw new UsageError(`--model ${value}: expected name=provider:model, e.g. fwd=openai:gpt-4o-mini or '*=sim:tasks'`);
+    }
     if (!PROVIDERS.includes(provider as ProviderName)) throw new UsageError(`--model ${value}: unknown provider "${provider}" (use ${PROVIDERS.join(", ")})`);
     if (name !== "*" && !(name in network.models)) {
       throw new UsageError(`--model ${value}: the network has no model "${name}" (its models: ${Object.keys(network.models).join(", ") || "none"})`);
@@ -251,22 +254,10 @@ export async function loadGraphForCommand(path: string, ctx: CliContext, flags: 
   return graph.withModels(modelOptions(graph.network, ctx, flags, command));
 }
 
-/**
- * Library errors that mean "the input cannot be used as given" but are not DlnErrors (yet): by
- * their code. A DlnError's own kind decides (src/cli/exit.ts).
- */
-const USAGE_CODES = /^E_(DATA_[A-Z_]+|TRAIN_CONFIG|CHECKPOINT|TRAIN_RESUME)$/;
-
-/** The exit status of a command's error: exitCodeOf, with UsageError and the codes above as usage errors. */
-export function exitStatusOf(err: unknown): number {
-  if (!(err instanceof DlnError) && (err instanceof UsageError || USAGE_CODES.test(errorCode(err, "")))) return EXIT.usage;
-  return exitCodeOf(err);
-}
-
 /** Reports a command's error on stderr (`dln <command>: error …`, with its hint) and returns the exit status. */
 export function failCommand(ctx: CliContext, command: string, err: unknown): number {
   ctx.stderr.write(`dln ${command}: ${formatError(err)}`);
-  return exitStatusOf(err);
+  return exitCodeOf(err);
 }
 
 /** `--prompts <file or run dir>`: prompt overrides, with a warning for ids that name no layer. */
@@ -289,10 +280,10 @@ export function parseFieldMappings(values: readonly string[]): Record<string, st
   if (values.length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const value of values) {
-    const m = /^([^=\s]+)=(.+)$/.exec(value);
-    if (!m) throw new UsageError(`--field ${value}: expected input=field, e.g. --field x=question`);
-    if (m[1] in out) throw new UsageError(`--field maps the input "${m[1]}" twice`);
-    out[m[1]] = m[2];
+    const [, input, field] = /^([^=\s]+)=(.+)$/.exec(value) ?? [];
+    if (input === undefined || field === undefined) throw new UsageError(`--field ${value}: expected input=field, e.g. --field x=question`);
+    if (input in out) throw new UsageError(`--field maps the input "${input}" twice`);
+    out[input] = field;
   }
   return out;
 }

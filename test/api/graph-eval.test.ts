@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { generateTask, loadNetwork, loadSplits, TASKS, type Example } from "../../src/index.js";
 import { runCli } from "../../src/cli/main.js";
 import { capture } from "../helpers/capture.js";
+import { key } from "../helpers/indexing.js";
 
 const NETWORK = `{
   name: "sim-animals",
@@ -23,7 +24,7 @@ function workspace(): string {
   writeFileSync(join(dir, "net.json5"), NETWORK);
   const lines = generateTask("animals", { seed: 3, n: 48 }).map((s) => JSON.stringify({ id: s.id, question: s.x, label: s.y }));
   writeFileSync(join(dir, "animals.jsonl"), `${lines.join("\n")}\n`);
-  writeFileSync(join(dir, "best.json"), JSON.stringify({ y: TASKS.animals.rules.join(" ") }));
+  writeFileSync(join(dir, "best.json"), JSON.stringify({ y: key(TASKS, "animals").rules.join(" ") }));
   return dir;
 }
 
@@ -69,7 +70,7 @@ describe("graph.evaluate", () => {
   });
 
   it("scores trained prompts and a k-shot baseline as `dln eval --prompts` and `--shots` do", async () => {
-    const prompts = { y: TASKS.animals.rules.join(" ") };
+    const prompts = { y: key(TASKS, "animals").rules.join(" ") };
     const cliTrained = await evalCli(dir, ["--prompts", "best.json"]);
     const cliShots = await evalCli(dir, ["--shots", "3"]);
     const graph = await loadNetwork(join(dir, "net.json5"), { cache: { mode: "off" } });

@@ -171,16 +171,17 @@ export function learningCurve(result: DemoResult, ctx: CliContext, stream: "stdo
   const points: Array<[string, number]> = [];
   if (typeof result.initialDevAccuracy === "number") points.push(["before", result.initialDevAccuracy]);
   for (const h of result.history ?? []) if (typeof h.devAccuracy === "number") points.push([`iter ${h.iteration}`, h.devAccuracy]);
-  if (points.length < 2) return "";
+  const [first] = points;
+  if (!first || points.length < 2) return "";
   const lines = ["", c.bold("learning curve") + c.dim("  (dev accuracy before training and after each iteration)")];
-  let best = points[0][1];
+  let best = first[1];
   for (const [label, acc] of points) {
     const bar = "█".repeat(Math.round(acc * 40));
     const rose = acc > best + 1e-9;
     if (rose) best = acc;
     lines.push(`  ${label.padEnd(8)} ${pct(acc)}  ${rose ? c.green(bar) : bar}${rose ? c.green("  ↑ new best") : ""}`);
   }
-  const start = points[0][1];
+  const start = first[1];
   const end = result.devAccuracy ?? best;
   if (end > start + 1e-9) {
     const at = result.bestIteration ? ` (best prompts from iteration ${result.bestIteration})` : "";

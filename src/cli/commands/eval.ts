@@ -236,10 +236,10 @@ export function formatReport(r: EvalReport): string {
       .map(([answer, n]) => `${clip(answer, 20)} ×${n}`)
       .join(", "),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]?.length ?? 0)));
   const render = (row: string[]) =>
     row
-      .map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
   lines.push(render(header), ...table.map(render), "");

@@ -95,7 +95,7 @@ describe("dln eval (end to end with the sim provider)", () => {
     expect((await evalCli(dir, ["--cache", "off"])).code).toBe(2);
     const missing = await evalCli(dir, ["--data", "nope.jsonl"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.jsonl: no such file/);
+    expect(missing.stderr).toMatch(/nope\.jsonl: error E_DATA_NOT_FOUND: no such file/);
     const unmapped = await evalCli(dir, ["--data", "animals.jsonl", "--cache", "off"]);
     expect(unmapped.code).toBe(2);
     // `question` is mapped to the single input automatically; the gold field is not guessed

@@ -10,6 +10,7 @@ import type { NetworkSpec } from "../../src/network/types.js";
 import { scheduleBackward, type Work } from "../../src/train/schedule.js";
 import { buildTrainGraph } from "../../src/train/topology.js";
 import { compile } from "./helpers.js";
+import { AbortError } from "../../src/util/errors.js";
 
 /** x → h1 → (a, b) → ensemble e, the output. */
 function spec(): NetworkSpec {
@@ -84,7 +85,7 @@ describe("scheduleBackward", () => {
     expect(started).not.toContain("h1");
   });
 
-  it("does not start a work once the signal is aborted, and ends with its reason", async () => {
+  it("does not start a work once the signal is aborted, and ends with an AbortError carrying its reason", async () => {
     const controller = new AbortController();
     const reason = new Error("stopped by the test");
     controller.abort(reason);
@@ -97,7 +98,10 @@ describe("scheduleBackward", () => {
       },
       controller.signal,
     );
-    await expect(lastValueFrom(walk.pipe(toArray()))).rejects.toBe(reason);
+    const error: unknown = await lastValueFrom(walk.pipe(toArray())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).cause).toBe(reason);
+    expect((error as AbortError).message).toContain("stopped by the test");
     expect(started).toEqual([]);
   });
 });

@@ -6,10 +6,10 @@
  *   table `dln_sweep`; a worker writes the files into a private temporary folder;
  * - a point's run directory lives in `dln_run`: checkpoint.json and events.jsonl are saved at
  *   every checkpoint with the run's other files (usage.jsonl, run.json, point.json, …: every file
- *   a resume reads), usage.jsonl also within iterations (at their events, and every second), so a
- *   worker killed mid-iteration leaves what it spent; result.json at the end. A worker that resumes a point
- *   writes all of them back first. `dln sweep --queue … --wait` and `dln sweep pull` write them
- *   into `<out>/<point>/`;
+ *   a resume reads), usage.jsonl also within iterations (at their events, and every second), so
+ *   a worker killed mid-iteration leaves what it spent; result.json at the end. A worker that
+ *   resumes a point writes all of them back first. `dln sweep --queue … --wait` and
+ *   `dln sweep pull` write them into `<out>/<point>/`;
  * - the response cache: by default the workers share one, the table `dln_cache` of the same
  *   database (src/llm/cache-postgres.ts), so a request one worker paid for is not paid again.
  *

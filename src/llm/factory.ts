@@ -30,7 +30,7 @@ import { telemetryProvider, withTelemetry } from "./middleware/telemetry.js";
 import { createOpenAIProvider, describeEndpoint } from "./providers/openai.js";
 import { createSimProvider } from "./providers/sim.js";
 import { priceOf } from "./prices.js";
-import { openStore } from "./cache-store.js";
+import { openCache } from "./cache-store.js";
 import type { ModelClient, ProviderContext, ProviderFactory, ProviderMemory } from "./types.js";
 import { UsageMeter } from "./usage.js";
 
@@ -40,6 +40,11 @@ export interface CacheSettings {
   mode: CacheMode;
   /** Default `.dln/cache.sqlite` under the working directory; relative paths resolve against it. */
   path?: string;
+  /**
+   * A PostgreSQL URL (`postgres://…`): the responses are kept in its table `dln_cache` instead
+   * of the SQLite file, shared by every process that reaches the database (sweep workers).
+   */
+  postgres?: string;
 }
 
 export interface CreateModelClientOptions {
@@ -101,27 +106,34 @@ function endpointSpecs(spec: ModelSpec): ModelSpec[] {
 export async function createModelClient(spec: ModelSpec, opts: CreateModelClientOptions): Promise<ModelClient> {
   const env = opts.env ?? process.env;
   const cache = opts.cache ?? { mode: "readwrite" };
-  const cachePath = resolve(process.cwd(), cache.path ?? DEFAULT_CACHE_FILE);
-  // What providers learn about their endpoints (capability probes) is kept in the cache file too.
-  const opened = cache.mode === "off" ? undefined : openStore(cachePath);
+  // What providers learn about their endpoints (capability probes) is kept in the cache too.
+  const opened =
+    cache.mode === "off"
+      ? undefined
+      : await openCache(cache.postgres !== undefined ? { postgres: cache.postgres } : { path: resolve(process.cwd(), cache.path ?? DEFAULT_CACHE_FILE) });
   const memory: ProviderMemory | undefined = opened && {
-    get: (key) => opened.store.get(key),
-    put: (key, value) => void (cache.mode === "readwrite" && opened.store.put(key, "provider-memory", key, value)),
+    get: (key) => opened.store.memory.get(key),
+    put: (key, value) => void (cache.mode === "readwrite" && opened.store.memory.put(key, value)),
   };
   const ctx: ProviderContext = { baseDir: opts.baseDir, env, warn: opts.warn, memory };
-  const factory = await providerFor(spec);
-  const defaults = DEFAULTS[spec.provider];
-  const timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
   const endpoints = endpointSpecs(spec);
-
-  const perEndpoint = await Promise.all(
-    endpoints.map(async (endpointSpec) => {
-      let client = await factory(endpointSpec, ctx);
-      if (timeoutMs !== undefined) client = withTimeout(client, { timeoutMs });
-      client = withBreaker(client); // a dead endpoint fails at once instead of being retried per sample
-      return withLimits(client, { concurrency: spec.concurrency ?? defaults.concurrency, rpm: spec.rpm, tpm: spec.tpm });
-    }),
-  );
+  let perEndpoint: ModelClient[];
+  try {
+    const factory = await providerFor(spec);
+    const defaults = DEFAULTS[spec.provider];
+    const timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
+    perEndpoint = await Promise.all(
+      endpoints.map(async (endpointSpec) => {
+        let client = await factory(endpointSpec, ctx);
+        if (timeoutMs !== undefined) client = withTimeout(client, { timeoutMs });
+        client = withBreaker(client); // a dead endpoint fails at once instead of being retried per sample
+        return withLimits(client, { concurrency: spec.concurrency ?? defaults.concurrency, rpm: spec.rpm, tpm: spec.tpm });
+      }),
+    );
+  } catch (err) {
+    await opened?.release(); // a database connection left open would keep the process alive
+    throw err;
+  }
   const [only, ...others] = perEndpoint;
   let client: ModelClient =
     only !== undefined && others.length === 0
@@ -141,7 +153,7 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   client = withUsage(client, { meter, model, price, count: "spent" });
   client = withBudgetGuard(client, { meter, price });
   client = withDedupe(client);
-  client = withCache(client, { mode: cache.mode, path: cachePath });
+  if (opened) client = withCache(client, { mode: cache.mode, store: opened.store });
   client = withUsage(client, { meter, model, price, count: "hits" });
   client = withTelemetry(client, {
     provider: telemetryProvider(spec.provider),
@@ -155,8 +167,8 @@ export async function createModelClient(spec: ModelSpec, opts: CreateModelClient
   return {
     ...inner,
     close: async () => {
-      opened.release();
       await inner.close?.();
+      await opened.release();
     },
   };
 }

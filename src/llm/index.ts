@@ -25,6 +25,7 @@ export { parseRetryAfter } from "./providers/openai-errors.js";
 export { targetTokensFromEcho } from "./providers/openai-parse.js";
 export { wrapClient, type Middleware } from "./middleware/wrap.js";
 export { withCache, type CacheMode, type CacheOptions } from "./middleware/cache.js";
+export { openCache, ResponseStore, type CacheLocation, type ResponseCache } from "./cache-store.js";
 export { withDedupe } from "./middleware/dedupe.js";
 export { withBatching, Batcher, type BatchOptions } from "./middleware/batch.js";
 export { withLimits, Semaphore, SlidingWindow, type LimitOptions } from "./middleware/limit.js";

@@ -5,8 +5,13 @@
  * - the sweep (its settings, and the text of its network and data files) is stored once in the
  *   table `dln_sweep`; a worker writes the files into a private temporary folder;
  * - a point's run directory lives in `dln_run`: checkpoint.json and events.jsonl are saved at
- *   every checkpoint, result.json (with best.json, point.json, network.json5) at the end.
- *   `dln sweep --queue … --wait` and `dln sweep pull` write them into `<out>/<point>/`.
+ *   every checkpoint with the run's other files (usage.jsonl, run.json, point.json, …: every file
+ *   a resume reads), usage.jsonl also within iterations (at their events, and every second), so
+ *   a worker killed mid-iteration leaves what it spent; result.json at the end. A worker that
+ *   resumes a point writes all of them back first. `dln sweep --queue … --wait` and
+ *   `dln sweep pull` write them into `<out>/<point>/`;
+ * - the response cache: by default the workers share one, the table `dln_cache` of the same
+ *   database (src/llm/cache-postgres.ts), so a request one worker paid for is not paid again.
  *
  * Exactly once: a worker trains a point only while it holds the point's PostgreSQL advisory lock
  * (on its own connection, released by the server when the worker dies, even by kill -9), and only
@@ -15,18 +20,19 @@
  * point is still locked by a live worker fails and is retried until that worker is done.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import PgBoss from "pg-boss";
 import pg from "pg";
 import type { CacheSettings } from "../llm/factory.js";
 import { addUsage, emptyUsage, type Usage } from "../llm/types.js";
-import { CHECKPOINT_FILE } from "../train/checkpoint.js";
-import { BEST_FILE, EVENTS_FILE, NETWORK_FILE, RESULT_FILE, type TrainResult } from "../train/trainer.js";
+import { CHECKPOINT_FILE, readUsageLog, USAGE_FILE } from "../train/checkpoint.js";
+import { LOCK_FILE } from "../train/resume.js";
+import { EVENTS_FILE, RESULT_FILE, type TrainResult } from "../train/trainer.js";
 import type { TrainEvent } from "../train/events.js";
 import { expandGrid, type SweepPoint } from "./grid.js";
-import { loadSweepNetworks, POINT_FILE, trainPoint, writeManifest, type SweepEvent } from "./run.js";
+import { loadSweepNetworks, trainPoint, writeManifest, type SweepEvent } from "./run.js";
 import type { Sweep } from "./spec.js";
 import { DlnError, type ErrorKind } from "../util/errors.js";
 
@@ -265,8 +271,13 @@ function pointOf(sweep: Sweep, name: string): SweepPoint | undefined {
 export interface WorkerOptions extends QueueOptions {
   /** Points trained at once by this worker (default 1). */
   parallel?: number;
-  /** Response cache of this worker (default readwrite at `.dln/cache.sqlite` under the working directory). */
+  /**
+   * Response cache of this worker. Default: readwrite in the queue's database (table `dln_cache`),
+   * shared by every worker; `{ mode, path }` for a SQLite file of this machine; `{ mode: "off" }`.
+   */
   cache?: CacheSettings;
+  /** How often the usage log of a point in training is saved to the database, in ms (default 1000). */
+  usageSaveMs?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   /** Stop after this many seconds without a job (default: never). */
@@ -283,6 +294,7 @@ export async function runWorker(url: string, options: WorkerOptions = {}): Promi
   const scratch = mkdtempSync(join(tmpdir(), "dln-worker-"));
   const sweeps = new Map<string, Sweep>();
   const trained: string[] = [];
+  const cache: CacheSettings = options.cache ?? { mode: "readwrite", postgres: url };
   let lastActivity = Date.now();
   let active = 0;
   try {
@@ -290,7 +302,7 @@ export async function runWorker(url: string, options: WorkerOptions = {}): Promi
       active++;
       lastActivity = Date.now();
       try {
-        await trainJob(queue, job.data, { owner, scratch, sweeps, options, trained });
+        await trainJob(queue, job.data, { owner, scratch, sweeps, options, trained, cache });
       } finally {
         active--;
         lastActivity = Date.now();
@@ -324,7 +336,7 @@ export async function runWorker(url: string, options: WorkerOptions = {}): Promi
 async function trainJob(
   queue: SweepQueue,
   data: JobData,
-  ctx: { owner: string; scratch: string; sweeps: Map<string, Sweep>; options: WorkerOptions; trained: string[] },
+  ctx: { owner: string; scratch: string; sweeps: Map<string, Sweep>; options: WorkerOptions; trained: string[]; cache: CacheSettings },
 ): Promise<void> {
   let sweep = ctx.sweeps.get(data.sweep);
   if (!sweep) {
@@ -348,8 +360,8 @@ async function trainJob(
       "INSERT INTO dln_run (sweep, point, owner, attempts) VALUES ($1, $2, $3, 1) ON CONFLICT (sweep, point) DO UPDATE SET owner = $3, attempts = dln_run.attempts + 1, updated_at = now()",
       [data.sweep, data.point, ctx.owner],
     );
-    const { rows } = await queue.pool.query<{ checkpoint: string | null; events: string | null; result: string | null }>(
-      "SELECT checkpoint, events, result FROM dln_run WHERE sweep = $1 AND point = $2",
+    const { rows } = await queue.pool.query<{ checkpoint: string | null; events: string | null; result: string | null; files: Record<string, string> | null }>(
+      "SELECT checkpoint, events, result, files FROM dln_run WHERE sweep = $1 AND point = $2",
       [data.sweep, data.point],
     );
     const [run] = rows;
@@ -359,36 +371,62 @@ async function trainJob(
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     if (run.checkpoint !== null) {
+      // The run directory as the last worker left it: checkpoint, events, usage log, run.json, …
+      for (const [name, text] of Object.entries(run.files ?? {})) if (safeFileName(name)) writeFileSync(join(dir, name), text);
       writeFileSync(join(dir, CHECKPOINT_FILE), run.checkpoint);
       writeFileSync(join(dir, EVENTS_FILE), run.events ?? "");
     }
     const networks = await loadSweepNetworks(sweep);
-    // Checkpoints go to PostgreSQL one after the other, in order.
+    // Saves go to PostgreSQL one after the other, in order.
     let saving: Promise<unknown> = Promise.resolve();
     const save = (): void => {
       const checkpoint = readFileSync(join(dir, CHECKPOINT_FILE), "utf8");
       const events = readFileSync(join(dir, EVENTS_FILE), "utf8");
+      const files = runDirFiles(dir);
       saving = saving.then(() =>
-        queue.pool.query("UPDATE dln_run SET checkpoint = $3, events = $4, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL", [
+        queue.pool.query("UPDATE dln_run SET checkpoint = $3, events = $4, files = $5, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL", [
           data.sweep,
           data.point,
           checkpoint,
           events,
+          JSON.stringify(files),
         ]),
       );
     };
-    const { result } = await trainPoint(sweep, point, networks.get(point.network)!, dir, {
-      cache: ctx.options.cache,
-      env: ctx.options.env,
-      signal: ctx.options.signal,
-      onEvent: ctx.options.onEvent,
-      onTrainEvent: (e: TrainEvent) => {
-        if (e.type === "checkpoint") save();
-      },
-    });
-    await saving;
-    const files: Record<string, string> = {};
-    for (const name of [BEST_FILE, POINT_FILE, NETWORK_FILE]) if (existsSync(join(dir, name))) files[name] = readFileSync(join(dir, name), "utf8");
+    // What the point spends between checkpoints is saved too (at its events within an iteration, and
+    // every `usageSaveMs`): a worker killed mid-iteration leaves it for the next.
+    let savedUsage = "";
+    const saveUsage = (): void => {
+      const usage = compactUsageLog(dir);
+      if (usage === undefined || usage === savedUsage) return;
+      savedUsage = usage;
+      saving = saving
+        .then(() =>
+          queue.pool.query(
+            "UPDATE dln_run SET files = COALESCE(files, '{}'::jsonb) || jsonb_build_object($3::text, $4::text), updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL",
+            [data.sweep, data.point, USAGE_FILE, usage],
+          ),
+        )
+        .catch(() => undefined); // the next save (or the checkpoint's) tries again
+    };
+    const usageTimer = setInterval(saveUsage, ctx.options.usageSaveMs ?? 1000);
+    let result: TrainResult;
+    try {
+      ({ result } = await trainPoint(sweep, point, networks.get(point.network)!, dir, {
+        cache: ctx.cache,
+        env: ctx.options.env,
+        signal: ctx.options.signal,
+        onEvent: ctx.options.onEvent,
+        onTrainEvent: (e: TrainEvent) => {
+          if (e.type === "checkpoint") save();
+          else saveUsage(); // within an iteration (a batch, candidates, a choice): what it spent so far
+        },
+      }));
+    } finally {
+      clearInterval(usageTimer);
+      saveUsage(); // a point stopped (Ctrl-C) or failed keeps what it spent
+      await saving.catch(() => undefined);
+    }
     const written = await queue.pool.query(
       "UPDATE dln_run SET checkpoint = $3, events = $4, result = $5, files = $6, updated_at = now() WHERE sweep = $1 AND point = $2 AND result IS NULL",
       [
@@ -397,13 +435,44 @@ async function trainJob(
         readFileSync(join(dir, CHECKPOINT_FILE), "utf8"),
         readFileSync(join(dir, EVENTS_FILE), "utf8"),
         JSON.stringify(result, null, 2) + "\n",
-        JSON.stringify(files),
+        JSON.stringify(runDirFiles(dir)),
       ],
     );
     if (written.rowCount === 1) ctx.trained.push(data.point);
   } finally {
     await lockClient.end().catch(() => undefined);
   }
+}
+
+/** Files of a run directory kept in their own columns of `dln_run`, or never kept (the lock, half-written files). */
+const OWN_COLUMNS = new Set([CHECKPOINT_FILE, EVENTS_FILE, RESULT_FILE, LOCK_FILE]);
+
+/** A name a run directory's file may have in the database: no folder, nothing hidden, no temporary file. */
+function safeFileName(name: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9_.,=+@-]*$/.test(name) && !name.includes(".tmp");
+}
+
+/**
+ * The files of a run directory a resume needs besides the checkpoint and the events (usage.jsonl,
+ * run.json, point.json, best.json, network.json5, …), the usage log compacted to its last total
+ * (what a resume reads of it).
+ */
+export function runDirFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    if (OWN_COLUMNS.has(name) || !safeFileName(name) || !statSync(join(dir, name)).isFile()) continue;
+    if (name === USAGE_FILE) {
+      const usage = compactUsageLog(dir);
+      if (usage !== undefined) files[name] = usage;
+    } else files[name] = readFileSync(join(dir, name), "utf8");
+  }
+  return files;
+}
+
+/** The run's usage log as one line, its last total (a resume compacts it so too), or undefined without one. */
+function compactUsageLog(dir: string): string | undefined {
+  const usage = readUsageLog(dir);
+  return usage === undefined ? undefined : JSON.stringify(usage) + "\n";
 }
 
 /** Where `--queue embedded` keeps its database and how to reach it. */

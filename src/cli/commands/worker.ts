@@ -7,7 +7,7 @@
 import { setMaxListeners } from "node:events";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { DEFAULT_CACHE_FILE } from "../../llm/factory.js";
+import { DEFAULT_CACHE_FILE, type CacheSettings } from "../../llm/factory.js";
 import type { CliContext } from "../context.js";
 import { EXIT, exitCodeOf, formatError } from "../exit.js";
 import { UsageError, type CacheFlag } from "../shared.js";
@@ -21,7 +21,12 @@ export function registerWorker(program: Command, ctx: CliContext): void {
     .requiredOption("--queue <url>", "the queue: postgres://…, or `embedded` (the one `dln sweep --queue embedded` started on this machine)")
     .option("--parallel <n>", "points trained at once", "1")
     .addOption(
-      new Option("--cache <mode>", `this worker's response cache (${DEFAULT_CACHE_FILE})`).choices(["readwrite", "readonly", "off"]).default("readwrite"),
+      new Option(
+        "--cache <where>",
+        `the response cache: shared (in the queue's database, by every worker; readwrite is another name for it), readonly (shared, a miss is an error), local (this machine's ${DEFAULT_CACHE_FILE}) or off`,
+      )
+        .choices(["shared", "readwrite", "readonly", "local", "off"])
+        .default("shared"),
     )
     .option("--idle-exit <seconds>", "stop after this many seconds without a point (default: run until Ctrl-C)")
     .option("--json", "one JSON event per line on stdout")
@@ -35,7 +40,7 @@ Examples:
   $ dln worker --queue postgres://dln:secret@db.example/dln
   $ dln worker --queue embedded --parallel 2`,
     )
-    .action(async (flags: { queue: string; parallel: string; cache: CacheFlag; idleExit?: string; json?: boolean }) => {
+    .action(async (flags: { queue: string; parallel: string; cache: WorkerCacheFlag; idleExit?: string; json?: boolean }) => {
       const parallel = Number(flags.parallel);
       const idle = flags.idleExit === undefined ? undefined : Number(flags.idleExit);
       if (!Number.isInteger(parallel) || parallel < 1 || (idle !== undefined && !(idle >= 0))) {
@@ -57,7 +62,7 @@ Examples:
         if (!flags.json) ctx.stderr.write(`dln worker: taking points from ${redactUrl(url)}\n`);
         const { trained } = await runWorker(url, {
           parallel,
-          cache: flags.cache === "off" ? { mode: "off" } : { mode: flags.cache, path: resolve(ctx.cwd, DEFAULT_CACHE_FILE) },
+          cache: workerCache(flags.cache, url, ctx.cwd),
           env: ctx.env,
           signal: abort.signal,
           idleExitSeconds: idle,
@@ -75,4 +80,13 @@ Examples:
         ctx.signal?.removeEventListener("abort", onInterrupt);
       }
     });
+}
+
+type WorkerCacheFlag = "shared" | "readwrite" | "readonly" | "local" | "off";
+
+/** `--cache`: where a worker keeps its responses (docs/sweeps.md). */
+export function workerCache(flag: WorkerCacheFlag, url: string, cwd: string): CacheSettings {
+  if (flag === "off") return { mode: "off" };
+  if (flag === "local") return { mode: "readwrite", path: resolve(cwd, DEFAULT_CACHE_FILE) };
+  return { mode: flag === "readonly" ? "readonly" : "readwrite", postgres: url };
 }

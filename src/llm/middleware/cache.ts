@@ -3,10 +3,11 @@
  * secret) and the canonical request, which includes `sampleKey` and `seed`, so the k-th sample of
  * a sampled request is its own entry, stable across reruns. Modes: `readwrite` (default),
  * `readonly` (a miss is a CacheMissError: reproducible replays that cannot spend money) and `off`.
- * A hit reports usage `{ cacheHits: 1 }` and no tokens: nothing was spent.
+ * A hit reports usage `{ cacheHits: 1 }` and no tokens: nothing was spent. The store is a SQLite
+ * file or a PostgreSQL table (src/llm/cache-store.ts); both answer asynchronously.
  */
 import { canonicalJSON, canonicalRequest, requestKey } from "../canonical.js";
-import { openStore } from "../cache-store.js";
+import { openStore, type ResponseCache } from "../cache-store.js";
 import { CacheMissError } from "../errors.js";
 import { emptyUsage, type GenerateResult, type ModelClient, type ScoreResult } from "../types.js";
 import { perRequestOnly, wrapClient } from "./wrap.js";
@@ -15,23 +16,26 @@ export type CacheMode = "readwrite" | "readonly" | "off";
 
 export interface CacheOptions {
   mode: CacheMode;
-  /** The SQLite file (absolute). */
-  path: string;
+  /** The SQLite file (absolute), opened here; or give `store`. */
+  path?: string;
+  /** An open store (a SQLite file or a PostgreSQL table), which the caller closes. */
+  store?: ResponseCache;
 }
 
 const hitUsage = () => ({ ...emptyUsage(), cacheHits: 1 });
 
 export function withCache(inner: ModelClient, options: CacheOptions): ModelClient {
   if (options.mode === "off") return inner;
-  const { store, release } = openStore(options.path);
+  if (!options.store && options.path === undefined) throw new TypeError("withCache: give the cache's path or an open store");
+  const { store, release } = options.store ? { store: options.store, release: async () => undefined } : openStore(options.path!);
 
   async function cached<T extends GenerateResult | ScoreResult>(canonical: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
     const key = requestKey(inner.id, canonical);
-    const hit = store.get<T>(key);
+    const hit = await store.get<T>(key);
     if (hit) return { ...hit, usage: hitUsage() };
-    if (options.mode === "readonly") throw new CacheMissError(options.path, { where: inner.id });
+    if (options.mode === "readonly") throw new CacheMissError(store.where, { where: inner.id });
     const result = await run();
-    store.put(key, inner.id, canonicalJSON(canonical), result);
+    await store.put(key, inner.id, canonicalJSON(canonical), result);
     return result;
   }
 
@@ -40,7 +44,7 @@ export function withCache(inner: ModelClient, options: CacheOptions): ModelClien
       generate: (r) => cached(canonicalRequest("generate", r), () => inner.generate(r)),
       score: (r) => cached(canonicalRequest("score", r), () => inner.score(r)),
       close: async () => {
-        release();
+        await release();
         await inner.close?.();
       },
     }),
@@ -52,15 +56,15 @@ export function withCache(inner: ModelClient, options: CacheOptions): ModelClien
         const canonical = canonicalRequest("score", r);
         return { r, canonical, key: requestKey(inner.id, canonical) };
       });
-      const results: Array<ScoreResult | undefined> = keyed.map(({ key }) => {
-        const hit = store.get<ScoreResult>(key);
-        return hit && { ...hit, usage: hitUsage() };
-      });
+      // The lookups are made together: a remote store answers them in one round trip.
+      const results: Array<ScoreResult | undefined> = (await Promise.all(keyed.map(({ key }) => store.get<ScoreResult>(key)))).map(
+        (hit) => hit && { ...hit, usage: hitUsage() },
+      );
       const missing = keyed.filter((_k, i) => !results[i]);
-      if (missing.length && options.mode === "readonly") throw new CacheMissError(options.path, { where: inner.id });
+      if (missing.length && options.mode === "readonly") throw new CacheMissError(store.where, { where: inner.id });
       if (missing.length) {
         const fetched = await inner.scoreBatch!(missing.map((m) => m.r));
-        missing.forEach((m, j) => store.put(m.key, inner.id, canonicalJSON(m.canonical), fetched[j]));
+        await Promise.all(missing.map((m, j) => store.put(m.key, inner.id, canonicalJSON(m.canonical), fetched[j])));
         let j = 0;
         for (let i = 0; i < results.length; i++) if (!results[i]) results[i] = fetched[j++];
       }

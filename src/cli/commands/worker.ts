@@ -10,7 +10,7 @@ import { Option, type Command } from "commander";
 import { DEFAULT_CACHE_FILE, type CacheSettings } from "../../llm/factory.js";
 import type { CliContext } from "../context.js";
 import { EXIT, exitCodeOf, formatError } from "../exit.js";
-import { UsageError, type CacheFlag } from "../shared.js";
+import { UsageError } from "../shared.js";
 import { AbortError } from "../../util/errors.js";
 import { redactUrl } from "./sweep.js";
 

@@ -16,31 +16,39 @@ import { resolveSweep, runSweep } from "../../src/sweep/index.js";
 import { SweepQueue } from "../../src/sweep/queue.js";
 import { writeFixture } from "./fixture.js";
 import { at } from "../helpers/indexing.js";
+import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
+import { simResponder } from "../helpers/sim-responder.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "dln-queue-"));
 chmodSync(dir, 0o755); // PostgreSQL runs as its own user (createPostgresUser) and must reach its data folder
 const port = 55000 + Math.floor(Math.random() * 5000);
 const url = `postgres://dln:dln@localhost:${port}/postgres`;
-let server: EmbeddedPostgres;
+let postgres: EmbeddedPostgres;
 const children: ChildProcess[] = [];
 let logs = "";
 
+// The model is the simulator behind a loopback OpenAI-compatible server that takes 25 ms per
+// request, as a real endpoint would: an iteration lasts long enough (several stages of requests)
+// for the test to find a worker in the middle of one, however idle or busy the machine is.
+let server: FakeOpenAIServer;
 const sweepText = (out: string) => `{
   name: "queued",
   network: "net.json5",
   data: "data.jsonl",
   caps: { train: 12, dev: 8, test: 8 },
+  models: { "*": { provider: "openai", model: "sim-model", baseURL: "${server.baseURL}", apiKey: "queue-test-key", concurrency: 4 } },
   train: { iterations: 3 },
   grid: { seed: [1, 2], "train.promptSamples": [2, 3] },
   out: "${out}",
 }`;
 
 beforeAll(async () => {
+  server = await startOpenAIServer({ responder: simResponder({ seed: 0 }), latencyMs: 25 });
   writeFixture(dir);
   writeFileSync(join(dir, "local.json5"), sweepText("local"));
   writeFileSync(join(dir, "remote.json5"), sweepText("remote"));
-  server = new EmbeddedPostgres({
+  postgres = new EmbeddedPostgres({
     databaseDir: join(dir, "pg"),
     user: "dln",
     password: "dln",
@@ -50,13 +58,14 @@ beforeAll(async () => {
     onLog: () => undefined,
     onError: () => undefined,
   });
-  await server.initialise();
-  await server.start();
+  await postgres.initialise();
+  await postgres.start();
 }, 60_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await server?.stop().catch(() => undefined);
+  await postgres?.stop().catch(() => undefined);
+  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -226,7 +226,12 @@ class Trainer {
     state.prompts = this.applySteps(t, state.prompts, steps);
     const dev = this.validatesAt(t) ? await withSpan(span, () => this.validateAndRemember(t, state)) : null;
     const refused = session.spending?.refused();
-    if (refused && before) return this.abandonIteration(session, before, refused);
+    if (refused && before) {
+      span.setAttribute("dln.train.abandoned", true);
+      endSpan(span);
+      this.step = undefined;
+      return this.abandonIteration(session, before, refused);
+    }
     const exceeded = this.recordIteration(t, session, span, batch, steps, dev);
     this.checkpoint(state);
     if (!exceeded) return undefined;

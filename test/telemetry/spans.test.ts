@@ -74,6 +74,20 @@ describe("OpenTelemetry spans", () => {
     expect(text).not.toContain("Think about it.");
   });
 
+  it("training stopped by a budget: the abandoned step's span is ended too, marked abandoned", async () => {
+    const graph = compile(SIM_SPEC, { cache: { mode: "off" } });
+    const run = graph.train(
+      { train: samples(1, 12), dev: samples(2, 6), test: samples(3, 6) },
+      { config: { iterations: 5, batchSize: 4, promptSamples: 2, hiddenSamples: 2, valEvery: 1, seed: 3, budget: { requests: 40 } } },
+    );
+    const result = await run.result;
+    await graph.close();
+    expect(result.stopReason).toBe("budget");
+    const steps = exporter.getFinishedSpans().filter((s) => s.name === "dln.train.step");
+    expect(steps.length).toBe(result.iterations + 1);
+    expect(steps.at(-1)?.attributes["dln.train.abandoned"]).toBe(true);
+  });
+
   it("training: a span for the run, one per step, and the steps' runs and model calls inside them", async () => {
     const graph = compile(SIM_SPEC, { cache: { mode: "off" } });
     const run = graph.train(

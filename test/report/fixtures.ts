@@ -15,6 +15,7 @@ import type { TrainEvent, TrainEventBody } from "../../src/train/events.js";
 import type { TrainResult } from "../../src/train/trainer.js";
 import type { ScoredCandidate } from "../../src/train/types.js";
 import { at, key } from "../helpers/indexing.js";
+import { mulberry32 as rng } from "../../src/util/random.js";
 
 /** A prompt a model might write that must stay text in the report. */
 export const INJECTION = `Answer plainly. <script>window.__pwned = 1</script><img src="https://example.com/x.png" onerror="window.__pwned = 2"> & "quote" 'tick'`;
@@ -60,17 +61,6 @@ const SENTENCES = [
   "Keep the answer short.",
   "Check the final step against the question.",
 ];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticRun {
   dir: string;

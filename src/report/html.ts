@@ -25,27 +25,42 @@ export function renderReport(input: RenderInput): string {
   const { model } = input;
   const csp = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src '${scriptHash()}'`;
   const title = `dln training report: ${model.network}`;
+  return page({
+    title,
+    csp,
+    css: CSS,
+    header: header(model),
+    sections: [
+      section("summary", "Summary", summaryCards(model)),
+      section("network", "Network", networkFigure(input)),
+      section("charts", "Training curves", charts(model)),
+      section("results", "Final results", finalResults(model)),
+      section("usage", "Usage and cost", usageTable(model)),
+      section("prompts", "Prompts by layer", promptsSection(model)),
+      section("iterations", "Iterations", iterationsTable(model)),
+      section("config", "Configuration", configSection(model)),
+    ],
+    footer: `Made by <code>dln report</code> on ${esc(input.generatedAt)} from ${esc(model.runDir)}.`,
+    script: SCRIPT,
+  });
+}
+
+/** A self-contained page (the run report, the compare page): one document, its CSP, nothing loaded from the network. */
+export function page(p: { title: string; csp: string; css: string; header: string; sections: string[]; footer: string; script?: string }): string {
   return [
     "<!DOCTYPE html>",
     `<html lang="en"><head><meta charset="utf-8">`,
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${p.csp}">`,
     `<meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<title>${esc(title)}</title>`,
-    `<style>${CSS}</style></head>`,
+    `<title>${esc(p.title)}</title>`,
+    `<style>${p.css}</style></head>`,
     `<body>`,
-    `<header>${header(model)}</header>`,
+    `<header>${p.header}</header>`,
     `<main>`,
-    section("summary", "Summary", summaryCards(model)),
-    section("network", "Network", networkFigure(input)),
-    section("charts", "Training curves", charts(model)),
-    section("results", "Final results", finalResults(model)),
-    section("usage", "Usage and cost", usageTable(model)),
-    section("prompts", "Prompts by layer", promptsSection(model)),
-    section("iterations", "Iterations", iterationsTable(model)),
-    section("config", "Configuration", configSection(model)),
+    ...p.sections,
     `</main>`,
-    `<footer>Made by <code>dln report</code> on ${esc(input.generatedAt)} from ${esc(model.runDir)}. This file is self-contained: it loads nothing from the network.</footer>`,
-    `<script>${SCRIPT}</script>`,
+    `<footer>${p.footer} This file is self-contained: it loads nothing from the network.</footer>`,
+    ...(p.script !== undefined ? [`<script>${p.script}</script>`] : []),
     `</body></html>`,
     "",
   ].join("\n");

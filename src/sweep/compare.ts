@@ -13,7 +13,7 @@ import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { lineChart, niceTicks, SERIES_COLORS, seriesColor, type ChartSeries } from "../report/charts.js";
 import { escapeXml as esc, firstWords } from "../report/escape.js";
-import { section } from "../report/html.js";
+import { page, section } from "../report/html.js";
 import { count, dollars, duration, pct } from "../report/format.js";
 import { parseEvents } from "../report/run.js";
 import type { TrainEvent } from "../train/events.js";
@@ -216,26 +216,20 @@ function colorOf(i: number): { color: string; dashed: boolean } {
 export function renderCompare(model: CompareModel, input: { generatedAt: string; sources: string[] }): string {
   const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
   const title = `dln compare: ${model.runs.length} run${model.runs.length === 1 ? "" : "s"}`;
-  return [
-    "<!DOCTYPE html>",
-    `<html lang="en"><head><meta charset="utf-8">`,
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
-    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<title>${esc(title)}</title>`,
-    `<style>${CSS}</style></head>`,
-    `<body>`,
-    `<header><h1>${esc(title)}</h1><p class="facts">${model.differing.length > 0 ? `varied: ${model.differing.map((k) => `<code>${esc(k)}</code>`).join(", ")}` : "the runs have the same settings"}</p></header>`,
-    `<main>`,
-    section("runs", "Runs", runsTable(model)),
-    section("groups", "Mean ± sd over seeds", groupsTable(model)),
-    section("scatter", "Accuracy against tokens", scatter(model)),
-    section("curves", "Dev accuracy during training", curves(model)),
-    section("prompts", "Best prompts", prompts(model)),
-    `</main>`,
-    `<footer>Made by <code>dln compare</code> on ${esc(input.generatedAt)} from ${input.sources.map((s) => esc(s)).join(", ")}. This file is self-contained: it loads nothing from the network.</footer>`,
-    `</body></html>`,
-    "",
-  ].join("\n");
+  return page({
+    title,
+    csp,
+    css: CSS,
+    header: `<h1>${esc(title)}</h1><p class="facts">${model.differing.length > 0 ? `varied: ${model.differing.map((k) => `<code>${esc(k)}</code>`).join(", ")}` : "the runs have the same settings"}</p>`,
+    sections: [
+      section("runs", "Runs", runsTable(model)),
+      section("groups", "Mean ± sd over seeds", groupsTable(model)),
+      section("scatter", "Accuracy against tokens", scatter(model)),
+      section("curves", "Dev accuracy during training", curves(model)),
+      section("prompts", "Best prompts", prompts(model)),
+    ],
+    footer: `Made by <code>dln compare</code> on ${esc(input.generatedAt)} from ${input.sources.map((s) => esc(s)).join(", ")}.`,
+  });
 }
 
 function runsTable(m: CompareModel): string {

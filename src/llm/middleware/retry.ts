@@ -3,6 +3,8 @@
  * on the error as `retryAfterMs`; 0 means at once) plus a little jitter. Only errors marked retryable are retried: 429, 5xx, timeouts,
  * dropped connections, malformed bodies; never 400, 401, 403, 404 or a caller's abort. After the
  * last attempt the last error is thrown, its message saying how many attempts were made.
+ * `withoutRetriesFor` lets a caller above (the batcher, sending the parts of a batch it has already
+ * retried as a whole) have some errors thrown at once instead.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { sleep } from "../abort.js";
@@ -51,7 +53,18 @@ export function currentAttempt(): number {
   return attempts.getStore() ?? 0;
 }
 
+const unretried = new AsyncLocalStorage<(err: LLMError) => boolean>();
+
+/**
+ * Runs `fn` so that the retry middleware it calls throws the errors `skip` matches at their first
+ * occurrence instead of retrying them; other retryable errors (a 429) are retried as usual.
+ */
+export function withoutRetriesFor<T>(skip: (err: LLMError) => boolean, fn: () => T): T {
+  return unretried.run(skip, fn);
+}
+
 export async function retrying<T>(where: string, options: RetryOptions, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  const skip = unretried.getStore();
   const maxRetries = options.maxRetries ?? 4;
   const o = {
     baseDelayMs: options.baseDelayMs ?? 500,
@@ -63,7 +76,7 @@ export async function retrying<T>(where: string, options: RetryOptions, signal: 
     try {
       return await (attempt === 0 ? fn() : attempts.run(attempt, fn));
     } catch (err) {
-      if (!isRetryable(err) || signal?.aborted) throw err;
+      if (!isRetryable(err) || signal?.aborted || skip?.(err)) throw err;
       if (attempt >= maxRetries) {
         err.message += ` [gave up after ${attempt + 1} attempts]`;
         throw err;

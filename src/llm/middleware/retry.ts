@@ -51,7 +51,7 @@ export function currentAttempt(): number {
   return attempts.getStore() ?? 0;
 }
 
-export async function retrying<T>(where: string, options: RetryOptions, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+async function retrying<T>(where: string, options: RetryOptions, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   const maxRetries = options.maxRetries ?? 4;
   const o = {
     baseDelayMs: options.baseDelayMs ?? 500,

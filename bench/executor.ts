@@ -28,7 +28,7 @@ export interface ExecutorBenchOptions {
 }
 
 /** Dependent layer calls on the longest path of each shape. */
-export const SHAPE_DEPTH: Record<ExecutorShape, number> = { chain: 2, diamond: 2, deep5: 5, ensemble: 1 };
+const SHAPE_DEPTH: Record<ExecutorShape, number> = { chain: 2, diamond: 2, deep5: 5, ensemble: 1 };
 
 /** The lower bound in ms for `requests` requests of a shape of depth `depth`. */
 export function executorBoundMs(requests: number, depth: number, concurrency: number, latencyMs: number): number {

@@ -57,7 +57,7 @@ interface GenerateOptions {
 }
 
 /** Decoding as the default model does it (greedy at temperature 0, else a seeded draw), stops included. */
-export function fastGenerate(prompt: string, opts: GenerateOptions): Generation {
+function fastGenerate(prompt: string, opts: GenerateOptions): Generation {
   const maxTokens = opts.maxTokens ?? 16;
   const tokens: GeneratedToken[] = [];
   let text = "";

@@ -47,7 +47,7 @@ export interface TrainingBenchOptions {
 }
 
 /** Prompts per legacy completions request in the original implementation. */
-export const ORIGINAL_BATCH = 20;
+const ORIGINAL_BATCH = 20;
 
 /**
  * The step's lower bound in rounds of latency, along its dependency structure
@@ -121,7 +121,7 @@ export function originalStepRequests(B: number, P: number, J: number, batch = OR
  * class scores of the batch, P − 1 proposals, and each proposal's class scores on the batch (the
  * current prompt's were cached by the forward pass).
  */
-export function originalDln1StepRequests(B: number, P: number, batch = ORIGINAL_BATCH): OriginalCount {
+function originalDln1StepRequests(B: number, P: number, batch = ORIGINAL_BATCH): OriginalCount {
   const prompts: Record<string, number> = {
     "forward y (class logprobs)": B,
     "proposals (generate)": P - 1,

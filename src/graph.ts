@@ -32,7 +32,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 export { InvalidSample } from "./exec/invalidSample.js";
-export type { RunProgress, RunResult, Sample } from "./exec/types.js";
+export type { RunResult, Sample } from "./exec/types.js";
 export type { TrainConfig, TrainOverrides } from "./train/config.js";
 export type { TrainEvent } from "./train/events.js";
 export type { TrainResult, TrainRun } from "./train/trainer.js";

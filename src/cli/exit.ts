@@ -18,7 +18,7 @@ export function exitCodeOf(err: unknown): number {
 }
 
 /** `file`, `file:line:column` (column 1 when only the line is known). */
-export function formatLocation(location: ErrorLocation): string {
+function formatLocation(location: ErrorLocation): string {
   return location.line ? `${location.file}:${location.line}:${location.column ?? 1}` : location.file;
 }
 

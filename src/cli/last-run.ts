@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 
-export const LAST_RUN_LINK = "last";
+const LAST_RUN_LINK = "last";
 
 /**
  * Points `<cwd>/runs/last` at `runDir` (a relative link, so the folder can move). Returns the

@@ -93,7 +93,7 @@ export async function checkModels(registry: ModelRegistry, names: readonly strin
 export type CacheFlag = "readwrite" | "readonly" | "off";
 
 /** For repeatable options: `--model a --model b` → ["a", "b"]. */
-export function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
@@ -214,7 +214,7 @@ export function parseModelOverrides(values: readonly string[], network: Compiled
 }
 
 /** The model settings of a command: the `--model` overrides, the `--cache` mode, the environment, warnings on stderr. */
-export function modelOptions(
+function modelOptions(
   network: CompiledNetwork,
   ctx: CliContext,
   flags: ModelFlags,

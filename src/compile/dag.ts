@@ -36,7 +36,7 @@ export function orderDag({ ids, parents }: DagInput): DagResult {
  * cycle (Kahn), then walks backwards through parents from each remaining node until a node
  * repeats: every remaining node has a remaining parent, so each walk ends on a cycle. Linear time.
  */
-export function findCycles(ids: string[], parents: Map<string, string[]>, limit = 20): string[][] {
+function findCycles(ids: string[], parents: Map<string, string[]>, limit = 20): string[][] {
   const remaining = new Set(ids);
   const indegree = new Map(ids.map((id) => [id, new Set(parents.get(id) ?? []).size]));
   const children = new Map<string, string[]>(ids.map((id) => [id, []]));

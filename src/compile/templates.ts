@@ -22,9 +22,9 @@ export interface ResolvedTemplate {
 /** Variables every node sees, whatever its parents. */
 const ALWAYS = ["from"];
 /** What a judge layer sees besides its parents: the members' values, and them as a numbered list. */
-export const JUDGE_VARIABLES = ["members", "candidates"];
+const JUDGE_VARIABLES = ["members", "candidates"];
 
-export function isInlineTemplate(text: string): boolean {
+function isInlineTemplate(text: string): boolean {
   return text.includes("{{") || text.includes("{%");
 }
 

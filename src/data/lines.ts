@@ -97,7 +97,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
-export function firstInvalidByte(bytes: Uint8Array): number {
+function firstInvalidByte(bytes: Uint8Array): number {
   let i = 0;
   for (let b = bytes[i]; b !== undefined; b = bytes[i]) {
     const size = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;

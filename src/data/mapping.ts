@@ -127,7 +127,7 @@ export function recordsToExamples(records: RawRecord[], mapping: FieldMapping, f
 }
 
 /** A field's value as text: strings as they are, numbers and booleans written out; nothing else. */
-export function fieldText(fields: Record<string, unknown>, field: string): string | { error: string } {
+function fieldText(fields: Record<string, unknown>, field: string): string | { error: string } {
   if (!Object.hasOwn(fields, field) || fields[field] === undefined) return { error: `missing the field "${field}"` };
   const value = fields[field];
   if (value === null) return { error: `the field "${field}" is null` };

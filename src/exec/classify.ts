@@ -30,7 +30,7 @@ export interface ScoredClasses {
 const capabilitiesOf = new WeakMap<ModelClient, Promise<Capabilities | undefined>>();
 
 /** Whether a client can score classes (exact scoring or top logprobs), asked once per client. */
-export function canScoreClasses(client: ModelClient): Promise<boolean> {
+function canScoreClasses(client: ModelClient): Promise<boolean> {
   let caps = capabilitiesOf.get(client);
   if (!caps) {
     caps = client.capabilities().catch(() => undefined);

@@ -6,7 +6,7 @@
 import { renderTemplate, TemplateError } from "../templates/render.js";
 import { ExecError } from "./errors.js";
 
-export interface NamedValue {
+interface NamedValue {
   name: string;
   value: unknown;
 }

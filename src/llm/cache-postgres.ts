@@ -15,7 +15,7 @@ import { DlnError } from "../util/errors.js";
 import { PROVIDER_MEMORY_CLIENT, redactPassword, type ResponseCache } from "./response-cache.js";
 import type { ProviderMemory } from "./types.js";
 
-export const CACHE_TABLE = "dln_cache";
+const CACHE_TABLE = "dln_cache";
 
 /** Keys per query: large batches are split so no statement grows without bound. */
 const MAX_BATCH = 500;

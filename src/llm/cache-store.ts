@@ -17,7 +17,7 @@ import { dirname } from "node:path";
 import { PROVIDER_MEMORY_CLIENT, type ResponseCache } from "./response-cache.js";
 import type { ProviderMemory } from "./types.js";
 
-export { PROVIDER_MEMORY_CLIENT, redactPassword, type ResponseCache } from "./response-cache.js";
+export type { ResponseCache } from "./response-cache.js";
 
 export class ResponseStore implements ResponseCache {
   private readonly db: Database.Database;

@@ -11,9 +11,9 @@
 import type { ModelSpec } from "../network/types.js";
 import type { Price } from "./usage.js";
 
-export const PRICES_TAKEN = "2025-04-14";
+const PRICES_TAKEN = "2025-04-14";
 
-export const KNOWN_PRICES: Readonly<Record<string, Price>> = {
+const KNOWN_PRICES: Readonly<Record<string, Price>> = {
   "gpt-4o-mini": { prompt: 0.15, completion: 0.6 },
   "gpt-4o": { prompt: 2.5, completion: 10 },
   "gpt-4.1": { prompt: 2, completion: 8 },

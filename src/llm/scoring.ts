@@ -74,7 +74,7 @@ function normalise(raw: Record<string, number>): Record<string, number> {
  * in class-logprob scoring, so a class gets the same share on every endpoint: a model answering
  * " yes" to a class written "Yes" is not scored as never choosing it.
  */
-export function exactTargets(c: ClassDef): string[] {
+function exactTargets(c: ClassDef): string[] {
   return [...new Set(c.verbalizers.flatMap((v) => [v, ...caseVariants(v.trim())]).flatMap((v) => [v, " " + v.trimStart()]))];
 }
 

@@ -6,7 +6,7 @@
  * nothing; `__proto__` even replaces an object's prototype when assigned. Refusing the dozen
  * inherited names (E_UNSAFE_NAME) is the one check that keeps every such lookup honest.
  */
-export const UNSAFE_NAMES: ReadonlySet<string> = new Set([
+const UNSAFE_NAMES: ReadonlySet<string> = new Set([
   "__defineGetter__",
   "__defineSetter__",
   "__lookupGetter__",

@@ -12,7 +12,7 @@ let schema: Record<string, unknown> | undefined;
 let validator: ValidateFunction<NetworkSpec> | undefined;
 
 /** The schema as a plain object (read once). */
-export function networkSchema(): Record<string, unknown> {
+function networkSchema(): Record<string, unknown> {
   schema ??= JSON.parse(readFileSync(NETWORK_SCHEMA_URL, "utf8")) as Record<string, unknown>;
   return schema;
 }

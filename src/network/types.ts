@@ -106,7 +106,7 @@ export interface LayerSpec {
   posterior?: PosteriorForm;
 }
 
-/** The posterior forms (src/templates/builtin.ts POSTERIOR_FORMS). */
+/** The posterior forms (docs/network-files.md `posterior`, docs/training.md 2d). */
 export type PosteriorForm = "hint" | "rewrite";
 
 /** Deterministic text from several upstream values; no LLM call (a residual connection). */

@@ -6,7 +6,7 @@
  */
 import { escapeXml } from "./escape.js";
 
-export interface ChartPoint {
+interface ChartPoint {
   x: number;
   y: number;
   /** Tooltip text of the point. */

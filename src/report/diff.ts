@@ -30,6 +30,6 @@ export function wordDiffHtml(before: string, after: string): { html: string; sta
 }
 
 /** Words (runs of letters or digits) in a piece of text; punctuation and spaces do not count. */
-export function wordsIn(text: string): number {
+function wordsIn(text: string): number {
   return text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
 }

@@ -9,7 +9,7 @@ import { drawSvg } from "./svg.js";
 export type Drawer = (network: CompiledNetwork, options?: { prompts?: Record<string, string> }) => string | Promise<string>;
 
 /** A one-line description of a node for its box: `h1 · layer · think`. */
-export function nodeCaption(node: CompiledNode): string {
+function nodeCaption(node: CompiledNode): string {
   if (node.kind === "layer") return `${node.id} · ${node.judgeOf !== undefined ? "judge" : "layer"} · ${node.templateName ?? "inline"}`;
   if (node.kind === "combine") return `${node.id} · combine · ${node.templateName ?? "inline"}`;
   return `${node.id} · ensemble · ${typeof node.aggregate === "object" ? "judge" : node.aggregate}`;

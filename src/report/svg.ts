@@ -206,7 +206,7 @@ function drawEdge(edge: Laid["edges"][number], prefix: string): string {
 }
 
 /** A curve through dagre's bend points: straight ends, quadratic bends in between. */
-export function smoothPath(points: Array<{ x: number; y: number }>): string {
+function smoothPath(points: Array<{ x: number; y: number }>): string {
   const f = (n: number): string => String(Math.round(n * 10) / 10);
   const [start, ...rest] = points;
   if (start === undefined) return "";

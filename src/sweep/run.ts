@@ -73,7 +73,7 @@ export type SweepEvent = EventBase &
     | { type: "sweep-done"; points: number; trained: number; skipped: number; failed: number; usage: Usage; wallTimeMs: number }
   );
 
-export type SweepEventBody = SweepEvent extends infer E ? (E extends EventBase ? Omit<E, "time"> : never) : never;
+type SweepEventBody = SweepEvent extends infer E ? (E extends EventBase ? Omit<E, "time"> : never) : never;
 
 export interface RunSweepOptions {
   /** Points trained at once (default 1). */

@@ -75,21 +75,6 @@ export const REWRITE_INSTRUCTIONS = [
   "Rewrite the instruction for precision: say exactly what to do and exactly what form the answer must take.",
 ];
 
-/**
- * The posterior forms a layer may name in `posterior` (docs/network-files.md, docs/training.md 2d):
- * how the backward model is asked for a better value h̃ of a hidden layer.
- */
-export const POSTERIOR_FORMS: Record<"hint" | "rewrite", { description: string }> = {
-  hint: {
-    description:
-      "The original DLN's form: the layer's own forward context with the wanted answer shown as a hint (`Given that the answer is:`) right before the layer's prompt and closing cue, so the sample reads like the layer's own output.",
-  },
-  rewrite: {
-    description:
-      "A backward prompt (POSTERIOR_TEMPLATE) showing the input, the prompt, the forward text and the wanted answer, asking for better intermediate text.",
-  },
-};
-
 /** The hint line of the `hint` posterior form; the wanted answer follows on the next line. */
 export const POSTERIOR_HINT = "Given that the answer is:";
 

@@ -22,7 +22,7 @@ export const TEMPLATE_LIMITS = {
 } as const;
 
 /** Tags that read other templates (from disk or anywhere): refused wherever they appear. */
-export const REFUSED_TAGS = ["include", "render", "layout"] as const;
+const REFUSED_TAGS = ["include", "render", "layout"] as const;
 
 /**
  * What a template did wrong: a stable code, a readable message, and where in the template. A usage

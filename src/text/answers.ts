@@ -38,7 +38,7 @@ const forms = new WeakMap<ClassDef, { verbalizers: readonly string[]; withLabel:
  * duplicates or empty strings: what every matcher compares against (case-insensitively).
  * Remembered per class definition; a class given new verbalizers is read afresh.
  */
-export function classForms(c: ClassDef, withLabel = true): string[] {
+function classForms(c: ClassDef, withLabel = true): string[] {
   let known = forms.get(c);
   if (!known || known.verbalizers !== c.verbalizers) {
     const norm = (list: string[]) => [...new Set(list.map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))];

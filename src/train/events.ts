@@ -54,7 +54,7 @@ export function makeEvent(body: TrainEventBody, now = new Date()): TrainEvent {
 }
 
 /** One line of events.jsonl (non-finite numbers become null, as JSON has no -Infinity). */
-export function eventLine(event: TrainEvent): string {
+function eventLine(event: TrainEvent): string {
   return JSON.stringify(event) + "\n";
 }
 

@@ -59,7 +59,7 @@ export interface RegistryLike extends ClientSource {
 
 export type IsCorrectFn = (prediction: unknown, gold: string, loss: CompiledNetwork["loss"]) => boolean;
 
-export function totalUsage(u: Usage | { total: Usage }): Usage {
+function totalUsage(u: Usage | { total: Usage }): Usage {
   return "total" in u ? { ...u.total } : { ...u };
 }
 

@@ -25,7 +25,7 @@ export interface TrainGraph {
   judgeMembers: Map<string, string[]>;
 }
 
-export function isStochastic(node: CompiledNode | undefined): boolean {
+function isStochastic(node: CompiledNode | undefined): boolean {
   return node !== undefined && (node.kind === "layer" || node.kind === "ensemble");
 }
 

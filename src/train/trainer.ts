@@ -55,7 +55,7 @@ export const EVENTS_FILE = "events.jsonl";
 export const BEST_FILE = "best.json";
 /** A copy of the network the run trained, so a report (or a person) can tell what the prompts belong to. */
 export const NETWORK_FILE = "network.json5";
-export const TRAINER_VERSION = "0.1.0";
+const TRAINER_VERSION = "0.1.0";
 
 export interface TrainOptions {
   config: TrainConfig;
@@ -605,7 +605,7 @@ function writeNetworkCopy(runDir: string, network: CompiledNetwork): void {
 }
 
 /** The literal (not `${VAR}`) API keys and header values of a network's models, longest first. */
-export function literalSecrets(network: Pick<CompiledNetwork, "models" | "spec">): string[] {
+function literalSecrets(network: Pick<CompiledNetwork, "models" | "spec">): string[] {
   const models = [...Object.values(network.models ?? {}), ...Object.values(network.spec.models ?? {})];
   const values = models.flatMap((m) => [m.apiKey, ...Object.values(m.headers ?? {}), ...(m.endpoints ?? []).map((e) => e.apiKey)]);
   const secrets = values.filter((v): v is string => typeof v === "string" && v.length >= 4 && !v.includes("${"));

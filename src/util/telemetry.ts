@@ -10,10 +10,10 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 
 /** The instrumentation scope every dln span is created under. */
-export const TRACER_NAME = "dln";
+const TRACER_NAME = "dln";
 const TRACER_VERSION = "0.1.0";
 
-export function tracer(): Tracer {
+function tracer(): Tracer {
   return trace.getTracer(TRACER_NAME, TRACER_VERSION);
 }
 

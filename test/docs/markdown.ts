@@ -45,7 +45,7 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
 export const isRunnable = (b: CodeBlock): boolean => b.attrs.includes("runnable");
 
 /** Languages of program code: a block in one of them is an example, so it must be runnable. */
-export const CODE_LANGS: ReadonlySet<string> = new Set(["ts", "typescript", "mts", "cts", "tsx", "js", "javascript", "mjs", "cjs", "jsx"]);
+const CODE_LANGS: ReadonlySet<string> = new Set(["ts", "typescript", "mts", "cts", "tsx", "js", "javascript", "mjs", "cjs", "jsx"]);
 
 /**
  * The blocks that show program code without running it, as `file:line`. A shape or a fragment

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import packagedChromium from "@sparticuz/chromium";
 import { chromium, type BrowserContext } from "playwright-core";
 
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -19,7 +19,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** The Chromium to launch: DLN_CHROMIUM when set, else the one unpacked from @sparticuz/chromium. */
-export async function chromiumPath(): Promise<string> {
+async function chromiumPath(): Promise<string> {
   const asked = process.env.DLN_CHROMIUM;
   if (asked) {
     if (!existsSync(asked)) throw new Error(`DLN_CHROMIUM=${asked}: no such file (unset it to use the Chromium from the @sparticuz/chromium package)`);

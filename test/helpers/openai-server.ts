@@ -133,7 +133,7 @@ export function fakeGenerate(
 // Requests, responders, faults
 // ---------------------------------------------------------------------------------------------
 
-export type Route = "chat" | "completions" | "models";
+type Route = "chat" | "completions" | "models";
 
 export interface ReceivedRequest {
   /** 1-based arrival number over every request. */
@@ -148,7 +148,7 @@ export interface ReceivedRequest {
 /** Returns a response body (sent as JSON with status 200). Throwing sends a 500. */
 export type Responder = (request: ReceivedRequest) => unknown | Promise<unknown>;
 
-export type Fault =
+type Fault =
   | { kind: "429"; retryAfter?: string; retryAfterMs?: number }
   | { kind: "500" }
   | { kind: "503"; retryAfter?: string }
@@ -187,7 +187,7 @@ export interface ServerOptions {
   models?: string[];
 }
 
-export interface ServerStats {
+interface ServerStats {
   requests: number;
   byRoute: Record<Route, number>;
   /** Successful (200) answers by route. */

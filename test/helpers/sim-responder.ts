@@ -46,7 +46,7 @@ export interface SimResponderOptions {
 }
 
 /** The closing cues of the built-in templates after which the sim starts a new answer (src/sim/requests.ts). */
-export const SIM_CUES = ["Answer:", "Let's think step by step.", "Best answer:", "Intermediate text:", 'New instruction:\n"""'];
+const SIM_CUES = ["Answer:", "Let's think step by step.", "Best answer:", "Intermediate text:", 'New instruction:\n"""'];
 
 /** OpenAI's limits on top logprobs: 20 on chat, 5 on legacy completions. */
 const CHAT_TOP_MAX = 20;
@@ -72,11 +72,7 @@ export function segmentStarts(prompt: string): number[] {
  * The prompt's tokens as the sim would score them: segment by segment (see the file comment),
  * with the top-k alternatives at each position when `topK > 0`. The first token has no logprob.
  */
-export function echoTokens(
-  world: World,
-  prompt: string,
-  topK = 0,
-): Array<{ token: string; logprob: number | null; top: SampledToken["top"] | null; offset: number }> {
+function echoTokens(world: World, prompt: string, topK = 0): Array<{ token: string; logprob: number | null; top: SampledToken["top"] | null; offset: number }> {
   const starts = segmentStarts(prompt);
   const out: Array<{ token: string; logprob: number | null; top: SampledToken["top"] | null; offset: number }> = [];
   let offset = 0;

@@ -18,7 +18,7 @@ import { at, key } from "../helpers/indexing.js";
 import { mulberry32 as rng } from "../../src/util/random.js";
 
 /** A prompt a model might write that must stay text in the report. */
-export const INJECTION = `Answer plainly. <script>window.__pwned = 1</script><img src="https://example.com/x.png" onerror="window.__pwned = 2"> & "quote" 'tick'`;
+const INJECTION = `Answer plainly. <script>window.__pwned = 1</script><img src="https://example.com/x.png" onerror="window.__pwned = 2"> & "quote" 'tick'`;
 
 export const FIVE_LAYER_SPEC: NetworkSpec = {
   name: "five-layer",

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateTask } from "../../src/sim/tasks.js";
 
-export const NETWORK = `{
+const NETWORK = `{
   name: "sweep-dln-1",
   models: { sim: { provider: "sim", model: "tasks" } },
   inputs: ["x"],
@@ -13,7 +13,7 @@ export const NETWORK = `{
   train: { iterations: 1, batchSize: 4, promptSamples: 2, valEvery: 1 },
 }`;
 
-export const SWEEP = `// a 2 × 2 sweep
+const SWEEP = `// a 2 × 2 sweep
 {
   network: "net.json5",
   data: "data.jsonl",

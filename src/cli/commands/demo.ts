@@ -30,7 +30,7 @@ import {
 import { runTraining, trainFailure } from "./train.js";
 
 /** The network the demo trains, shipped with the package. */
-export const DEMO_NETWORK = fileURLToPath(new URL("../../../networks/demo.json5", import.meta.url));
+const DEMO_NETWORK = fileURLToPath(new URL("../../../networks/demo.json5", import.meta.url));
 
 /** Tasks of the simulator whose answers are yes/no, like the demo network's output classes. */
 const DEMO_TASKS = Object.values(TASKS)

@@ -41,7 +41,7 @@ Examples:
 }
 
 /** The plan as a table per generation. */
-export function renderPlan(plan: Plan, colors: ReturnType<typeof pc.createColors>): string {
+function renderPlan(plan: Plan, colors: ReturnType<typeof pc.createColors>): string {
   const count = plan.nodes.length;
   const lines = [
     `${colors.bold(plan.name)}: ${count} node${count === 1 ? "" : "s"} in ${plan.generations.length} generation${plan.generations.length === 1 ? "" : "s"}; inputs: ${plan.inputs.join(", ")}; output: ${plan.output}`,

@@ -169,7 +169,7 @@ function shellWord(text: string): string {
 const num = numberFlag;
 
 /** The knobs given on the command line (undefined where not given, so the network's `train` and the defaults apply). */
-export function overridesFromFlags(f: TrainFlags): TrainOverrides {
+function overridesFromFlags(f: TrainFlags): TrainOverrides {
   return {
     iterations: num(f.iterations, "--iterations", "train.iterations"),
     batchSize: num(f.batchSize, "--batch-size", "train.batchSize"),

@@ -85,7 +85,7 @@ Examples:
 type WorkerCacheFlag = "shared" | "readwrite" | "readonly" | "local" | "off";
 
 /** `--cache`: where a worker keeps its responses (docs/sweeps.md). */
-export function workerCache(flag: WorkerCacheFlag, url: string, cwd: string): CacheSettings {
+function workerCache(flag: WorkerCacheFlag, url: string, cwd: string): CacheSettings {
   if (flag === "off") return { mode: "off" };
   if (flag === "local") return { mode: "readwrite", path: resolve(cwd, DEFAULT_CACHE_FILE) };
   return { mode: flag === "readonly" ? "readonly" : "readwrite", postgres: url };

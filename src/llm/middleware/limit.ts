@@ -157,13 +157,13 @@ export class SlidingWindow {
 
 const estimateTokens = (prompt: string, maxTokens = 256, n = 1) => Math.ceil(prompt.length / 4) + maxTokens * n;
 
-export interface Limiter {
+interface Limiter {
   readonly semaphore: Semaphore;
   readonly adaptive: AdaptiveLimit;
   run<T extends { usage: Usage } | { usage: Usage }[]>(estimate: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T>;
 }
 
-export function createLimiter(options: LimitOptions): Limiter {
+function createLimiter(options: LimitOptions): Limiter {
   const max = Math.max(1, options.concurrency ?? 8);
   const semaphore = new Semaphore(max);
   const adaptive = new AdaptiveLimit(semaphore, max);

@@ -13,12 +13,7 @@ export interface TimeoutOptions {
 }
 
 /** Runs `fn` with a signal that aborts at the deadline or when `callerSignal` aborts. */
-export async function withDeadline<T>(
-  where: string,
-  timeoutMs: number,
-  callerSignal: AbortSignal | undefined,
-  fn: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
+async function withDeadline<T>(where: string, timeoutMs: number, callerSignal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   if (callerSignal?.aborted) throw requestAborted(where);
   const controller = new AbortController();
   let timedOut = false;

@@ -21,7 +21,7 @@ type NodeLlamaCpp = typeof import("node-llama-cpp");
 let modulePromise: Promise<NodeLlamaCpp> | undefined;
 
 /** The node-llama-cpp module, or a typed error telling the user how to install it. */
-export async function loadNodeLlamaCpp(where?: string): Promise<NodeLlamaCpp> {
+async function loadNodeLlamaCpp(where?: string): Promise<NodeLlamaCpp> {
   modulePromise ??= import("node-llama-cpp").catch((cause: unknown) => {
     modulePromise = undefined;
     throw new LlamaProviderError(

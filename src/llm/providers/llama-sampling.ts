@@ -9,7 +9,7 @@ import type { Rng } from "../../util/random.js";
 import { noOutput } from "./llama-errors.js";
 
 /** Smallest logprob reported: probabilities below float32's range come back as 0. */
-export const LOGPROB_FLOOR = Math.log(1e-45);
+const LOGPROB_FLOOR = Math.log(1e-45);
 
 export const logprobOf = (probability: number | undefined): number =>
   probability && probability > 0 ? Math.max(Math.log(probability), LOGPROB_FLOOR) : LOGPROB_FLOOR;

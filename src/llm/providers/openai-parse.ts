@@ -8,7 +8,7 @@ import type { Completion, TokenLogprob, TopLogprob, Usage } from "../types.js";
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export interface ParsedChoice {
+interface ParsedChoice {
   index: number;
   completion: Completion;
 }
@@ -51,7 +51,7 @@ export interface LegacyLogprobs {
  * entry `undefined`): echo scoring reads only the prompt tokens' own logprobs, and building the
  * alternatives of every prompt token was a large share of the client's CPU in a training step.
  */
-export function readLegacyLogprobs(value: unknown, where: string, withTop = true): LegacyLogprobs | undefined {
+function readLegacyLogprobs(value: unknown, where: string, withTop = true): LegacyLogprobs | undefined {
   if (value === null || value === undefined) return undefined;
   if (!isObject(value)) fail(where, "`logprobs` is not an object");
   const { tokens, token_logprobs, top_logprobs, text_offset } = value;

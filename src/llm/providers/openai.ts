@@ -302,7 +302,7 @@ function single<T>(results: T[], where: string): T {
  * One response's usage split over the k requests it served: the HTTP request counts once (on the
  * first), tokens are shared evenly with the remainder on the first, so totals stay exact.
  */
-export function shareUsage(total: Usage, k: number): Usage[] {
+function shareUsage(total: Usage, k: number): Usage[] {
   const part = (v: number, i: number) => Math.floor(v / k) + (i === 0 ? v % k : 0);
   return Array.from({ length: k }, (_x, i) => ({
     requests: i === 0 ? total.requests : 0,

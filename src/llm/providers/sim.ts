@@ -28,10 +28,10 @@ import { hashParts, mixedHash, mulberry32 } from "../../util/random.js";
 import type { Capabilities, Completion, GenerateRequest, GenerateResult, ModelClient, ProviderFactory, ScoreRequest, ScoreResult, Usage } from "../types.js";
 
 /** The kinds of endpoint the simulator can pretend to be. */
-export type SimEndpoint = "vllm" | "openai-completions" | "chat";
+type SimEndpoint = "vllm" | "openai-completions" | "chat";
 
 /** What each endpoint offers: its API, whether it echoes prompt logprobs (exact scoring), its top-logprobs cap. */
-export const SIM_ENDPOINTS: Record<SimEndpoint, { api: "completions" | "chat"; echo: boolean; topLogprobs: number }> = {
+const SIM_ENDPOINTS: Record<SimEndpoint, { api: "completions" | "chat"; echo: boolean; topLogprobs: number }> = {
   vllm: { api: "completions", echo: true, topLogprobs: 20 },
   "openai-completions": { api: "completions", echo: true, topLogprobs: 5 },
   chat: { api: "chat", echo: false, topLogprobs: 20 },

@@ -52,7 +52,7 @@ export function createDlnVi(graph: TrainGraph, config: TrainConfig, services: Tr
 }
 
 /** The highest-weighted target (the first on a tie), or undefined when there are none. */
-export function bestTarget(targets: readonly Target[] | undefined): string | undefined {
+function bestTarget(targets: readonly Target[] | undefined): string | undefined {
   if (!targets) return undefined;
   const [first, ...rest] = targets;
   if (!first) return undefined;

@@ -48,7 +48,7 @@ function mayStart(): Promise<void> | undefined {
  * `task` started as soon as this turn has room (at once when it has), FIFO across turns; not
  * started at all when unsubscribed before (forkJoin unsubscribes the others on a failure).
  */
-export function paced<T>(task: () => Promise<T>): Observable<T> {
+function paced<T>(task: () => Promise<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     let live = true;
     let inner: { unsubscribe(): void } | undefined;

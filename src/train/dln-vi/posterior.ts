@@ -14,7 +14,7 @@ import type { PosteriorForm } from "../../network/types.js";
 import type { Target } from "../types.js";
 import { hashString } from "../../util/random.js";
 
-export interface PosteriorSampleInput {
+interface PosteriorSampleInput {
   /** m's input (its parents' values as text). */
   input: string;
   /** m's forward value. */
@@ -53,7 +53,7 @@ export interface SamplePosteriorArgs {
 export const DEFAULT_POSTERIOR_FORM: PosteriorForm = "hint";
 
 /** The `rewrite` form (POSTERIOR_TEMPLATE): asks for better intermediate text leading to the target. */
-export function renderPosterior(input: string, prompt: string, output: string, target: string): string {
+function renderPosterior(input: string, prompt: string, output: string, target: string): string {
   return renderTemplate(POSTERIOR_TEMPLATE, { input, prompt, output, target });
 }
 

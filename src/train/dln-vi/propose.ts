@@ -38,12 +38,12 @@ export interface ProposeArgs {
 }
 
 /** The backward prompt for proposal `index`. */
-export function renderProposal(prompt: string, memory: readonly string[], examples: readonly ProposalExample[], instruction: string): string {
+function renderProposal(prompt: string, memory: readonly string[], examples: readonly ProposalExample[], instruction: string): string {
   return renderTemplate(PROPOSE_TEMPLATE, { prompt, memory, examples, instruction });
 }
 
 /** Cleans a proposal: the text up to the closing quotes, trimmed. Empty means no proposal. */
-export function cleanProposal(text: string): string {
+function cleanProposal(text: string): string {
   const cut = text.indexOf('"""');
   return (cut >= 0 ? text.slice(0, cut) : text).trim();
 }

@@ -14,10 +14,10 @@
  */
 
 /** The separator when the layer's forward text is unknown: the target on its own line, as the original DLN. */
-export const DEFAULT_SEPARATOR = "\n";
+const DEFAULT_SEPARATOR = "\n";
 
 /** The whitespace a text begins with. */
-export function leadingWhitespace(text: string): string {
+function leadingWhitespace(text: string): string {
   return /^\s*/u.exec(text)![0];
 }
 

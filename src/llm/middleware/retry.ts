@@ -63,7 +63,7 @@ export function withoutRetriesFor<T>(skip: (err: LLMError) => boolean, fn: () =>
   return unretried.run(skip, fn);
 }
 
-async function retrying<T>(where: string, options: RetryOptions, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+export async function retrying<T>(where: string, options: RetryOptions, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   const skip = unretried.getStore();
   const maxRetries = options.maxRetries ?? 4;
   const o = {

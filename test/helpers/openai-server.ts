@@ -148,7 +148,7 @@ export interface ReceivedRequest {
 /** Returns a response body (sent as JSON with status 200). Throwing sends a 500. */
 export type Responder = (request: ReceivedRequest) => unknown | Promise<unknown>;
 
-type Fault =
+export type Fault =
   | { kind: "429"; retryAfter?: string; retryAfterMs?: number }
   | { kind: "500" }
   | { kind: "503"; retryAfter?: string }

@@ -41,7 +41,7 @@ interface Pending<Req, Res> {
  * batch that keeps failing while other requests are answered is its own prompts' fault; one that
  * fails while nothing is answered may be the endpoint's. Shared by the generate and score batchers.
  */
-export class EndpointHealth {
+class EndpointHealth {
   /** Batch calls answered so far. */
   answered = 0;
   /** `answered` when a split last found every part failing; while nothing is answered since, the endpoint counts as down. */

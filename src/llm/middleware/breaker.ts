@@ -38,7 +38,7 @@ const UNREACHABLE = new Set([
   "EADDRNOTAVAIL",
 ]);
 
-const isUnreachable = (err: unknown): err is LLMError => err instanceof LLMError && err.connectionCode !== undefined && UNREACHABLE.has(err.connectionCode);
+export const isUnreachable = (err: unknown): err is LLMError => err instanceof LLMError && err.connectionCode !== undefined && UNREACHABLE.has(err.connectionCode);
 
 export const isEndpointDead = (err: unknown): err is EndpointDeadError => err instanceof EndpointDeadError;
 

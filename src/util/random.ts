@@ -66,6 +66,11 @@ export class Rng {
     return out;
   }
 
+  /** An integer in [lo, hi] (both included). */
+  between(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
   /** One of the items, each equally likely. */
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new DlnError("E_RNG_EMPTY", "Rng.pick: there is nothing to pick from (the list is empty)");

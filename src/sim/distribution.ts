@@ -23,6 +23,7 @@ export interface TopLogprob {
   logprob: number;
 }
 import { normalizeAlternatives, type Alternative, type World, type WorldRequest } from "./world.js";
+import type { Rng } from "../util/random.js";
 
 const EPSILON = 1e-3;
 const BACKGROUND_TOKEN_P = 1e-5;
@@ -124,7 +125,7 @@ export class AnswerDistribution {
    * Picks an answer: the most probable at temperature 0 (the first listed on ties), otherwise a
    * draw from the probabilities raised to 1/T and renormalised.
    */
-  pick(temperature: number, random: () => number): number {
+  pick(temperature: number, random: Rng): number {
     const alts = this.alternatives;
     if (alts.length === 0) return -1;
     if (!(temperature > 0)) {
@@ -136,7 +137,7 @@ export class AnswerDistribution {
     }
     const weights = alts.map((a) => Math.exp(Math.log(a.p) / temperature));
     const total = weights.reduce((s, w) => s + w, 0);
-    let r = random() * total;
+    let r = random.next() * total;
     for (const [i, w] of weights.entries()) {
       r -= w;
       if (r < 0) return i;

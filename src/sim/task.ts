@@ -5,6 +5,7 @@
  * sentences that push toward a wrong label; the world recognises them too, so a proposal that
  * states one really does hurt.
  */
+import type { Rng } from "../util/random.js";
 
 /** A rule the world can recognise in an instruction. */
 export interface Rule<F> {
@@ -71,7 +72,7 @@ export interface SimTask<F> {
   /** The facts behind a matched input, or null if the match is not a valid input. */
   parse(match: RegExpExecArray): F | null;
   /** Random facts whose true label is `label`. */
-  generate(rng: () => number, label: string): F;
+  generate(rng: Rng, label: string): F;
   render(facts: F): string;
   label(facts: F): string;
   /** Reasoning text that reaches the conclusion leading to `label` (the right one when `label` is true). */

@@ -3,7 +3,7 @@
  * `generateTask` for train/dev/test data; the "tasks" world (src/sim/tasks-world.ts) knows the
  * hidden rules of every task listed here.
  */
-import { hashParts, mulberry32, shuffled } from "../util/random.js";
+import { hashParts, Rng } from "../util/random.js";
 import type { AnyTask, Sample, TaskInfo } from "./task.js";
 import { animals } from "./tasks/animals.js";
 import { coins } from "./tasks/coins.js";
@@ -33,12 +33,11 @@ export class UnknownTaskError extends DlnError {
 export function generateTask(name: string, opts: { seed: number; n: number }): Sample[] {
   const task = SIM_TASKS[name];
   if (!task) throw new UnknownTaskError(name);
-  const rng = mulberry32(hashParts("generate", name, opts.seed));
+  const rng = new Rng(hashParts("generate", name, opts.seed));
   const labels = task.info.labels;
   const n = Math.max(0, Math.floor(opts.n));
   // The labels in turn (label i % k for sample i), then shuffled.
-  const order = shuffled(
-    rng,
+  const order = rng.shuffle(
     Array.from({ length: Math.ceil(n / labels.length) }, () => labels)
       .flat()
       .slice(0, n),

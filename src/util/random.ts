@@ -1,18 +1,16 @@
 /**
- * The library's seeded random numbers and string hashes, in one module.
+ * The library's one seeded generator and its one string hash.
  *
- * - `Rng` (sfc32) and `hashString` (FNV-1a): everything the library draws at random (batches,
- *   proposals, sampled classes, splits). Its whole state is four 32-bit numbers, so a training
- *   checkpoint stores it (`state()`) and a resumed run draws exactly the same numbers.
- * - The simulator's generator, `mulberry32` with `mixedHash` and the helpers on it (`hashParts`,
- *   `unitHash`, `pick`, `shuffled`, `intBetween`): what the simulated world decides "at random" is
- *   a pure function of a seed and the request text. Why a second generator: moving the simulator
- *   onto `Rng` (and its per-input coin flips onto an `Rng`-derived hash) was tried and measured
- *   (branch `prng`, 2026-11-29): the simulator's per-input statistics over 60 seeds were unchanged,
- *   but DLN-1 training on navigate through the HTTP path (test/e2e/train-cli-http.test.ts) stopped
- *   improving for every training and data seed tried (dev gain ≈ 0.02 against ≈ 0.23), a cause not
- *   found in the time. The simulator's draws define its calibrated behaviour (docs/simulator.md),
- *   so it keeps its own generator until that is understood.
+ * - `Rng` (sfc32): everything drawn at random, by the trainer (batches, proposals, sampled
+ *   classes, splits) and by the simulator (generated task data, sampled completions). Its whole
+ *   state is four 32-bit numbers, so a training checkpoint stores it (`state()`) and a resumed run
+ *   draws exactly the same numbers.
+ * - `hashString` (FNV-1a with a final avalanche), with `hashParts` and `unitHash` on it: what is
+ *   decided by a text rather than drawn in turn (a layer call's sampling seed, the simulated
+ *   world's per-input coin flips, sweep point names). The avalanche matters: plain FNV-1a's lowest
+ *   bit is the parity of the characters' lowest bits, so `hash % 2` over inputs that differ in
+ *   pairs of characters is constant, and a world that flips its per-input coins on it stops being
+ *   learnable (seen on 2026-11-29: DLN-1 on navigate over HTTP stopped improving).
  */
 import { DlnError } from "./errors.js";
 
@@ -66,6 +64,11 @@ export class Rng {
     return out;
   }
 
+  /** An integer in [lo, hi] (both included). */
+  between(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
   /** One of the items, each equally likely. */
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new DlnError("E_RNG_EMPTY", "Rng.pick: there is nothing to pick from (the list is empty)");
@@ -82,28 +85,16 @@ export class Rng {
   }
 }
 
-/** FNV-1a 32-bit hash of a string: stable across runs and platforms. */
+/**
+ * A 32-bit hash of a string, stable across runs and platforms: FNV-1a over the UTF-16 code units,
+ * then avalanched so that every output bit depends on every input bit.
+ */
 export function hashString(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The simulator's generator (see the header for why it is a second one)
-// ---------------------------------------------------------------------------------------------
-
-/** FNV-1a over the UTF-16 code units of `text`, mixed with `seed`, then avalanched: every bit depends on every input bit. */
-export function mixedHash(text: string, seed = 0): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  // A final avalanche so nearby inputs give unrelated hashes (FNV-1a's lowest bit alone is the parity of the characters' lowest bits).
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;
@@ -114,46 +105,10 @@ export function mixedHash(text: string, seed = 0): number {
 
 /** One 32-bit hash of several parts (order matters). */
 export function hashParts(...parts: Array<string | number>): number {
-  return mixedHash(parts.map(String).join("\u241f"));
+  return hashString(parts.map(String).join("\u241f"));
 }
 
 /** A number in [0, 1) that depends only on the parts. */
 export function unitHash(...parts: Array<string | number>): number {
   return hashParts(...parts) / 2 ** 32;
-}
-
-/** mulberry32: a small, fast, seedable PRNG returning numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One of the items, each equally likely. */
-export function pick<T>(rng: () => number, items: readonly T[]): T {
-  if (items.length === 0) throw new DlnError("E_RNG_EMPTY", "pick: there is nothing to pick from (the list is empty)");
-  return items[Math.floor(rng() * items.length)] as T; // 0 ≤ index < items.length
-}
-
-/** A shuffled copy (Fisher–Yates). */
-export function shuffled<T>(rng: () => number, items: readonly T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    // Both indexes are in range (0 ≤ j ≤ i < out.length), so the reads are items, not holes.
-    const item = out[i] as T;
-    out[i] = out[j] as T;
-    out[j] = item;
-  }
-  return out;
-}
-
-/** An integer in [lo, hi]. */
-export function intBetween(rng: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(rng() * (hi - lo + 1));
 }

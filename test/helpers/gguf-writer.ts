@@ -14,6 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { Rng } from "../../src/util/random.js";
 
 export interface TinyLlamaOptions {
   /** PRNG seed for the weights (default 1). */
@@ -154,19 +155,12 @@ function buildVocabulary(count: number): { tokens: string[]; scores: number[]; t
   return { tokens, scores, types };
 }
 
-/** mulberry32 + Box–Muller: small, seeded, and identical on every platform. */
+/** Box–Muller on the library's seeded generator: identical on every platform. */
 function gaussianSource(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
   return () => {
-    const u = Math.max(uniform(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
+    const u = Math.max(rng.next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
   };
 }
 

@@ -24,7 +24,7 @@
  *   expect(server.stats.maxConcurrent).toBeLessThanOrEqual(4);
  *   await server.close();
  */
-import { mulberry32 } from "../../src/util/random.js";
+import { Rng } from "../../src/util/random.js";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -350,7 +350,7 @@ function defaultChat(body: any, options: ServerOptions): unknown {
 export async function startOpenAIServer(options: ServerOptions = {}): Promise<FakeOpenAIServer> {
   let stats = newStats();
   let plan = options.faults;
-  let random = plan?.random ? mulberry32(plan.random.seed) : undefined;
+  let random = plan?.random ? randomOf(plan.random.seed) : undefined;
   let latencyMs = options.latencyMs ?? 0;
   const sockets = new Set<import("node:net").Socket>();
 
@@ -474,7 +474,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Fa
     },
     setFaults(next) {
       plan = next;
-      random = next?.random ? mulberry32(next.random.seed) : undefined;
+      random = next?.random ? randomOf(next.random.seed) : undefined;
     },
     setLatency(ms) {
       latencyMs = ms;
@@ -488,4 +488,10 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Fa
         server.close(() => resolve());
       }),
   };
+}
+
+/** A seeded draw in [0, 1) for fault injection. */
+function randomOf(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }

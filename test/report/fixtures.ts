@@ -15,7 +15,7 @@ import type { TrainEvent, TrainEventBody } from "../../src/train/events.js";
 import type { TrainResult } from "../../src/train/trainer.js";
 import type { ScoredCandidate } from "../../src/train/types.js";
 import { at, key } from "../helpers/indexing.js";
-import { mulberry32 as rng } from "../../src/util/random.js";
+import { Rng } from "../../src/util/random.js";
 
 /** A prompt a model might write that must stay text in the report. */
 const INJECTION = `Answer plainly. <script>window.__pwned = 1</script><img src="https://example.com/x.png" onerror="window.__pwned = 2"> & "quote" 'tick'`;
@@ -77,7 +77,8 @@ export interface SyntheticRun {
  */
 export function writeSyntheticRun(dir: string, opts: { iterations?: number; seed?: number; copyNetwork?: boolean; finished?: boolean } = {}): SyntheticRun {
   const iterations = opts.iterations ?? 50;
-  const rand = rng(opts.seed ?? 7);
+  const rng = new Rng(opts.seed ?? 7);
+  const rand = () => rng.next();
   const network = compileFixture();
   const config = resolveTrainConfig(undefined, { iterations, valEvery: 2, patience: 3, seed: opts.seed ?? 7 }, true);
   const params = ["h1", "h2", "h3", "h4", "y"];

@@ -24,7 +24,7 @@ import type { World } from "../../sim/world.js";
 import { createWorld, DEFAULT_WORLD, UnknownWorldError, worldNames } from "../../sim/worlds.js";
 import { requestAborted } from "../abort.js";
 import { UnsupportedError } from "../errors.js";
-import { hashParts, mixedHash, mulberry32 } from "../../util/random.js";
+import { hashParts, hashString, Rng } from "../../util/random.js";
 import type { Capabilities, Completion, GenerateRequest, GenerateResult, ModelClient, ProviderFactory, ScoreRequest, ScoreResult, Usage } from "../types.js";
 
 /** The kinds of endpoint the simulator can pretend to be. */
@@ -78,10 +78,10 @@ export function createSimClient(options: SimClientOptions = {}): ModelClient {
       // A chat reply starts a new message: no leading whitespace, as if the prompt ended in a line break.
       const prompt = profile.api === "chat" ? request.prompt.trimEnd() + "\n" : request.prompt;
       const distribution = distributionAfter(world, { prompt, temperature, maxTokens, stop });
-      const promptHash = mixedHash(request.prompt);
+      const promptHash = hashString(request.prompt);
       const completions: Completion[] = [];
       for (let index = 0; index < Math.max(1, request.n ?? 1); index++) {
-        const random = mulberry32(hashParts(seed, promptHash, index, request.seed ?? ""));
+        const random = new Rng(hashParts(seed, promptHash, index, request.seed ?? ""));
         completions.push(complete(distribution, distribution.pick(temperature, random), stop, maxTokens, topK));
       }
       return {

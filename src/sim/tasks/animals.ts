@@ -3,7 +3,6 @@
  * the class (fur or milk → mammal, feathers → bird, gills → fish, dry scaly skin → reptile);
  * the others are distractors, some of which tempt a careless reader (bats fly, penguins swim).
  */
-import { intBetween, pick, shuffled } from "../../util/random.js";
 import type { Rule, SimTask } from "../task.js";
 
 const LABELS = ["mammal", "bird", "fish", "reptile"];
@@ -157,14 +156,13 @@ export const animals: SimTask<AnimalFacts> = {
     return { deciding, distractors: order.filter((t) => !isDeciding(t)), order };
   },
   generate(rng, label) {
-    const deciding = pick(
-      rng,
+    const deciding = rng.pick(
       Object.keys(DECIDING)
         .filter(isDeciding)
         .filter((t) => DECIDING[t].label === label),
     );
-    const distractors = shuffled(rng, PLAUSIBLE[label] ?? []).slice(0, intBetween(rng, 1, 3));
-    return { deciding, distractors, order: shuffled(rng, [deciding, ...distractors]) };
+    const distractors = rng.shuffle(PLAUSIBLE[label] ?? []).slice(0, rng.between(1, 3));
+    return { deciding, distractors, order: rng.shuffle([deciding, ...distractors]) };
   },
   render(f) {
     const phrases = f.order.map(phraseOf);

@@ -2,7 +2,6 @@
  * "coins": is the number of heads in a row of coins odd? The intermediate conclusion is the
  * count of heads; answering directly, the simulated model often miscounts.
  */
-import { intBetween } from "../../util/random.js";
 import type { Rule, SimTask } from "../task.js";
 
 type Side = "heads" | "tails";
@@ -78,10 +77,10 @@ export const coins: SimTask<CoinFacts> = {
   },
   generate(rng, label) {
     const coins: Side[] = [];
-    for (let i = intBetween(rng, 5, 8); i > 0; i--) coins.push(rng() < 0.5 ? "heads" : "tails");
+    for (let i = rng.between(5, 8); i > 0; i--) coins.push(rng.next() < 0.5 ? "heads" : "tails");
     // Flip one coin when the parity is not the one asked for.
     if (truth({ coins }) !== label) {
-      const i = Math.floor(rng() * coins.length);
+      const i = Math.floor(rng.next() * coins.length);
       coins[i] = coins[i] === "heads" ? "tails" : "heads";
     }
     return { coins };

@@ -3,7 +3,6 @@
  * conclusion is the net displacement (north minus south, east minus west); answering directly,
  * the simulated model often miscounts, so a step-by-step layer that writes the totals helps.
  */
-import { intBetween, pick, shuffled } from "../../util/random.js";
 import type { Rule, SimTask } from "../task.js";
 
 type Direction = "north" | "south" | "east" | "west";
@@ -104,29 +103,29 @@ export const navigate: SimTask<NavigateFacts> = {
   generate(rng, label) {
     // Pairs of moves that cancel, shuffled; for "no", one move is changed or one is added.
     const moves: NavigateFacts["moves"] = [];
-    for (let i = intBetween(rng, 2, 3); i > 0; i--) {
-      const direction = pick(rng, DIRECTIONS);
-      const steps = intBetween(rng, 1, 5);
+    for (let i = rng.between(2, 3); i > 0; i--) {
+      const direction = rng.pick(DIRECTIONS);
+      const steps = rng.between(1, 5);
       moves.push({ steps, direction }, { steps, direction: OPPOSITE[direction] });
     }
     const [first] = moves;
     if (label === "no") {
-      if (rng() < 0.5) moves.push({ steps: intBetween(rng, 1, 4), direction: pick(rng, DIRECTIONS) });
-      else if (first) moves[0] = { ...first, steps: first.steps + intBetween(rng, 1, 2) };
-    } else if (rng() < 0.5) {
+      if (rng.next() < 0.5) moves.push({ steps: rng.between(1, 4), direction: rng.pick(DIRECTIONS) });
+      else if (first) moves[0] = { ...first, steps: first.steps + rng.between(1, 2) };
+    } else if (rng.next() < 0.5) {
       // Split one move in two (3 north → 1 north, 2 north), so the number of moves says nothing
       // about the answer (the misleading "even number of moves" rule stays at chance).
       const i = moves.findIndex((m) => m.steps >= 2);
       const long = moves[i];
       if (long) {
-        const part = intBetween(rng, 1, long.steps - 1);
+        const part = rng.between(1, long.steps - 1);
         moves.splice(i, 1, { ...long, steps: part }, { ...long, steps: long.steps - part });
       } else {
-        const direction = pick(rng, DIRECTIONS);
+        const direction = rng.pick(DIRECTIONS);
         moves.push({ steps: 2, direction }, { steps: 1, direction: OPPOSITE[direction] }, { steps: 1, direction: OPPOSITE[direction] });
       }
     }
-    return { moves: shuffled(rng, moves) };
+    return { moves: rng.shuffle(moves) };
   },
   render: (f) => `Moves: ${f.moves.map((m) => `${m.steps} ${m.direction}`).join(", ")}. Do you end where you started?`,
   label: truth,

@@ -73,9 +73,17 @@ describe("the tasks world: proposals", () => {
 });
 
 describe("the tasks world: posterior samples", () => {
+  // By design (docs/simulator.md, `tasks`: posterior weights step 0.6, shortcut 0.1, vague 0.15,
+  // opposite 0.15) a sample steers toward the target 70% of the time and away 15%: each sample is
+  // a coin flip, so the rate is asserted over 120 of them, well inside its spread. Measured over
+  // data seeds 32…47 (60 inputs × 2 targets each): toward 0.62…0.78 (mean 0.70), away ≤ 0.22
+  // (mean 0.15), on main and on the one-PRNG branch alike (`npx tsx
+  // /work/probe/seedluck-sim/sim.mts <repo> posterior 60`); with 20 inputs the old "> 0.7" held on
+  // 6–9 of 16 seeds.
   it("writes intermediate text that steers the output layer toward the target", async () => {
-    const samples = generateTask("navigate", { seed: 32, n: 20 });
+    const samples = generateTask("navigate", { seed: 32, n: 60 });
     let towardTarget = 0;
+    let awayFromTarget = 0;
     for (const s of samples) {
       // Ask for the wrong answer too: the posterior follows the target it is given.
       for (const target of ["yes", "no"]) {
@@ -84,10 +92,13 @@ describe("the tasks world: posterior samples", () => {
         const hidden = at((await model.generate({ prompt: posteriorPrompt, temperature: 1, seed: 1 })).completions, 0).text;
         const scoreWith = async (h: string): Promise<number> =>
           at((await model.score({ context: residualPrompt("Answer the question.", s.x, h), target: ` ${target}` })).tokens, 0).logprob;
-        if ((await scoreWith(hidden)) > (await scoreWith(forward))) towardTarget++;
+        const [withHidden, withForward] = [await scoreWith(hidden), await scoreWith(forward)];
+        if (withHidden > withForward) towardTarget++;
+        if (withHidden < withForward) awayFromTarget++;
       }
     }
-    expect(towardTarget / 40).toBeGreaterThan(0.7);
+    expect(towardTarget / 120).toBeGreaterThan(0.55);
+    expect(awayFromTarget / 120).toBeLessThan(0.3);
   });
 
   it("writes the same words the hidden layer would, so the prior term is meaningful when scored as the layer writes it", async () => {

@@ -71,20 +71,29 @@ describe("sampling like a seeded server", () => {
 });
 
 describe("noisy backward passes (tasks-hard)", () => {
+  // The share of better (or worse) proposals depends on the batch the request shows and on the dev
+  // set, and each proposal is a draw: from ONE batch of 8 the "better" share ranged 0.13…0.50 (mean
+  // 0.28 on main, 0.33 on the one-PRNG branch; the old single-batch test held on 10/12 and 8/12
+  // batches). So the proposals of six batches (240) are pooled against one dev set. Measured over
+  // 10 dev sets on each branch (`npx tsx /work/probe/seedluck-sim/sim.mts <repo> proposals-pooled 6`):
+  // better 0.13…0.36 (mean 0.30–0.33), worse 0.12…0.38 (mean 0.18; by design ≈ 0.17 drop a rule or
+  // the format at T = 0.7).
   it("most proposals are no better than their parent, and some are worse", async () => {
     const model = hard();
     const task = key(SIM_TASKS, "animals");
     const dev = generateTask("animals", { seed: 43, n: 40 });
     const parent = `${task.header} ${at(key(TASKS, "animals").rules, 0)} Answer with exactly one word: mammal, bird, fish or reptile.`;
-    const batch = generateTask("animals", { seed: 44, n: 8 });
-    const examples = [];
-    for (const s of batch) {
-      const output = (await answer(model, classifyPrompt(parent, s.x))).trim();
-      examples.push({ input: s.x, output, target: s.y, correct: firstWord(output) === s.y });
+    const proposals: string[] = [];
+    for (const seed of [44, 54, 64, 74, 84, 94]) {
+      const examples = [];
+      for (const s of generateTask("animals", { seed, n: 8 })) {
+        const output = (await answer(model, classifyPrompt(parent, s.x))).trim();
+        examples.push({ input: s.x, output, target: s.y, correct: firstWord(output) === s.y });
+      }
+      expect(examples.some((e) => !e.correct)).toBe(true);
+      const request = renderTemplate(PROPOSE_TEMPLATE, { prompt: parent, memory: [], examples, instruction: REWRITE_INSTRUCTIONS[0] });
+      proposals.push(...(await model.generate({ prompt: request, temperature: 0.7, stop: PROPOSE_STOP, n: 40 })).completions.map((c) => c.text.trim()));
     }
-    expect(examples.some((e) => !e.correct)).toBe(true);
-    const request = renderTemplate(PROPOSE_TEMPLATE, { prompt: parent, memory: [], examples, instruction: REWRITE_INSTRUCTIONS[0] });
-    const proposals = (await model.generate({ prompt: request, temperature: 0.7, stop: PROPOSE_STOP, n: 40 })).completions.map((c) => c.text.trim());
     const base = await accuracy1(model, parent, dev);
     const accuracies = new Map<string, number>();
     for (const p of new Set(proposals)) accuracies.set(p, await accuracy1(model, p, dev));
@@ -92,7 +101,7 @@ describe("noisy backward passes (tasks-hard)", () => {
     const worse = proposals.filter((p) => accuracies.get(p)! < base - 0.02).length / proposals.length;
     expect(better).toBeGreaterThan(0.05); // the optimizer has something to find …
     expect(better).toBeLessThan(0.5); // … but most proposals are no better,
-    expect(worse).toBeGreaterThanOrEqual(0.1); // and some are worse (a misleading rule, a rule or the format lost).
+    expect(worse).toBeGreaterThan(0.08); // and some are worse (a misleading rule, a rule or the format lost).
     expect(proposals.some((p) => understand(task, p).misleading.length > 0)).toBe(true);
     expect(proposals.some((p) => !understand(task, p).format)).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { generateTask, TASKS } from "../../src/sim/tasks.js";
+import { slips } from "../../src/sim/inputs.js";
+import { generateTask, SIM_TASKS, TASKS } from "../../src/sim/tasks.js";
 import { accuracy1, accuracy2, answer, classifyPrompt, client, firstWord, meanLabelScore, residualPrompt, thinkPrompt } from "./helpers.js";
 import { key, only } from "../helpers/indexing.js";
 
@@ -19,11 +20,32 @@ describe("the tasks world: forward layers", () => {
     expect(partial).toBeLessThan(full - 0.2);
   });
 
-  it("scores the gold label higher after a prompt that states the rules, on every task", async () => {
+  // What the world is built to do (docs/simulator.md, src/sim/inputs.ts `slips`): stating the rules
+  // to a direct layer makes the gold label likelier on every input the model reads right; on a
+  // task that needs an intermediate step it miscounts a share 1 − directSkill (0.35) of the inputs
+  // when it answers directly, and there the rules' votes go to the wrong label, so the gold label
+  // gets LESS likely. So per input, not on average: the mean gain on navigate/coins is small and
+  // its sign depends on the sample (over 16 data seeds × 30 inputs it ranged −0.46…0.85 and was
+  // below 0.2 on 4–10 of them, on main and on the one-PRNG branch alike: `npx tsx
+  // /work/probe/seedluck-sim/sim.mts <repo> world`). Per input the gains are fixed by the design:
+  // +0.87…+2.25 nats read right, −1.33…−0.93 miscounted (0.46 of each is the stated format).
+  it("scores the gold label higher after a prompt that states the rules on every input it reads right, and lower on the inputs it miscounts", async () => {
     const model = client();
     for (const name of Object.keys(TASKS)) {
-      const dev = generateTask(name, { seed: 22, n: 30 });
-      expect(await meanLabelScore(model, allRules(name), dev)).toBeGreaterThan((await meanLabelScore(model, VAGUE, dev)) + 0.2);
+      const task = key(SIM_TASKS, name);
+      const gains = { read: [] as number[], miscounted: [] as number[] };
+      for (const s of generateTask(name, { seed: 22, n: 30 })) {
+        const gain = (await meanLabelScore(model, allRules(name), [s])) - (await meanLabelScore(model, VAGUE, [s]));
+        (slips(0, task, s.x) ? gains.miscounted : gains.read).push(gain);
+      }
+      for (const g of gains.read) expect(g, name).toBeGreaterThan(0.5);
+      for (const g of gains.miscounted) expect(g, name).toBeLessThan(-0.5);
+      if (task.info.needsIntermediate) {
+        expect(gains.miscounted.length, name).toBeGreaterThan(0);
+      } else {
+        expect(gains.miscounted, name).toEqual([]);
+        expect(gains.read.reduce((a, g) => a + g, 0) / gains.read.length, name).toBeGreaterThan(1);
+      }
     }
   });
 

@@ -20,8 +20,19 @@ const data = splits(TASK, { train: 60, dev: 40, test: 60 });
 /** Small settings (the paper's DLN-2 shape, fewer of everything); several seeds where luck could decide. */
 const SETTINGS = { iterations: 3, batchSize: 10, promptSamples: 5, valEvery: 1, seed: 1 };
 const DLN2_SETTINGS = { ...SETTINGS, hiddenSamples: 4 };
-const SEEDS = [1, 2, 3, 4];
+/**
+ * With these settings a DLN-2 run either finds both rules within 3 iterations (dev 0.48–0.55 →
+ * 0.85–0.90, test 0.82–0.87) or does not move at all (gain 0): on this data, training seeds 1–12
+ * learned on 11 of 12 on main (seed 5 did not) and 11 of 12 on the one-PRNG branch (seed 3 did
+ * not), and 21–22 of 24 over two data seeds; with selection "random", 1 of 6 (seeds 1–6) on both.
+ * (`npx tsx /work/probe/seedluck-sim/learn.mts <repo> score|random 1 12`.) So "every one of four
+ * seeds" held with probability ≈ 0.7: these tests ask for most of six seeds (P(≥ 4 of 6) ≈ 0.98
+ * at 0.9 a run) and a mean, which a trainer that does not learn (1 of 6, or 0 with 0 iterations) fails.
+ */
+const SEEDS = [1, 2, 3, 4, 5, 6];
+const MOST = 4;
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+const learned = (r: TrainResult): boolean => r.devAccuracy! - r.initialDevAccuracy! >= 0.3 && r.testAccuracy! >= 0.75;
 
 const hard = (spec: NetworkSpec): NetworkSpec => ({ ...spec, models: HARD });
 
@@ -45,12 +56,11 @@ describe(`learning on the hard simulated world (${TASK})`, () => {
     [byScore, byRandom, oneLayer] = await Promise.all([dln2Runs("score"), dln2Runs("random"), runTraining(hard(dln1(labels)), data, SETTINGS).result]);
   }, 300_000);
 
-  it("DLN-2: the trained prompts beat the initial ones on held-out data, on every seed", () => {
-    for (const r of byScore) {
-      expect(r.initialDevAccuracy!).toBeLessThan(0.6);
-      expect(r.devAccuracy! - r.initialDevAccuracy!).toBeGreaterThanOrEqual(0.3);
-      expect(r.testAccuracy!).toBeGreaterThanOrEqual(0.75);
-    }
+  it("DLN-2: the trained prompts beat the initial ones on held-out data, on most seeds and on average", () => {
+    for (const r of byScore) expect(r.initialDevAccuracy!).toBeLessThan(0.6);
+    expect(byScore.filter(learned).length).toBeGreaterThanOrEqual(MOST);
+    expect(mean(byScore.map((r) => r.devAccuracy! - r.initialDevAccuracy!))).toBeGreaterThanOrEqual(0.2);
+    expect(mean(byScore.map((r) => r.testAccuracy!))).toBeGreaterThanOrEqual(0.65);
   });
 
   it("choosing candidates by score beats choosing them at random (mean over seeds)", () => {
@@ -64,7 +74,8 @@ describe(`learning on the hard simulated world (${TASK})`, () => {
   it("DLN-2 beats the best DLN-1: trained, and with the task's complete rules as its prompt", async () => {
     const complete = key(SIM_TASKS, TASK).info.rules.join(" ");
     const best1 = Math.max(oneLayer.testAccuracy!, await dln1Accuracy(complete));
-    expect(best1).toBeLessThan(0.75);
-    expect(Math.min(...byScore.map((r) => r.testAccuracy!))).toBeGreaterThanOrEqual(best1 + 0.05);
+    expect(best1).toBeLessThan(0.75); // 0.55 on main, 0.60 on the one-PRNG branch
+    expect(byScore.filter((r) => r.testAccuracy! >= best1 + 0.15).length).toBeGreaterThanOrEqual(MOST);
+    expect(mean(byScore.map((r) => r.testAccuracy!))).toBeGreaterThanOrEqual(best1 + 0.05);
   }, 60_000);
 });

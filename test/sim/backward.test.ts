@@ -77,8 +77,8 @@ describe("the tasks world: posterior samples", () => {
   // opposite 0.15) a sample steers toward the target 70% of the time and away 15%: each sample is
   // a coin flip, so the rate is asserted over 120 of them, well inside its spread. Measured over
   // data seeds 32…47 (60 inputs × 2 targets each): toward 0.62…0.78 (mean 0.70), away ≤ 0.22
-  // (mean 0.15), on main and on the one-PRNG branch alike (`npx tsx
-  // /work/probe/seedluck-sim/sim.mts <repo> posterior 60`); with 20 inputs the old "> 0.7" held on
+  // (mean 0.15), with the simulator's old generator and with `Rng` alike (measured on
+  // 2026-11-29); with 20 inputs the old "> 0.7" held on
   // 6–9 of 16 seeds.
   it("writes intermediate text that steers the output layer toward the target", async () => {
     const samples = generateTask("navigate", { seed: 32, n: 60 });

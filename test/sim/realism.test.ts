@@ -73,9 +73,9 @@ describe("sampling like a seeded server", () => {
 describe("noisy backward passes (tasks-hard)", () => {
   // The share of better (or worse) proposals depends on the batch the request shows and on the dev
   // set, and each proposal is a draw: from ONE batch of 8 the "better" share ranged 0.13…0.50 (mean
-  // 0.28 on main, 0.33 on the one-PRNG branch; the old single-batch test held on 10/12 and 8/12
-  // batches). So the proposals of six batches (240) are pooled against one dev set. Measured over
-  // 10 dev sets on each branch (`npx tsx /work/probe/seedluck-sim/sim.mts <repo> proposals-pooled 6`):
+  // 0.28 with the simulator's old generator, 0.33 with `Rng`; the old single-batch test held on
+  // 10/12 and 8/12 batches). So the proposals of six batches (240) are pooled against one dev set. Measured on
+  // 2026-11-29 over 10 dev sets, with either generator:
   // better 0.13…0.36 (mean 0.30–0.33), worse 0.12…0.38 (mean 0.18; by design ≈ 0.17 drop a rule or
   // the format at T = 0.7).
   it("most proposals are no better than their parent, and some are worse", async () => {

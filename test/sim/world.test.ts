@@ -26,8 +26,8 @@ describe("the tasks world: forward layers", () => {
   // when it answers directly, and there the rules' votes go to the wrong label, so the gold label
   // gets LESS likely. So per input, not on average: the mean gain on navigate/coins is small and
   // its sign depends on the sample (over 16 data seeds × 30 inputs it ranged −0.46…0.85 and was
-  // below 0.2 on 4–10 of them, on main and on the one-PRNG branch alike: `npx tsx
-  // /work/probe/seedluck-sim/sim.mts <repo> world`). Per input the gains are fixed by the design:
+  // below 0.2 on 4–10 of them, with the simulator's old generator and with `Rng` alike,
+  // measured on 2026-11-29). Per input the gains are fixed by the design:
   // +0.87…+2.25 nats read right, −1.33…−0.93 miscounted (0.46 of each is the stated format).
   it("scores the gold label higher after a prompt that states the rules on every input it reads right, and lower on the inputs it miscounts", async () => {
     const model = client();

@@ -8,7 +8,7 @@
  */
 
 /** Weights of the proposal menu (src/sim/proposer.ts); renormalised over the drafts that apply. */
-export interface ProposalWeights {
+interface ProposalWeights {
   /** Adds the missing rule that decides most wrong examples, and the answer format. */
   oneRuleAndFormat: number;
   /** Adds every missing rule, and the format. */
@@ -32,7 +32,7 @@ export interface ProposalWeights {
 }
 
 /** Weights of the posterior sampler's answers (src/sim/posterior.ts, and hinted think prompts). */
-export interface PosteriorWeights {
+interface PosteriorWeights {
   /** Reasoning WITH the intermediate step, concluding the wanted answer. */
   step: number;
   /** The wanted answer stated without the step (a shortcut). */

@@ -18,7 +18,7 @@ export interface Understanding {
   format: boolean;
 }
 
-export function clauses(instruction: string): string[] {
+function clauses(instruction: string): string[] {
   return instruction
     .split(/[.;!?\n]+/)
     .map((c) => c.trim())
@@ -46,12 +46,12 @@ export function understand(task: AnyTask, instruction: string): Understanding {
 export type LabelDistribution = Map<string, number>;
 
 /** Most of the mass on one label, the rest spread evenly. */
-export function peaked(labels: string[], label: string, mass = 0.9): LabelDistribution {
+function peaked(labels: string[], label: string, mass = 0.9): LabelDistribution {
   const rest = labels.length > 1 ? (1 - mass) / (labels.length - 1) : 0;
   return new Map(labels.map((l) => [l, l === label ? (labels.length > 1 ? mass : 1) : rest]));
 }
 
-export function mix(parts: Array<[number, LabelDistribution]>): LabelDistribution {
+function mix(parts: Array<[number, LabelDistribution]>): LabelDistribution {
   const out = new Map<string, number>();
   for (const [w, d] of parts) for (const [l, p] of d) out.set(l, (out.get(l) ?? 0) + w * p);
   return out;

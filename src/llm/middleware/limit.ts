@@ -200,24 +200,26 @@ export function withLimits(inner: ModelClient, options: LimitOptions): ModelClie
   const limiter = createLimiter(options);
   const gen = (r: GenerateRequest) => estimateTokens(r.prompt, r.maxTokens, r.n);
   const sc = (r: ScoreRequest) => estimateTokens(r.context + r.target, 0);
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   const client = wrapClient(inner, {
     generate: (r) => limiter.run(gen(r), r.signal, () => inner.generate(r)),
     score: (r) => limiter.run(sc(r), r.signal, () => inner.score(r)),
     generateBatch:
-      inner.generateBatch &&
+      generateBatch &&
       ((rs) =>
         limiter.run(
           rs.reduce((s, r) => s + gen(r), 0),
           rs[0]?.signal,
-          () => inner.generateBatch!(rs),
+          () => generateBatch(rs),
         )),
     scoreBatch:
-      inner.scoreBatch &&
+      scoreBatch &&
       ((rs) =>
         limiter.run(
           rs.reduce((s, r) => s + sc(r), 0),
           rs[0]?.signal,
-          () => inner.scoreBatch!(rs),
+          () => scoreBatch(rs),
         )),
   });
   return Object.assign(client, { inFlight: () => limiter.semaphore.inFlight });

@@ -44,9 +44,16 @@ export class Semaphore {
   /** Changes the limit: a lower one takes effect as requests finish, a higher one at once. */
   setLimit(limit: number): void {
     this.limit = Math.max(1, Math.floor(limit));
-    while (this.active < this.limit && this.waiting.length) {
+    this.admitWaiting();
+  }
+
+  /** Wakes waiting requests, first in line first, while there is room (counting each in `active`). */
+  private admitWaiting(): void {
+    while (this.active < this.limit) {
+      const wake = this.waiting.shift();
+      if (!wake) return;
       this.active++;
-      this.waiting.shift()!();
+      wake();
     }
   }
 
@@ -77,10 +84,7 @@ export class Semaphore {
       if (done) return;
       done = true;
       this.active--;
-      while (this.active < this.limit && this.waiting.length) {
-        this.active++;
-        this.waiting.shift()!();
-      }
+      this.admitWaiting();
     };
   }
 }

@@ -20,6 +20,9 @@ export default tseslint.config(
       "no-console": ["error"],
     },
   },
+  // A `!` turns a broken invariant into "Cannot read properties of undefined" far from its cause: the library
+  // handles a missing value or names it (getOrThrow in src/util/lookup.ts). Tests and benchmarks may assert.
+  { files: ["src/**"], rules: { "@typescript-eslint/no-non-null-assertion": "error" } },
   // The CLI, benchmarks and scripts talk to the terminal.
   { files: ["bin/**", "bench/**", "src/cli/**", ".ci/**"], rules: { "no-console": "off" } },
   // Tests and benchmarks read JSON request bodies of any shape; ANSI escapes are what some assert on.

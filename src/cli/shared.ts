@@ -42,8 +42,10 @@ export class ConfigError extends UsageError {
 /**
  * The one parser of numeric flags: `--prompt-samples 12` → 12, checked against its range in
  * src/network/limits.ts (the same range as the network file's field) before anything is read or
- * sent. Undefined when the flag was not given.
+ * sent. Undefined when the flag was not given (a flag with a default is always given).
  */
+export function numberFlag(text: string, flag: string, limit: LimitName | NumberLimit): number;
+export function numberFlag(text: string | undefined, flag: string, limit: LimitName | NumberLimit): number | undefined;
 export function numberFlag(text: string | undefined, flag: string, limit: LimitName | NumberLimit): number | undefined {
   if (text === undefined) return undefined;
   const range: NumberLimit = typeof limit === "string" ? LIMITS[limit] : limit;

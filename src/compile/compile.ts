@@ -20,6 +20,7 @@ import { byPosition, DiagnosticSink } from "../network/diagnostics.js";
 import { ModelResolver } from "./models.js";
 import { checkTemplateVariables, TemplateResolver } from "./templates.js";
 import { orderDag } from "./dag.js";
+import { getOrThrow } from "../util/lookup.js";
 
 export type CompileResult = { ok: true; network: CompiledNetwork; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -110,7 +111,7 @@ class Compiler {
       inputs: [...this.spec.inputs],
       output: this.spec.output,
       models: this.models.models,
-      nodes: new Map(dag.order.map((id) => [id, this.compiled.get(id)!])),
+      nodes: new Map(dag.order.map((id) => [id, getOrThrow(this.compiled, id, "compiled node")])),
       order: dag.order,
       generations: dag.generations,
       children: dag.children,
@@ -181,10 +182,10 @@ class Compiler {
         }
       }
     }
-    for (const judge of this.judges.keys()) {
-      if (this.prototypes.has(judge)) {
-        const ens = this.judges.get(judge)!;
-        this.sink.error("E_PROTOTYPE_READ", `layer "${judge}" is replicated by ensemble "${this.prototypes.get(judge)![0]}", so it cannot also be a judge`, [
+    for (const [judge, ens] of this.judges) {
+      const replicator = this.replicatedBy(judge);
+      if (replicator !== undefined) {
+        this.sink.error("E_PROTOTYPE_READ", `layer "${judge}" is replicated by ensemble "${replicator}", so it cannot also be a judge`, [
           "nodes",
           ens,
           "aggregate",
@@ -192,6 +193,11 @@ class Compiler {
         ]);
       }
     }
+  }
+
+  /** The (first) ensemble that replicates layer `id`, when one does. */
+  private replicatedBy(id: string): string | undefined {
+    return this.prototypes.get(id)?.[0];
   }
 
   /** A reference that must name a layer (ensemble members, replicate.layer, judge). */
@@ -218,8 +224,8 @@ class Compiler {
   private sourceRef(name: string, at: PathSegment[]): boolean {
     if (this.inputs.has(name) && !this.specs.has(name)) return true;
     if (this.specs.has(name)) {
-      if (this.prototypes.has(name)) {
-        const ens = this.prototypes.get(name)![0];
+      const ens = this.replicatedBy(name);
+      if (ens !== undefined) {
         this.sink.error(
           "E_PROTOTYPE_READ",
           `${formatPath(at)}: "${name}" is replicated by ensemble "${ens}" and does not run on its own; read "${ens}" (the aggregated value) instead`,
@@ -247,7 +253,7 @@ class Compiler {
     const at: PathSegment[] = ["nodes", id];
     const judgeOf = this.judges.get(id);
     const judged = judgeOf !== undefined ? (this.specs.get(judgeOf) as EnsembleSpec) : undefined;
-    const members = judged ? this.memberIds(judgeOf!, judged) : [];
+    const members = judgeOf !== undefined && judged ? this.memberIds(judgeOf, judged) : [];
     const fromOk = spec.from.map((name, i) => this.sourceRef(name, [...at, "from", i])).every(Boolean);
     const model = this.models.forLayer(spec.model, at);
     const trainable = spec.trainable ?? true;
@@ -369,11 +375,11 @@ class Compiler {
         const memberAt = [...at, "members", i];
         const layer = this.layerRef(m, memberAt, "member of an ensemble");
         if (!layer) ok = false;
-        else if (this.prototypes.has(layer)) {
+        else if (this.replicatedBy(layer) !== undefined) {
           ok = false;
           this.sink.error(
             "E_PROTOTYPE_READ",
-            `${formatPath(memberAt)}: "${m}" is replicated by ensemble "${this.prototypes.get(layer)![0]}" and does not run on its own`,
+            `${formatPath(memberAt)}: "${m}" is replicated by ensemble "${this.replicatedBy(layer)}" and does not run on its own`,
             memberAt,
           );
         }
@@ -428,13 +434,15 @@ class Compiler {
   /** Declaration order: each node where it is written; replicas just before their ensemble. */
   private sortByDeclaration(): void {
     const position = new Map([...this.specs.keys()].map((id, i) => [id, i]));
+    const declared = (id: string) => getOrThrow(position, id, "declared node");
     const rank = (id: string): [number, number] => {
       const hash = id.lastIndexOf("#");
-      if (hash < 0) return [position.get(id)!, Number.MAX_SAFE_INTEGER];
-      return [position.get(id.slice(0, hash))!, Number(id.slice(hash + 1))];
+      if (hash < 0) return [declared(id), Number.MAX_SAFE_INTEGER];
+      return [declared(id.slice(0, hash)), Number(id.slice(hash + 1))];
     };
-    const ranks = new Map(this.ids.map((id) => [id, rank(id)]));
-    this.ids.sort((a, b) => ranks.get(a)![0] - ranks.get(b)![0] || ranks.get(a)![1] - ranks.get(b)![1]);
+    const ranked = this.ids.map((id) => ({ id, rank: rank(id) }));
+    ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
+    this.ids.splice(0, this.ids.length, ...ranked.map((r) => r.id));
   }
 
   // ── whole-network checks ────────────────────────────────────────────────────────────────
@@ -443,8 +451,8 @@ class Compiler {
     const output = this.spec.output;
     const at = ["output"];
     if (this.specs.has(output)) {
-      if (this.prototypes.has(output)) {
-        const ens = this.prototypes.get(output)![0];
+      const ens = this.replicatedBy(output);
+      if (ens !== undefined) {
         this.sink.error("E_PROTOTYPE_READ", `output: "${output}" is replicated by ensemble "${ens}" and does not run on its own; use "${ens}"`, at, {
           suggestion: ens,
         });
@@ -494,7 +502,7 @@ class Compiler {
 
   /** Builds the DAG, reports cycles, and computes which nodes feed the output. */
   private order(): { generations: string[][]; order: string[]; children: Map<string, string[]>; reaching: Set<string> } | undefined {
-    const parents = new Map(this.ids.map((id) => [id, this.compiled.get(id)!.parents.filter((p) => this.compiled.has(p))]));
+    const parents = new Map([...this.compiled].map(([id, node]) => [id, node.parents.filter((p) => this.compiled.has(p))]));
     const result = orderDag({ ids: this.ids, parents });
     if (!result.ok) {
       for (const cycle of result.cycles) this.reportCycle(cycle);
@@ -502,8 +510,7 @@ class Compiler {
     }
     const reaching = new Set<string>();
     const stack = this.compiled.has(this.spec.output) ? [this.spec.output] : [];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
+    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
       if (reaching.has(id)) continue;
       reaching.add(id);
       stack.push(...(parents.get(id) ?? []));
@@ -516,12 +523,11 @@ class Compiler {
    * written after the node that reads it (a forward reference), else the cycle's first edge.
    */
   private reportCycle(cycle: string[]): void {
-    const rank = new Map(this.ids.map((id, i) => [id, i]));
     const [first, ...rest] = cycle;
     if (first === undefined) return;
     // Each node reads the one before it; the last one's output closes the loop into the first.
     const edges = cycle.map((from, i) => ({ from, to: rest[i] ?? first }));
-    const closing = edges.find((e) => rank.get(e.from)! >= rank.get(e.to)!) ?? { from: rest.at(-1) ?? first, to: first };
+    const closing = edges.find((e) => this.ids.indexOf(e.from) >= this.ids.indexOf(e.to)) ?? { from: rest.at(-1) ?? first, to: first };
     const start = cycle.indexOf(closing.to);
     const named = [...cycle.slice(start), ...cycle.slice(0, start), closing.to].join(" → ");
     this.sink.error("E_CYCLE", `cycle: ${named}; a node cannot depend on its own output`, this.edgeSite(closing.from, closing.to));
@@ -529,9 +535,9 @@ class Compiler {
 
   /** Where the reference that makes `from` an input of `to` is written. */
   private edgeSite(from: string, to: string): PathSegment[] {
-    const node = this.compiled.get(to)!;
+    const node = getOrThrow(this.compiled, to, "compiled node");
     const specId = node.kind === "layer" && node.param !== node.id ? node.param : to;
-    const spec = this.specs.get(specId)!;
+    const spec = getOrThrow(this.specs, specId, "node spec");
     if (spec.type !== "ensemble") {
       const i = spec.from.indexOf(from);
       if (i >= 0) return ["nodes", specId, "from", i];
@@ -558,9 +564,8 @@ class Compiler {
     });
     if (!reaching || this.sink.errors.length > 0) return; // with errors the graph is incomplete
     const reported = new Set<string>();
-    for (const id of this.ids) {
+    for (const [id, node] of this.compiled) {
       if (reaching.has(id)) continue;
-      const node = this.compiled.get(id)!;
       const specId = node.kind === "layer" ? node.param : id;
       if (reported.has(specId)) continue;
       reported.add(specId);

@@ -6,6 +6,7 @@
  */
 import { DirectedGraph } from "graphology";
 import { hasCycle, topologicalGenerations } from "graphology-dag";
+import { getOrThrow } from "../util/lookup.js";
 
 export interface DagInput {
   /** Executable node ids in declaration order. */
@@ -23,10 +24,10 @@ export function orderDag({ ids, parents }: DagInput): DagResult {
   if (hasCycle(graph)) return { ok: false, cycles: findCycles(ids, parents) };
 
   const rank = new Map(ids.map((id, i) => [id, i]));
-  const byRank = (a: string, b: string) => rank.get(a)! - rank.get(b)!;
+  const byRank = (a: string, b: string) => getOrThrow(rank, a, "executable node") - getOrThrow(rank, b, "executable node");
   const generations = topologicalGenerations(graph).map((g) => [...g].sort(byRank));
   const children = new Map<string, string[]>(ids.map((id) => [id, []]));
-  for (const id of ids) for (const p of new Set(parents.get(id) ?? [])) children.get(p)!.push(id);
+  for (const id of ids) for (const p of new Set(parents.get(id) ?? [])) getOrThrow(children, p, "executable node (a parent)").push(id);
   return { ok: true, generations, order: generations.flat(), children };
 }
 
@@ -42,11 +43,10 @@ function findCycles(ids: string[], parents: Map<string, string[]>, limit = 20): 
   const children = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const id of ids) for (const p of new Set(parents.get(id) ?? [])) children.get(p)?.push(id);
   const queue = ids.filter((id) => indegree.get(id) === 0);
-  while (queue.length > 0) {
-    const id = queue.pop()!;
+  for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
     remaining.delete(id);
     for (const c of children.get(id) ?? []) {
-      const d = indegree.get(c)! - 1;
+      const d = getOrThrow(indegree, c, "in-degree of node") - 1;
       indegree.set(c, d);
       if (d === 0) queue.push(c);
     }

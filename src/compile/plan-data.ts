@@ -4,6 +4,7 @@
  */
 import type { AggregateSpec } from "../network/types.js";
 import type { CompiledNetwork, Diagnostic } from "./types.js";
+import { getOrThrow } from "../util/lookup.js";
 
 export interface PlanNode {
   id: string;
@@ -45,11 +46,11 @@ export function planOf(network: CompiledNetwork): Plan {
   const generationOf = new Map<string, number>();
   network.generations.forEach((g, i) => g.forEach((id) => generationOf.set(id, i)));
   const nodes = network.order.map((id): PlanNode => {
-    const node = network.nodes.get(id)!;
+    const node = getOrThrow(network.nodes, id, "compiled node");
     const base = {
       id,
       kind: node.kind,
-      generation: generationOf.get(id)!,
+      generation: getOrThrow(generationOf, id, "generation of node"),
       parents: [...node.parents],
       children: [...(network.children.get(id) ?? [])],
     };

@@ -5,6 +5,8 @@
 import type { Rng } from "../util/random.js";
 import type { Example } from "./types.js";
 import { DataError } from "./errors.js";
+import { DlnError } from "../util/errors.js";
+import { getOrThrow } from "../util/lookup.js";
 
 export interface BatchSamplerOptions {
   batchSize: number;
@@ -50,7 +52,14 @@ export class BatchSampler {
   }
 
   next(): Example[] {
-    return (this.balanced ? this.nextBalanced() : this.nextPlain()).map((i) => this.examples[i]!); // indices of this.examples
+    return (this.balanced ? this.nextBalanced() : this.nextPlain()).map((i) => this.example(i));
+  }
+
+  /** The example at index `i`: the sampler only draws indices of this.examples. */
+  private example(i: number): Example {
+    const e = this.examples[i];
+    if (e === undefined) throw new DlnError("E_INTERNAL", `batch sampler: no example ${i} (${this.examples.length} examples)`);
+    return e;
   }
 
   private nextPlain(): number[] {
@@ -58,7 +67,8 @@ export class BatchSampler {
     const batch: number[] = [];
     while (batch.length < size) {
       if (this.order.length === 0) this.order = this.rng.shuffle(this.examples.map((_, i) => i));
-      const i = this.order.shift()!;
+      const i = this.order.shift();
+      if (i === undefined) break; // refilled above: never
       // At an epoch boundary the fresh order may start with an index already in this batch.
       if (batch.includes(i)) {
         this.order.push(i);
@@ -85,10 +95,12 @@ export class BatchSampler {
   private takeFromClass(label: string): number {
     let queue = this.queues.get(label);
     if (!queue || queue.length === 0) {
-      queue = this.rng.shuffle(this.byClass.get(label)!);
+      queue = this.rng.shuffle(getOrThrow(this.byClass, label, "examples of class"));
       this.queues.set(label, queue);
     }
-    return queue.shift()!;
+    const i = queue.shift();
+    if (i === undefined) throw new DlnError("E_INTERNAL", `batch sampler: class "${label}" has no examples`);
+    return i;
   }
 }
 
@@ -100,7 +112,8 @@ export function kShotExamples(examples: readonly Example[], k: number, rng: Rng)
   if (!(Number.isInteger(k) && k >= 0)) throw new DataError("E_DATA_OPTIONS", `shots must be a whole number ≥ 0, got ${k}`);
   const byClass = new Map<string, Example[]>();
   for (const e of examples) byClass.set(e.target, [...(byClass.get(e.target) ?? []), e]);
-  const queues = rng.shuffle([...byClass.keys()].sort()).map((label) => rng.shuffle(byClass.get(label)!));
+  const byLabel = [...byClass].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)); // as [...keys()].sort()
+  const queues = rng.shuffle(byLabel).map(([, list]) => rng.shuffle(list));
   const picked: Example[] = [];
   while (picked.length < Math.min(k, examples.length)) {
     for (const queue of queues) {

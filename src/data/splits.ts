@@ -49,7 +49,9 @@ export async function loadSplits(opts: SplitOptions): Promise<Splits> {
   const problems: DataProblem[] = [];
   const out: Record<SplitName, Example[]> = { train: [], dev: [], test: [] };
   for (const split of given) {
-    const r = await load(opts[split]!);
+    const path = opts[split];
+    if (path === undefined) continue; // given holds the splits with a file
+    const r = await load(path);
     out[split] = r.examples;
     problems.push(...r.problems);
   }

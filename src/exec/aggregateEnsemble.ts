@@ -56,7 +56,7 @@ function meanClass(
       bestKey = key;
     }
   }
-  return best!.value;
+  return best?.value; // none when no member gave a value or a class probability
 }
 
 /**
@@ -81,7 +81,7 @@ export function majorityVote(values: readonly unknown[], classOrder: readonly st
       bestKey = key;
     }
   }
-  return values[best!.first];
+  return best === undefined ? undefined : values[best.first];
 }
 
 function beats(a: { count: number; first: number }, aKey: string, b: { count: number; first: number }, bKey: string, rank: Map<string, number>): boolean {

@@ -69,9 +69,9 @@ export function renderLayerPrompt(layer: PlannedLayer, depValues: readonly unkno
   return renderLayerText(layer.node, layer.inputs, prompt, (name) => depValues[layer.deps.indexOf(name)]);
 }
 
-/** Whether this layer samples: an ensemble member (a replica included) at a temperature above 0. */
-function samples(layer: PlannedLayer): boolean {
-  return layer.isMember && (layer.temperature ?? 0) > 0;
+/** The temperature this layer samples at: an ensemble member's (a replica included) above 0; undefined when it does not sample. */
+function samplingTemperature(layer: PlannedLayer): number | undefined {
+  return layer.isMember && (layer.temperature ?? 0) > 0 ? layer.temperature : undefined;
 }
 
 async function fireLayer(
@@ -85,7 +85,8 @@ async function fireLayer(
   const started = performance.now();
   const node = layer.node;
   const rendered = renderLayerPrompt(layer, depValues);
-  const sampled = samples(layer);
+  const temperature = samplingTemperature(layer);
+  const sampled = temperature !== undefined;
   let value: unknown;
   let raw: string | undefined;
   let usage: Usage | undefined;
@@ -95,8 +96,8 @@ async function fireLayer(
     const client = await ctx.client(node.model);
     let scored: ScoredClasses | undefined;
     let first = true;
-    if (node.classes && node.classes.length > 0) {
-      const classes = node.classes;
+    const classes = node.classes ?? [];
+    if (classes.length > 0) {
       const score = (): Promise<ScoredClasses | undefined> => scoreLayerClasses(client, rendered, classes, layer.scoring, signal, ctx.scoreClasses);
       if (shared) {
         const key = `${node.model}\u0000${layer.scoring ?? ""}\u0000${classesKey(classes)}\u0000${rendered}`;
@@ -112,9 +113,7 @@ async function fireLayer(
       classProbs = scored.probs;
       // One scoring serves every replica: only the layer that asked for it counts its usage.
       usage = first ? scored.usage : undefined;
-      value = sampled
-        ? drawClass(scored.probs, node.classes!, layer.temperature!, new Rng(`${ctx.seed}/${ctx.sampleKey ?? ""}/${layer.id}/${rendered}`))
-        : scored.label;
+      value = sampled ? drawClass(scored.probs, classes, temperature, new Rng(`${ctx.seed}/${ctx.sampleKey ?? ""}/${layer.id}/${rendered}`)) : scored.label;
     } else {
       if (sampled) seed = hashString(`${ctx.seed}/${ctx.sampleKey ?? ""}/${layer.id}`);
       const result = await client.generate({
@@ -140,7 +139,7 @@ async function fireLayer(
     value = node.classes && node.classes.length > 0 ? (matchClass(asText(parsed), node.classes) ?? parsed) : parsed;
   }
   const trace: NodeTrace = { node: node.id, kind: "layer", rendered, raw, value, usage, latencyMs: performance.now() - started, classProbs };
-  if (sampled) trace.sampled = seed !== undefined ? { temperature: layer.temperature!, seed } : { temperature: layer.temperature! };
+  if (sampled) trace.sampled = seed !== undefined ? { temperature, seed } : { temperature };
   return { value, trace };
 }
 

@@ -34,7 +34,8 @@ export function runNetwork(network: CompiledNetwork, samples: SampleSource, opti
     const keepTrace = options.trace ?? false;
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
     const stats = { done: 0, failed: 0, inFlight: 0 };
-    const report = options.onProgress ? (): void => options.onProgress!({ ...stats, usage: { ...ctx.usage } }) : undefined;
+    const { onProgress } = options;
+    const report = onProgress ? (): void => onProgress({ ...stats, usage: { ...ctx.usage } }) : undefined;
 
     // A span for the run (src/util/telemetry.ts); every sample is subscribed under it, so layer and model spans are its children.
     let failure: unknown;

@@ -171,18 +171,19 @@ export class PostgresResponseStore implements ResponseCache {
     const batch = this.reads;
     if (batch.size === 0) return;
     this.reads = new Map();
-    const keys = [...batch.keys()];
-    for (let i = 0; i < keys.length; i += MAX_BATCH) {
-      const chunk = keys.slice(i, i + MAX_BATCH);
+    const waiting = [...batch];
+    for (let i = 0; i < waiting.length; i += MAX_BATCH) {
+      const chunk = waiting.slice(i, i + MAX_BATCH);
       this.stats.lookupQueries++;
-      const query = this.pool.query<{ key: string; response: string }>(`SELECT key, response FROM ${CACHE_TABLE} WHERE key = ANY($1::text[])`, [chunk]).then(
+      const keys = chunk.map(([key]) => key);
+      const query = this.pool.query<{ key: string; response: string }>(`SELECT key, response FROM ${CACHE_TABLE} WHERE key = ANY($1::text[])`, [keys]).then(
         ({ rows }) => {
           const found = new Map(rows.map((r) => [r.key, r.response]));
-          for (const key of chunk) for (const w of batch.get(key)!) w.resolve(found.get(key) ?? this.unsaved.get(key)?.response);
+          for (const [key, waiters] of chunk) for (const w of waiters) w.resolve(found.get(key) ?? this.unsaved.get(key)?.response);
         },
         (err: unknown) => {
           const error = cacheError(this.where, "a lookup", err);
-          for (const key of chunk) for (const w of batch.get(key)!) w.reject(error);
+          for (const [, waiters] of chunk) for (const w of waiters) w.reject(error);
         },
       );
       this.track(query);

@@ -107,13 +107,14 @@ function holder(id: string, entry: Entry, store: ResponseCache): () => Promise<v
 export function openStore(path: string): { store: ResponseStore; release: () => Promise<void> } {
   const id = `sqlite:${path}`;
   let entry = opened.get(id);
-  if (!entry?.sqlite) {
-    const sqlite = new ResponseStore(path);
+  let sqlite = entry?.sqlite;
+  if (!entry || !sqlite) {
+    sqlite = new ResponseStore(path);
     entry = { ready: Promise.resolve(sqlite), sqlite, users: 0 };
     opened.set(id, entry);
   }
   entry.users++;
-  return { store: entry.sqlite!, release: holder(id, entry, entry.sqlite!) };
+  return { store: sqlite, release: holder(id, entry, sqlite) };
 }
 
 /**

@@ -67,8 +67,7 @@ export class UsageMeter {
   }
 
   /** What counts against the cap so far: spent since the cap was set, plus `before`. */
-  private capped(): Usage {
-    const a = this.active!;
+  private capped(a: ActiveCap): Usage {
     const now = this.snapshot().total;
     return {
       requests: a.before.requests + now.requests - a.atStart.requests,
@@ -86,7 +85,7 @@ export class UsageMeter {
   admit(estimate: SpendEstimate, where?: string): () => void {
     if (this.active) {
       const { cap } = this.active;
-      const spent = this.capped();
+      const spent = this.capped(this.active);
       const tokens = spent.promptTokens + spent.completionTokens;
       const over =
         cap.tokens !== undefined && tokens + this.reserved.tokens + estimate.tokens > cap.tokens

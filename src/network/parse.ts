@@ -53,8 +53,8 @@ function syntaxDiagnostic(err: unknown, text: string, file: string): Diagnostic 
 function findDuplicateKeys(value: ValueNode, path: PathSegment[], file: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const stack: Array<{ value: ValueNode; path: PathSegment[] }> = [{ value, path }];
-  while (stack.length > 0) {
-    const { value: v, path: p } = stack.pop()!;
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { value: v, path: p } = top;
     if (v.type === "Object") checkObject(v, p, file, out, stack);
     else if (v.type === "Array") v.elements.forEach((el, i) => stack.push({ value: el.value, path: [...p, i] }));
   }

@@ -4,6 +4,7 @@
  */
 import type { CompiledNetwork, CompiledNode } from "../compile/types.js";
 import { drawSvg } from "./svg.js";
+import { getOrThrow } from "../util/lookup.js";
 
 /** `prompts`: show these (e.g. a run's trained prompts) instead of the initial ones, where the format shows prompts. */
 export type Drawer = (network: CompiledNetwork, options?: { prompts?: Record<string, string> }) => string | Promise<string>;
@@ -17,7 +18,7 @@ function nodeCaption(node: CompiledNode): string {
 
 /** Edges to draw: every parent → node, inputs included. */
 function edges(network: CompiledNetwork): Array<[string, string]> {
-  return network.order.flatMap((id) => network.nodes.get(id)!.parents.map((p): [string, string] => [p, id]));
+  return network.order.flatMap((id) => getOrThrow(network.nodes, id, "compiled node").parents.map((p): [string, string] => [p, id]));
 }
 
 export function drawMermaid(network: CompiledNetwork): string {
@@ -29,7 +30,7 @@ export function drawMermaid(network: CompiledNetwork): string {
   const lines = ["flowchart TD"];
   network.inputs.forEach((name) => lines.push(`  ${ids.get(name)}([${quote(name)}])`));
   for (const id of network.order) {
-    const node = network.nodes.get(id)!;
+    const node = getOrThrow(network.nodes, id, "compiled node");
     const caption = quote(nodeCaption(node));
     const shape = node.kind === "layer" ? `[${caption}]` : node.kind === "combine" ? `[/${caption}/]` : `{{${caption}}}`;
     lines.push(`  ${ids.get(id)}${shape}`);
@@ -44,7 +45,7 @@ export function drawDot(network: CompiledNetwork): string {
   const lines = [`digraph ${q(network.name)} {`, "  rankdir=TB;", '  node [fontname="Helvetica"];'];
   for (const name of network.inputs) lines.push(`  ${q(name)} [shape=ellipse];`);
   for (const id of network.order) {
-    const node = network.nodes.get(id)!;
+    const node = getOrThrow(network.nodes, id, "compiled node");
     const shape = node.kind === "layer" ? "box" : node.kind === "combine" ? "parallelogram" : "hexagon";
     const extra = id === network.output ? ", penwidth=3" : "";
     lines.push(`  ${q(id)} [shape=${shape}, label=${q(nodeCaption(node))}${extra}];`);

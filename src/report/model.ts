@@ -179,7 +179,6 @@ export function buildReportModel(events: readonly TrainEvent[], result: TrainRes
 
 /** Per parameter: its steps in iteration order (one per iteration; a resumed iteration's last try wins). */
 function paramHistories(candidateEvents: Array<EventOf<"candidates">>, choices: Array<EventOf<"choice">>, result: TrainResult | null): ParamHistory[] {
-  const order: string[] = [];
   const layers = new Map<string, string[]>();
   const steps = new Map<string, Map<number, PromptStep>>();
   const candidatesAt = new Map<string, EventOf<"candidates">>();
@@ -188,13 +187,11 @@ function paramHistories(candidateEvents: Array<EventOf<"candidates">>, choices: 
     if (!layers.has(c.param)) layers.set(c.param, c.layers);
   }
   for (const ch of choices) {
-    if (!steps.has(ch.param)) {
-      steps.set(ch.param, new Map());
-      order.push(ch.param);
-    }
+    let paramSteps = steps.get(ch.param);
+    if (!paramSteps) steps.set(ch.param, (paramSteps = new Map()));
     const cands = candidatesAt.get(`${ch.param}\u0000${ch.iteration}`);
     const chosen = cands?.candidates.find((c) => c.prompt === ch.prompt);
-    steps.get(ch.param)!.set(ch.iteration, {
+    paramSteps.set(ch.iteration, {
       iteration: ch.iteration,
       previous: ch.previous,
       prompt: ch.prompt,
@@ -206,17 +203,13 @@ function paramHistories(candidateEvents: Array<EventOf<"candidates">>, choices: 
     });
   }
   // Parameters that never stepped still have prompts worth showing (initial = best).
-  for (const param of Object.keys(result?.initialPrompts ?? {}))
-    if (!steps.has(param)) {
-      steps.set(param, new Map());
-      order.push(param);
-    }
+  for (const param of Object.keys(result?.initialPrompts ?? {})) if (!steps.has(param)) steps.set(param, new Map());
   // Parents first: the result's order when known, else the reverse of the events' (children first).
   const known = Object.keys(result?.initialPrompts ?? {});
-  order.reverse();
-  order.sort((a, b) => rank(known, a) - rank(known, b));
-  return order.map((param) => {
-    const list = [...steps.get(param)!.values()].sort((a, b) => a.iteration - b.iteration);
+  const order = [...steps].reverse();
+  order.sort(([a], [b]) => rank(known, a) - rank(known, b));
+  return order.map(([param, paramSteps]) => {
+    const list = [...paramSteps.values()].sort((a, b) => a.iteration - b.iteration);
     const initial = result?.initialPrompts[param] ?? list[0]?.previous ?? "";
     const final = result?.bestPrompts[param] ?? list.at(-1)?.prompt ?? initial;
     return { param, layers: layers.get(param) ?? [param], initial, final, steps: list, changes: list.filter((s) => s.changed).length };

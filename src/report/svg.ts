@@ -10,6 +10,8 @@
 import dagre from "@dagrejs/dagre";
 import type { CompiledNetwork, CompiledNode } from "../compile/types.js";
 import { escapeXml, firstWords, wrapWords } from "./escape.js";
+import { DlnError } from "../util/errors.js";
+import { getOrThrow } from "../util/lookup.js";
 
 export interface DrawSvgOptions {
   /** Prompts to show instead of the initial ones, by parameter or layer id (e.g. a run's bestPrompts). */
@@ -48,9 +50,11 @@ const PROMPT_LINES = 2;
 /** Every box and edge the drawing has, in a stable order: inputs, nodes (topological), the output sink. */
 export function drawingGraph(network: CompiledNetwork, prompts: Record<string, string> = {}): { boxes: Box[]; edges: Array<[string, string]> } {
   const boxes: Box[] = network.inputs.map((name) => pill(name, "input", name, ["kind-input"]));
-  for (const id of network.order) boxes.push(nodeBox(network.nodes.get(id)!, id === network.output, prompts));
+  for (const id of network.order) boxes.push(nodeBox(getOrThrow(network.nodes, id, "compiled node"), id === network.output, prompts));
   boxes.push(pill(OUTPUT_SINK, "output", "output", ["kind-output"]));
-  const edges: Array<[string, string]> = network.order.flatMap((id) => network.nodes.get(id)!.parents.map((p): [string, string] => [p, id]));
+  const edges: Array<[string, string]> = network.order.flatMap((id) =>
+    getOrThrow(network.nodes, id, "compiled node").parents.map((p): [string, string] => [p, id]),
+  );
   edges.push([network.output, OUTPUT_SINK]);
   return { boxes, edges };
 }
@@ -152,26 +156,28 @@ function inDeclaredOrder(
   const points = new Map(edges.map(([from, to]) => [`${from}\u0000${to}`, route(from, to)]));
   const groups = new Map<string, Box[]>();
   for (const b of boxes) {
-    const key = JSON.stringify([at.get(b.key)!.y, b.width, b.height, [...(parents.get(b.key) ?? [])].sort(), [...(children.get(b.key) ?? [])].sort()]);
+    const { y } = getOrThrow(at, b.key, "position of box");
+    const key = JSON.stringify([y, b.width, b.height, [...(parents.get(b.key) ?? [])].sort(), [...(children.get(b.key) ?? [])].sort()]);
     groups.set(key, [...(groups.get(key) ?? []), b]);
   }
   for (const group of groups.values()) {
     if (group.length < 2) continue;
     const slots = group
       .map((b) => ({
-        pos: at.get(b.key)!,
+        pos: getOrThrow(at, b.key, "position of box"),
         in: new Map((parents.get(b.key) ?? []).map((p) => [p, route(p, b.key)])),
         out: new Map((children.get(b.key) ?? []).map((c) => [c, route(b.key, c)])),
       }))
       .sort((a, b) => a.pos.x - b.pos.x);
     group.forEach((b, i) => {
-      const slot = slots[i]!; // one slot per box of the group
+      const slot = slots[i]; // one slot per box of the group
+      if (slot === undefined) throw new DlnError("E_INTERNAL", `drawing: no slot ${i} for box "${b.key}" (${slots.length} slots)`);
       at.set(b.key, slot.pos);
       for (const [p, r] of slot.in) points.set(`${p}\u0000${b.key}`, r);
       for (const [c, r] of slot.out) points.set(`${b.key}\u0000${c}`, r);
     });
   }
-  return { at: (key) => at.get(key)!, points: (from, to) => points.get(`${from}\u0000${to}`) ?? [] };
+  return { at: (key) => getOrThrow(at, key, "position of box"), points: (from, to) => points.get(`${from}\u0000${to}`) ?? [] };
 }
 
 /** The network as a standalone SVG document (also valid inline in HTML). */

@@ -43,7 +43,7 @@ export function proposalAlternatives(req: ProposeRequest, difficulty: Difficulty
   const task = examples.find((e) => e.found)?.found?.task;
   if (!task) return null;
   const ofTask = examples.filter((e) => e.found?.task === task);
-  const wrong = ofTask.filter((e) => !e.correct).map((e) => e.found!.facts);
+  const wrong = ofTask.flatMap((e) => (!e.correct && e.found ? [e.found.facts] : []));
   const seen = understand(task, req.instruction);
 
   const missing = rulesDecidingMost(

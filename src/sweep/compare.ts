@@ -130,7 +130,7 @@ export function readRun(dir: string): ComparedRun {
   const iterationsDone = events.filter((e): e is Extract<TrainEvent, { type: "iteration" }> => e.type === "iteration");
   const last = iterationsDone.at(-1);
   const curve = result
-    ? result.history.filter((h) => h.devAccuracy !== null).map((h) => ({ iteration: h.iteration, accuracy: h.devAccuracy! }))
+    ? result.history.flatMap((h) => (h.devAccuracy === null ? [] : [{ iteration: h.iteration, accuracy: h.devAccuracy }]))
     : events
         .filter((e): e is Extract<TrainEvent, { type: "validation" }> => e.type === "validation")
         .map((e) => ({ iteration: e.iteration, accuracy: e.accuracy }));
@@ -254,7 +254,10 @@ function groupsTable(m: CompareModel): string {
 
 /** Test accuracy (dev for runs without a test score) against tokens, one dot per run. */
 function scatter(m: CompareModel): string {
-  const pts = m.runs.map((r, i) => ({ r, i, y: r.testAccuracy ?? r.devAccuracy, x: r.tokens })).filter((p) => p.y !== null);
+  const pts = m.runs.flatMap((r, i) => {
+    const y = r.testAccuracy ?? r.devAccuracy;
+    return y === null ? [] : [{ r, i, y, x: r.tokens }];
+  });
   if (pts.length === 0) return `<p class="empty">No run has an accuracy yet.</p>`;
   const width = 1080;
   const height = 340;
@@ -288,7 +291,7 @@ function scatter(m: CompareModel): string {
     ...pts.map(({ r, i, x, y }) => {
       const { color } = colorOf(i);
       const tip = `${r.name}: ${r.testAccuracy !== null ? `test ${pct(r.testAccuracy)}` : `dev ${pct(r.devAccuracy)} (no test yet)`}, ${count(x)} tokens`;
-      return `<circle class="pt${r.testAccuracy === null ? " no-test" : ""}" data-run="${esc(r.name)}" cx="${f(sx(x))}" cy="${f(sy(y!))}" r="5" fill="${color}"><title>${esc(tip)}</title></circle>`;
+      return `<circle class="pt${r.testAccuracy === null ? " no-test" : ""}" data-run="${esc(r.name)}" cx="${f(sx(x))}" cy="${f(sy(y))}" r="5" fill="${color}"><title>${esc(tip)}</title></circle>`;
     }),
   ];
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="chart-scatter" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="test accuracy against tokens">${parts.join("")}</svg><p class="note">One dot per run (hover for its name); a hollow dot is a run without a test score, placed at its best dev accuracy.</p>`;

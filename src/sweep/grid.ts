@@ -6,6 +6,7 @@
  */
 import { basename, extname } from "node:path";
 import { hashString } from "../util/random.js";
+import { getOrThrow } from "../util/lookup.js";
 import type { Sweep } from "./spec.js";
 
 export type SettingValue = string | number | boolean;
@@ -59,7 +60,7 @@ export function expandGrid(sweep: Sweep): SweepPoint[] {
     return {
       name: safeName(shown.join(",")),
       network: onlyNetwork ?? String(settings.network),
-      settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, k === "network" ? labels.get(String(v))! : v])),
+      settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, k === "network" ? getOrThrow(labels, String(v), "label of network") : v])),
       train,
       models,
     };

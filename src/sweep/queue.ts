@@ -35,6 +35,7 @@ import { expandGrid, type SweepPoint } from "./grid.js";
 import { loadSweepNetworks, trainPoint, writeManifest, type SweepEvent } from "./run.js";
 import type { Sweep } from "./spec.js";
 import { DlnError, type ErrorKind } from "../util/errors.js";
+import { getOrThrow } from "../util/lookup.js";
 
 /**
  * What the queue cannot do: a sweep it cannot carry or an embedded PostgreSQL that is not there
@@ -257,7 +258,7 @@ function materialize(stored: StoredSweep, dir: string): Sweep {
   // Each file keeps its name (in a folder of its own), so points keep their names.
   return {
     ...s,
-    networks: s.networks.map((n) => at(n)!),
+    networks: s.networks.map((n) => join(dir, "files", n)),
     data: { data: at(s.data.data), train: at(s.data.train), dev: at(s.data.dev), test: at(s.data.test) },
     out: join(dir, "runs"),
   };
@@ -341,8 +342,9 @@ async function trainJob(
   let sweep = ctx.sweeps.get(data.sweep);
   if (!sweep) {
     const { rows } = await queue.pool.query<{ spec: StoredSweep }>("SELECT spec FROM dln_sweep WHERE id = $1", [data.sweep]);
-    if (rows.length === 0) throw new QueueError("E_QUEUE_NO_SWEEP", `no sweep ${data.sweep} in the database`, "failed");
-    sweep = materialize(rows[0]!.spec, join(ctx.scratch, data.sweep));
+    const [row] = rows;
+    if (!row) throw new QueueError("E_QUEUE_NO_SWEEP", `no sweep ${data.sweep} in the database`, "failed");
+    sweep = materialize(row.spec, join(ctx.scratch, data.sweep));
     ctx.sweeps.set(data.sweep, sweep);
   }
   const point = pointOf(sweep, data.point);
@@ -412,7 +414,7 @@ async function trainJob(
     const usageTimer = setInterval(saveUsage, ctx.options.usageSaveMs ?? 1000);
     let result: TrainResult;
     try {
-      ({ result } = await trainPoint(sweep, point, networks.get(point.network)!, dir, {
+      ({ result } = await trainPoint(sweep, point, getOrThrow(networks, point.network, "loaded network"), dir, {
         cache: ctx.cache,
         env: ctx.options.env,
         signal: ctx.options.signal,

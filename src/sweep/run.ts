@@ -23,6 +23,7 @@ import { buildTrainGraph, hasHiddenTrainableLayers } from "../train/topology.js"
 import { RESULT_FILE, type TrainResult } from "../train/trainer.js";
 import type { TrainEvent } from "../train/events.js";
 import { expandGrid, type SettingValue, type SweepPoint } from "./grid.js";
+import { getOrThrow } from "../util/lookup.js";
 import { loadSweepFile, parseSweep, SweepError, type Sweep, type SweepSpec } from "./spec.js";
 
 export const SWEEP_FILE = "sweep.json";
@@ -237,7 +238,8 @@ export async function runSweep(input: string | Sweep | SweepSpec, options: RunSw
   const networks = await loadSweepNetworks(sweep);
   const emit = (body: SweepEventBody): void => options.onEvent?.(stamp(body));
   const all = sweepPoints(sweep);
-  const points = options.only ? all.filter((p) => options.only!.includes(p.name)) : all;
+  const { only } = options;
+  const points = only ? all.filter((p) => only.includes(p.name)) : all;
   const parallel = Math.max(1, Math.floor(options.parallel ?? 1));
   const cache: CacheSettings = options.cache ?? { mode: "readwrite", path: join(cwd, ".dln", "cache.sqlite") };
   mkdirSync(sweep.out, { recursive: true });
@@ -257,7 +259,7 @@ export async function runSweep(input: string | Sweep | SweepSpec, options: RunSw
         continue;
       }
       try {
-        const { result, usage: spent } = await trainPoint(sweep, p, networks.get(p.network)!, p.dir, {
+        const { result, usage: spent } = await trainPoint(sweep, p, getOrThrow(networks, p.network, "loaded network"), p.dir, {
           cache,
           env: options.env,
           signal: options.signal,
@@ -286,7 +288,8 @@ export async function runSweep(input: string | Sweep | SweepSpec, options: RunSw
   };
   await Promise.all(Array.from({ length: Math.min(parallel, Math.max(1, points.length)) }, worker));
   const order = new Map(points.map((p, i) => [p.name, i]));
-  outcomes.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  const rank = (o: { name: string }) => getOrThrow(order, o.name, "point");
+  outcomes.sort((a, b) => rank(a) - rank(b));
   const wallTimeMs = performance.now() - started;
   const count = (s: string): number => outcomes.filter((o) => o.status === s).length;
   emit({ type: "sweep-done", points: points.length, trained: count("trained"), skipped: count("skipped"), failed: count("failed"), usage, wallTimeMs });

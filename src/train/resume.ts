@@ -247,9 +247,9 @@ export function lockRunDir(runDir: string): () => void {
         holder = undefined; // written half by a killed process: stale
       }
       const stale = !holder || (holder.host === me.host && !alive(holder.pid));
-      if (!stale) {
+      if (holder && !stale) {
         throw new ResumeError(
-          `the run directory ${runDir} is in use by process ${holder!.pid} on ${holder!.host} (since ${holder!.time})`,
+          `the run directory ${runDir} is in use by process ${holder.pid} on ${holder.host} (since ${holder.time})`,
           `wait for it to finish or stop it, or remove ${path} if that process is gone`,
         );
       }

@@ -24,6 +24,7 @@
 import { defer, finalize, mergeMap, Observable, Subject } from "rxjs";
 import type { EnsembleNode } from "../compile/types.js";
 import { throwIfAborted } from "../util/errors.js";
+import { getOrThrow } from "../util/lookup.js";
 import { GOLD, type TrainGraph } from "./topology.js";
 import type { ParamUnit } from "./types.js";
 
@@ -111,7 +112,7 @@ class Readiness {
     }
     const { network } = this.graph;
     for (const id of network.order) {
-      const node = network.nodes.get(id)!;
+      const node = getOrThrow(network.nodes, id, "compiled node");
       if (node.kind !== "ensemble" || this.started.has(id) || !this.ready(id, new Set())) continue;
       this.started.add(id);
       out.push({ kind: "ensemble", ensemble: node });

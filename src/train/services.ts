@@ -71,6 +71,7 @@ export function createTrainServices(
 ): TrainServices {
   const fns: ScoringFunctions = options.scoringFunctions ?? { scoreClasses, targetLogLikelihood };
   const isCorrect = options.isCorrect ?? lossIsCorrect;
+  const { meter } = registry;
   return {
     clients: registry,
     forward: (samples, o) =>
@@ -92,8 +93,8 @@ export function createTrainServices(
     },
     isCorrect: (prediction, gold) => isCorrect(prediction, gold, network.loss),
     usage: () => (registry.usage ? totalUsage(registry.usage()) : emptyUsage()),
-    ...(registry.meter ? { limitSpending: (cap: SpendingCap, before: Usage) => spendingLimit(registry.meter!, cap, before) } : {}),
-    ...(registry.meter ? { onUsage: (listener: () => void) => registry.meter!.onRecord(listener) } : {}),
+    ...(meter ? { limitSpending: (cap: SpendingCap, before: Usage) => spendingLimit(meter, cap, before) } : {}),
+    ...(meter ? { onUsage: (listener: () => void) => meter.onRecord(listener) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { CompiledNetwork, CompiledNode, EnsembleNode, LayerNode } from "../compile/types.js";
 import { layerInputs, layerInputText as inputText, renderCombineText, renderLayerText } from "../exec/render.js";
 import type { ParamUnit } from "./types.js";
+import { getOrThrow } from "../util/lookup.js";
 
 /** The pseudo-sender of the gold answer (the loss). */
 export const GOLD = "<gold>";
@@ -57,7 +58,7 @@ export function buildTrainGraph(network: CompiledNetwork): TrainGraph {
   };
   const judgeMembers = new Map<string, string[]>();
   for (const id of network.order) {
-    const node = network.nodes.get(id)!;
+    const node = getOrThrow(network.nodes, id, "compiled node");
     if (isStochastic(node)) senders.set(id, senders.get(id) ?? []);
     if (node.kind === "layer") {
       // A judge's members are its inputs as much as its declared parents.
@@ -87,7 +88,7 @@ export function buildTrainGraph(network: CompiledNetwork): TrainGraph {
   const units: ParamUnit[] = [];
   const unitOf = new Map<string, ParamUnit>();
   for (const id of network.order) {
-    const node = network.nodes.get(id)!;
+    const node = getOrThrow(network.nodes, id, "compiled node");
     if (node.kind !== "layer") continue;
     let unit = unitOf.get(node.param);
     if (!unit) {
@@ -125,7 +126,7 @@ export function withOverrides(
   const out: Record<string, unknown> = { ...values, ...overrides };
   const changed = new Set(keys);
   for (const id of network.order) {
-    const node = network.nodes.get(id)!;
+    const node = getOrThrow(network.nodes, id, "compiled node");
     if (node.kind !== "combine" || changed.has(id)) continue;
     if (!node.parents.some((p) => changed.has(p))) continue;
     out[id] = renderCombineText(node, (p) => out[p]);

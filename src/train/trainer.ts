@@ -25,6 +25,7 @@ import type { Example, Splits } from "../data/types.js";
 import { toSample } from "../data/sample.js";
 import { addUsage, emptyUsage, type Usage } from "../llm/types.js";
 import { Rng } from "../util/random.js";
+import { getOrThrow } from "../util/lookup.js";
 import { backward, type UnitStepped } from "./backward.js";
 import { budgetExceeded, subtractUsage } from "./budget.js";
 import { lockRunDir, newManifest, readManifest, truncateEvents, writeManifest } from "./resume.js";
@@ -360,7 +361,7 @@ class Trainer {
    * A log behind the checkpoint (one restored from elsewhere, e.g. a sweep's database) is not used.
    */
   private spentBefore(resumed: Checkpoint): Usage {
-    const logged = readUsageLog(this.options.runDir!);
+    const logged = this.options.runDir === undefined ? undefined : readUsageLog(this.options.runDir);
     const behind = (a: Usage, b: Usage): boolean => a.requests + a.cacheHits < b.requests + b.cacheHits;
     return { ...(logged && !behind(logged, resumed.usage) ? logged : resumed.usage) };
   }
@@ -462,7 +463,8 @@ class Trainer {
     const examples = new BatchSampler(this.splits.train, { batchSize: this.config.batchSize, balanced: this.config.balanced, rng }).next();
     const results = await this.services.forward(examples.map(toSample), { prompts, sampleKey: `train/${t}`, signal: this.options.signal, trace: true });
     this.checkAborted();
-    const trace: BatchTrace = { ids: [], values: [], gold: [], correct: [], raw: [] };
+    const raw: NonNullable<BatchTrace["raw"]> = [];
+    const trace: BatchTrace = { ids: [], values: [], gold: [], correct: [], raw };
     let failed = 0;
     results.forEach((r, k) => {
       const e = examples[k];
@@ -471,7 +473,7 @@ class Trainer {
       trace.values.push({ ...e.inputs, ...r.values });
       trace.gold.push(e.target);
       trace.correct.push(this.services.isCorrect(r.output, e.target));
-      trace.raw!.push(Object.fromEntries((r.trace ?? []).flatMap((n) => (n.kind === "layer" && n.raw !== undefined ? [[n.node, n.raw]] : []))));
+      raw.push(Object.fromEntries((r.trace ?? []).flatMap((n) => (n.kind === "layer" && n.raw !== undefined ? [[n.node, n.raw]] : []))));
     });
     this.emit({ type: "batch", iteration: t, ids: examples.map((e) => e.id), trainAccuracy: mean(trace.correct.map(Number)) || 0, failed });
     return trace;
@@ -514,7 +516,8 @@ class Trainer {
     const next = { ...prompts };
     // Events in topological order of the parameters, whatever order the steps finished in.
     const order = new Map(this.graph.units.map((u, i) => [u.param, i]));
-    for (const s of [...steps].sort((a, b) => order.get(a.unit.param)! - order.get(b.unit.param)!).reverse()) {
+    const rank = (s: UnitStepped) => getOrThrow(order, s.unit.param, "parameter unit");
+    for (const s of [...steps].sort((a, b) => rank(a) - rank(b)).reverse()) {
       const { unit, output } = s;
       for (const sig of output.summaries) this.emit({ type: "signal", iteration: t, ...sig });
       if (output.candidates.length === 0) continue;

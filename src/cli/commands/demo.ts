@@ -78,8 +78,8 @@ Examples:
 /** The demo's numbers, checked against their ranges (src/network/limits.ts). */
 function demoNumbers(flags: DemoFlags): { seed: number; size: number; iterations?: number } {
   return {
-    seed: numberFlag(flags.seed, "--seed", "train.seed")!,
-    size: numberFlag(flags.size, "--size", "cli.demoSize")!,
+    seed: numberFlag(flags.seed, "--seed", "train.seed"),
+    size: numberFlag(flags.size, "--size", "cli.demoSize"),
     iterations: numberFlag(flags.iterations, "--iterations", "train.iterations"),
   };
 }

@@ -107,9 +107,9 @@ Examples:
 /** The numbers of the flags, checked before anything is read. */
 function evalNumbers(flags: EvalFlags): { shots: number; limit?: number; concurrency: number; seed?: number } {
   return {
-    shots: numberFlag(flags.shots, "--shots", SHOTS)!,
+    shots: numberFlag(flags.shots, "--shots", SHOTS),
     limit: numberFlag(flags.limit, "--limit", "cli.cap"),
-    concurrency: numberFlag(flags.concurrency, "--concurrency", "cli.concurrency")!,
+    concurrency: numberFlag(flags.concurrency, "--concurrency", "cli.concurrency"),
     seed: numberFlag(flags.seed, "--seed", "train.seed"),
   };
 }
@@ -167,10 +167,9 @@ async function evaluateWithProgress(graph: Graph, examples: Example[], options: 
 /** The report, or (when nothing answered) the first error instead of an accuracy of 0% that would hide the cause. */
 function printReport(ctx: CliContext, report: EvalReport, json: boolean): number {
   if (!json && report.failed === report.examples && report.examples > 0) {
-    const f = report.failures[0]!;
-    ctx.stderr.write(
-      `dln eval: every one of the ${report.examples} samples failed, so there is no accuracy to report; the first: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}\n`,
-    );
+    const [f] = report.failures;
+    const first = f ? `; the first: ${f.code}${f.node ? ` at ${f.node}` : ""}: ${f.message}` : "";
+    ctx.stderr.write(`dln eval: every one of the ${report.examples} samples failed, so there is no accuracy to report${first}\n`);
     return EXIT.failed;
   }
   ctx.stdout.write(json ? `${JSON.stringify(report)}\n` : formatReport(report));

@@ -8,6 +8,7 @@ import pc from "picocolors";
 import { formatDiagnostic, loadNetworkFile, planOf, type Plan } from "../../compile/index.js";
 import { useColor, type CliContext } from "../context.js";
 import { EXIT } from "../exit.js";
+import { getOrThrow } from "../../util/lookup.js";
 
 export function registerPlan(program: Command, ctx: CliContext): void {
   program
@@ -51,7 +52,7 @@ function renderPlan(plan: Plan, colors: ReturnType<typeof pc.createColors>): str
   plan.generations.forEach((generation, i) => {
     lines.push("", colors.cyan(`generation ${i + 1}`));
     for (const id of generation) {
-      const n = byId.get(id)!;
+      const n = getOrThrow(byId, id, "plan node");
       const parts = [
         n.id.padEnd(width),
         n.kind.padEnd(8),

@@ -87,7 +87,7 @@ Examples:
 type SampleMeta = Map<number, { line: number; extras?: Record<string, unknown> }>;
 
 async function runCommand(networkPath: string, flags: RunFlags, ctx: CliContext): Promise<number> {
-  const concurrency = numberFlag(flags.concurrency ?? "64", "--concurrency", "cli.concurrency")!;
+  const concurrency = numberFlag(flags.concurrency ?? "64", "--concurrency", "cli.concurrency");
   const temperature = numberFlag(flags.temperature, "--temperature", "layer.temperature");
   const graph = await loadGraphForCommand(networkPath, ctx, flags, "run");
   try {

@@ -72,7 +72,7 @@ Examples:
         return;
       }
       if (flags.queue) {
-        ctx.exitCode = await queueCommand(file, flags, pull, ctx);
+        ctx.exitCode = await queueCommand(file, { ...flags, queue: flags.queue }, pull, ctx);
         return;
       }
       const parallel = Number(flags.parallel);
@@ -130,7 +130,7 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 }
 
-async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx: CliContext): Promise<number> {
+async function queueCommand(file: string, flags: SweepFlags & { queue: string }, pull: boolean, ctx: CliContext): Promise<number> {
   const lease = Number(flags.lease);
   if (!Number.isFinite(lease) || lease < 1)
     return writeError(ctx, "dln sweep", new UsageError(`--lease must be a number of seconds ≥ 1 (got "${flags.lease}")`));
@@ -154,7 +154,7 @@ async function queueCommand(file: string, flags: SweepFlags, pull: boolean, ctx:
   // Loaded only here: the other commands never pay for pg-boss and pg.
   const { embeddedQueue, SweepQueue } = await import("../../sweep/queue.js");
   const embedded = flags.queue === "embedded" ? await embeddedQueue(ctx.cwd, { port }) : undefined;
-  const url = embedded?.url ?? flags.queue!;
+  const url = embedded?.url ?? flags.queue;
   const view = flags.json ? jsonView(ctx) : terminalView(ctx);
   const started = performance.now();
   let queue: SweepQueue | undefined;

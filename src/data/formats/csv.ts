@@ -27,8 +27,9 @@ export function readCsv(text: string, file: string): ReadResult {
     const failure = parseFrom(lines, start, (fields, endLine, firstLine) => {
       lastEnd = endLine;
       if (!header) {
-        header = fields.map((name) => name.trim());
-        const duplicate = header.find((name, i) => header!.indexOf(name) !== i);
+        const names = fields.map((name) => name.trim());
+        header = names;
+        const duplicate = names.find((name, i) => names.indexOf(name) !== i);
         if (duplicate !== undefined) throw new DataError("E_DATA_FORMAT", `the header row names the column "${duplicate}" twice`, file, firstLine);
         return;
       }

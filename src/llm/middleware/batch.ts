@@ -199,7 +199,9 @@ const generateGroup = (r: GenerateRequest) => {
 };
 
 export function withBatching(inner: ModelClient, options: BatchOptions = {}): ModelClient {
-  if (!inner.generateBatch && !inner.scoreBatch) return inner;
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
+  if (!generateBatch && !scoreBatch) return inner;
   let sizeKnown: Promise<number> | undefined;
   const size = () =>
     (sizeKnown ??=
@@ -218,20 +220,20 @@ export function withBatching(inner: ModelClient, options: BatchOptions = {}): Mo
     wrapClient(inner, {
       async generate(r) {
         const n = await size();
-        if (n <= 1 || !inner.generateBatch) return inner.generate(r);
-        generating ??= new Batcher(n, windowMs, (rs) => inner.generateBatch!(rs), health);
+        if (n <= 1 || !generateBatch) return inner.generate(r);
+        generating ??= new Batcher(n, windowMs, generateBatch, health);
         return raceAbort(generating.add(generateGroup(r), r), r.signal, inner.id);
       },
       async score(r) {
         const caps = await inner.capabilities();
         const n = await size();
-        if (n <= 1 || !inner.scoreBatch || !caps.exactScoring) return inner.score(r);
-        scoring ??= new Batcher(n, windowMs, (rs) => inner.scoreBatch!(rs), health);
+        if (n <= 1 || !scoreBatch || !caps.exactScoring) return inner.score(r);
+        scoring ??= new Batcher(n, windowMs, scoreBatch, health);
         return raceAbort(scoring.add("score", r), r.signal, inner.id);
       },
     }),
   );
   // A caller's own list of scores (a class layer's classes and spellings) goes out as one request.
-  if (inner.scoreBatch) client.scoreBatch = (rs) => inner.scoreBatch!(rs);
+  if (scoreBatch) client.scoreBatch = scoreBatch;
   return client;
 }

@@ -38,7 +38,8 @@ const UNREACHABLE = new Set([
   "EADDRNOTAVAIL",
 ]);
 
-export const isUnreachable = (err: unknown): err is LLMError => err instanceof LLMError && err.connectionCode !== undefined && UNREACHABLE.has(err.connectionCode);
+export const isUnreachable = (err: unknown): err is LLMError =>
+  err instanceof LLMError && err.connectionCode !== undefined && UNREACHABLE.has(err.connectionCode);
 
 export const isEndpointDead = (err: unknown): err is EndpointDeadError => err instanceof EndpointDeadError;
 
@@ -86,11 +87,13 @@ export function withBreaker(inner: ModelClient, options: BreakerOptions = {}): M
     }
   }
 
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   return wrapClient(inner, {
     capabilities: () => guard(() => inner.capabilities()),
     generate: (r) => guard(() => inner.generate(r)),
     score: (r) => guard(() => inner.score(r)),
-    generateBatch: inner.generateBatch && ((rs) => guard(() => inner.generateBatch!(rs))),
-    scoreBatch: inner.scoreBatch && ((rs) => guard(() => inner.scoreBatch!(rs))),
+    generateBatch: generateBatch && ((rs) => guard(() => generateBatch(rs))),
+    scoreBatch: scoreBatch && ((rs) => guard(() => scoreBatch(rs))),
   });
 }

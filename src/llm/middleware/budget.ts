@@ -35,11 +35,13 @@ export function withBudgetGuard(inner: ModelClient, options: BudgetGuardOptions)
       done();
     }
   };
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   return wrapClient(inner, {
     generate: (r) => guarded(gen(r), () => inner.generate(r)),
     score: (r) => guarded(sc(r), () => inner.score(r)),
-    generateBatch: inner.generateBatch && ((rs) => guarded(sumOf(rs.map(gen)), () => inner.generateBatch!(rs))),
-    scoreBatch: inner.scoreBatch && ((rs) => guarded(sumOf(rs.map(sc)), () => inner.scoreBatch!(rs))),
+    generateBatch: generateBatch && ((rs) => guarded(sumOf(rs.map(gen)), () => generateBatch(rs))),
+    scoreBatch: scoreBatch && ((rs) => guarded(sumOf(rs.map(sc)), () => scoreBatch(rs))),
   });
 }
 

@@ -26,8 +26,9 @@ const hitUsage = () => ({ ...emptyUsage(), cacheHits: 1 });
 
 export function withCache(inner: ModelClient, options: CacheOptions): ModelClient {
   if (options.mode === "off") return inner;
-  if (!options.store && options.path === undefined) throw new TypeError("withCache: give the cache's path or an open store");
-  const { store, release } = options.store ? { store: options.store, release: async () => undefined } : openStore(options.path!);
+  const opened = options.store ? { store: options.store, release: async () => undefined } : options.path !== undefined ? openStore(options.path) : undefined;
+  if (!opened) throw new TypeError("withCache: give the cache's path or an open store");
+  const { store, release } = opened;
 
   async function cached<T extends GenerateResult | ScoreResult>(canonical: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
     const key = requestKey(inner.id, canonical);
@@ -50,7 +51,8 @@ export function withCache(inner: ModelClient, options: CacheOptions): ModelClien
     }),
   );
   // A list of scores: each is looked up; the misses go out together, as one request.
-  if (inner.scoreBatch) {
+  const scoreBatch = inner.scoreBatch?.bind(inner);
+  if (scoreBatch) {
     client.scoreBatch = async (rs) => {
       const keyed = rs.map((r) => {
         const canonical = canonicalRequest("score", r);
@@ -63,7 +65,7 @@ export function withCache(inner: ModelClient, options: CacheOptions): ModelClien
       const missing = keyed.filter((_k, i) => !results[i]);
       if (missing.length && options.mode === "readonly") throw new CacheMissError(store.where, { where: inner.id });
       if (missing.length) {
-        const fetched = await inner.scoreBatch!(missing.map((m) => m.r));
+        const fetched = await scoreBatch(missing.map((m) => m.r));
         await Promise.all(missing.map((m, j) => store.put(m.key, inner.id, canonicalJSON(m.canonical), fetched[j])));
         let j = 0;
         for (let i = 0; i < results.length; i++) if (!results[i]) results[i] = fetched[j++];

@@ -40,6 +40,7 @@ export function withDedupe(inner: ModelClient): ModelClient {
     }),
   );
   // A list of scores stays one request (the cache outside has already answered what it knew).
-  if (inner.scoreBatch) client.scoreBatch = (rs) => inner.scoreBatch!(rs);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
+  if (scoreBatch) client.scoreBatch = scoreBatch;
   return client;
 }

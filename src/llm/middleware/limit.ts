@@ -44,9 +44,16 @@ export class Semaphore {
   /** Changes the limit: a lower one takes effect as requests finish, a higher one at once. */
   setLimit(limit: number): void {
     this.limit = Math.max(1, Math.floor(limit));
-    while (this.active < this.limit && this.waiting.length) {
+    this.admitWaiting();
+  }
+
+  /** Wakes waiting requests, first in line first, while there is room (counting each in `active`). */
+  private admitWaiting(): void {
+    while (this.active < this.limit) {
+      const wake = this.waiting.shift();
+      if (!wake) return;
       this.active++;
-      this.waiting.shift()!();
+      wake();
     }
   }
 
@@ -77,10 +84,7 @@ export class Semaphore {
       if (done) return;
       done = true;
       this.active--;
-      while (this.active < this.limit && this.waiting.length) {
-        this.active++;
-        this.waiting.shift()!();
-      }
+      this.admitWaiting();
     };
   }
 }
@@ -200,24 +204,26 @@ export function withLimits(inner: ModelClient, options: LimitOptions): ModelClie
   const limiter = createLimiter(options);
   const gen = (r: GenerateRequest) => estimateTokens(r.prompt, r.maxTokens, r.n);
   const sc = (r: ScoreRequest) => estimateTokens(r.context + r.target, 0);
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   const client = wrapClient(inner, {
     generate: (r) => limiter.run(gen(r), r.signal, () => inner.generate(r)),
     score: (r) => limiter.run(sc(r), r.signal, () => inner.score(r)),
     generateBatch:
-      inner.generateBatch &&
+      generateBatch &&
       ((rs) =>
         limiter.run(
           rs.reduce((s, r) => s + gen(r), 0),
           rs[0]?.signal,
-          () => inner.generateBatch!(rs),
+          () => generateBatch(rs),
         )),
     scoreBatch:
-      inner.scoreBatch &&
+      scoreBatch &&
       ((rs) =>
         limiter.run(
           rs.reduce((s, r) => s + sc(r), 0),
           rs[0]?.signal,
-          () => inner.scoreBatch!(rs),
+          () => scoreBatch(rs),
         )),
   });
   return Object.assign(client, { inFlight: () => limiter.semaphore.inFlight });

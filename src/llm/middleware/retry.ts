@@ -90,12 +90,14 @@ export async function retrying<T>(where: string, options: RetryOptions, signal: 
 
 export function withRetry(inner: ModelClient, options: RetryOptions = {}): ModelClient {
   const run = <T>(signal: AbortSignal | undefined, fn: () => Promise<T>) => retrying(inner.id, options, signal, fn);
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   return wrapClient(inner, {
     // Discovery probes can meet the same transient failures as requests.
     capabilities: () => run(undefined, () => inner.capabilities()),
     generate: (r) => run(r.signal, () => inner.generate(r)),
     score: (r) => run(r.signal, () => inner.score(r)),
-    generateBatch: inner.generateBatch && ((rs) => run(rs[0]?.signal, () => inner.generateBatch!(rs))),
-    scoreBatch: inner.scoreBatch && ((rs) => run(rs[0]?.signal, () => inner.scoreBatch!(rs))),
+    generateBatch: generateBatch && ((rs) => run(rs[0]?.signal, () => generateBatch(rs))),
+    scoreBatch: scoreBatch && ((rs) => run(rs[0]?.signal, () => scoreBatch(rs))),
   });
 }

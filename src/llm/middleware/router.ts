@@ -6,6 +6,7 @@
  * retry middleware outside, which backs off and routes again. Non-retryable errors (bad request,
  * authentication, context length) are the same on every endpoint and are thrown at once.
  */
+import { DlnError } from "../../util/errors.js";
 import { isEndpointDead } from "./breaker.js";
 import { isRetryable } from "./retry.js";
 import type { Capabilities, ModelClient } from "../types.js";
@@ -89,7 +90,13 @@ export function withRouting(endpoints: ModelClient[], options: RouterOptions): M
     close: async () => void (await Promise.all(states.map((s) => s.client.close?.()))),
     load: () => states.map((s) => s.served),
   };
-  if (endpoints.every((e) => e.generateBatch)) client.generateBatch = (rs) => route((c) => c.generateBatch!(rs));
-  if (endpoints.every((e) => e.scoreBatch)) client.scoreBatch = (rs) => route((c) => c.scoreBatch!(rs));
+  // Offered only when every endpoint has it, so whichever endpoint the call is routed to can take it.
+  if (endpoints.every((e) => e.generateBatch)) client.generateBatch = (rs) => route((c) => c.generateBatch?.(rs) ?? lacks(c, "generateBatch"));
+  if (endpoints.every((e) => e.scoreBatch)) client.scoreBatch = (rs) => route((c) => c.scoreBatch?.(rs) ?? lacks(c, "scoreBatch"));
   return client;
+}
+
+/** An endpoint that lost a batch method after the pool was built (a bug: the pool checked them all). */
+function lacks(endpoint: ModelClient, method: string): never {
+  throw new DlnError("E_INTERNAL", `endpoint "${endpoint.id}" of the pool has no ${method}`, { kind: "failed" });
 }

@@ -89,11 +89,13 @@ export function withTelemetry(inner: ModelClient, options: TelemetryOptions): Mo
   const closeGenerate = (span: Span, r: GenerateResult): void => finish(span, r.usage, reasons(r));
   const closeScore = (span: Span, r: ScoreResult): void => finish(span, r.usage);
 
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   return wrapClient(inner, {
     generate: (r) => tracedOne(r, generateSpan, () => inner.generate(r), closeGenerate),
     score: (r) => tracedOne(r, scoreSpan, () => inner.score(r), closeScore),
-    generateBatch: inner.generateBatch && ((rs) => traced(rs, generateSpan, () => inner.generateBatch!(rs), closeGenerate)),
-    scoreBatch: inner.scoreBatch && ((rs) => traced(rs, scoreSpan, () => inner.scoreBatch!(rs), closeScore)),
+    generateBatch: generateBatch && ((rs) => traced(rs, generateSpan, () => generateBatch(rs), closeGenerate)),
+    scoreBatch: scoreBatch && ((rs) => traced(rs, scoreSpan, () => scoreBatch(rs), closeScore)),
   });
 }
 

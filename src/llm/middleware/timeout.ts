@@ -42,12 +42,12 @@ async function withDeadline<T>(where: string, timeoutMs: number, callerSignal: A
 
 export function withTimeout(inner: ModelClient, options: TimeoutOptions): ModelClient {
   const { timeoutMs } = options;
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   return wrapClient(inner, {
     generate: (r) => withDeadline(inner.id, timeoutMs, r.signal, (signal) => inner.generate({ ...r, signal })),
     score: (r) => withDeadline(inner.id, timeoutMs, r.signal, (signal) => inner.score({ ...r, signal })),
-    generateBatch:
-      inner.generateBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => inner.generateBatch!(rs.map((r) => ({ ...r, signal }))))),
-    scoreBatch:
-      inner.scoreBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => inner.scoreBatch!(rs.map((r) => ({ ...r, signal }))))),
+    generateBatch: generateBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => generateBatch(rs.map((r) => ({ ...r, signal }))))),
+    scoreBatch: scoreBatch && ((rs) => withDeadline(inner.id, timeoutMs, rs[0]?.signal, (signal) => scoreBatch(rs.map((r) => ({ ...r, signal }))))),
   });
 }

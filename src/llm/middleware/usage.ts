@@ -30,10 +30,12 @@ export function withUsage(inner: ModelClient, options: UsageOptions): ModelClien
     else if (usage.cacheHits) options.meter.record(options.model, { ...emptyUsage(), cacheHits: usage.cacheHits });
     return { ...result, usage };
   };
+  const generateBatch = inner.generateBatch?.bind(inner);
+  const scoreBatch = inner.scoreBatch?.bind(inner);
   return wrapClient(inner, {
     generate: async (r) => account(await inner.generate(r)),
     score: async (r) => account(await inner.score(r)),
-    generateBatch: inner.generateBatch && (async (rs) => (await inner.generateBatch!(rs)).map(account)),
-    scoreBatch: inner.scoreBatch && (async (rs) => (await inner.scoreBatch!(rs)).map(account)),
+    generateBatch: generateBatch && (async (rs) => (await generateBatch(rs)).map(account)),
+    scoreBatch: scoreBatch && (async (rs) => (await scoreBatch(rs)).map(account)),
   });
 }

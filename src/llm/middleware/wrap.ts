@@ -15,8 +15,8 @@ export function wrapClient(inner: ModelClient, overrides: Partial<ModelClient>):
     score: overrides.score ?? ((r) => inner.score(r)),
     close: overrides.close ?? (async () => inner.close?.()),
   };
-  const generateBatch = overrides.generateBatch ?? (inner.generateBatch && ((rs) => inner.generateBatch!(rs)));
-  const scoreBatch = overrides.scoreBatch ?? (inner.scoreBatch && ((rs) => inner.scoreBatch!(rs)));
+  const generateBatch = overrides.generateBatch ?? inner.generateBatch?.bind(inner);
+  const scoreBatch = overrides.scoreBatch ?? inner.scoreBatch?.bind(inner);
   if (generateBatch) client.generateBatch = generateBatch;
   if (scoreBatch) client.scoreBatch = scoreBatch;
   return client;

@@ -4,6 +4,7 @@
  */
 import type { LlamaModel } from "node-llama-cpp";
 import type { TopLogprob } from "../types.js";
+import { DlnError } from "../../util/errors.js";
 import { noOutput } from "./llama-errors.js";
 import { logprobOf } from "./llama-sampling.js";
 import type { LlamaSequenceRunner } from "./llama-sequence.js";
@@ -21,7 +22,9 @@ export async function scoreTarget(runner: LlamaSequenceRunner, model: LlamaModel
   const texts = tokenTexts(model, targetTokens, plan.tokens.slice(0, plan.targetStart));
   return targetTokens.map((token, i) => {
     const probabilities = outputs[i]?.next.probabilities;
+    const text = texts[i]; // tokenTexts gives one text per target token
     if (!probabilities) throw noOutput(`no distribution for target token ${i}`);
-    return { token: texts[i]!, logprob: logprobOf(probabilities.get(token)) }; // one text per target token
+    if (text === undefined) throw new DlnError("E_INTERNAL", `llama: no text for target token ${i} of ${texts.length}`);
+    return { token: text, logprob: logprobOf(probabilities.get(token)) };
   });
 }

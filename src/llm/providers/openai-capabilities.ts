@@ -131,12 +131,15 @@ export function discoverCapabilities(baseURL: string, spec: ModelSpec, post: Pos
   const key = JSON.stringify([baseURL, spec.model, spec.api ?? "auto", spec.azure?.apiVersion ?? ""]);
   let found = remembered.get(key);
   if (!found) {
-    const storeKey = memory && requestKey(memory.id, { kind: "capabilities", version: 1, api: spec.api ?? "auto", apiVersion: spec.azure?.apiVersion ?? "" });
-    const stored = storeKey ? memory!.store.get<EndpointFeatures>(storeKey) : undefined;
+    const saved = memory && {
+      store: memory.store,
+      key: requestKey(memory.id, { kind: "capabilities", version: 1, api: spec.api ?? "auto", apiVersion: spec.azure?.apiVersion ?? "" }),
+    };
+    const stored = saved?.store.get<EndpointFeatures>(saved.key);
     found = stored
       ? Promise.resolve(stored)
       : probe(spec, post).then((features) => {
-          if (storeKey) memory!.store.put(storeKey, features);
+          saved?.store.put(saved.key, features);
           return features;
         });
     remembered.set(key, found);

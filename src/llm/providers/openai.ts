@@ -260,18 +260,15 @@ class OpenAIClient implements ModelClient {
       this.echoLogprobs = 1;
       parsed = await echo(1);
     }
-    const usage = shareUsage(
-      usageFrom(
-        parsed,
-        prompts.reduce((s, p) => s + p.length, 0),
-        0,
-      ),
-      requests.length,
+    const total = usageFrom(
+      parsed,
+      prompts.reduce((s, p) => s + p.length, 0),
+      0,
     );
     return requests.map((r, i) => {
       const lp = parsed.logprobs.get(i);
       if (!lp) throw toLLMError(new SyntaxError("an echo choice has no logprobs"), this.id);
-      return { tokens: targetTokensFromEcho(lp, r.context, r.target, this.id), usage: usage[i]! }; // one share per request
+      return { tokens: targetTokensFromEcho(lp, r.context, r.target, this.id), usage: usageShare(total, requests.length, i) };
     });
   }
 }
@@ -287,8 +284,8 @@ function splitByPrompt(parsed: ParsedBody, prompts: string[], n: number, where: 
   }
   if (perPrompt.some((c) => c.length !== n)) throw toLLMError(new SyntaxError(`expected ${n} choice(s) per prompt`), where);
   const textChars = parsed.choices.reduce((s, c) => s + c.completion.text.length, 0);
-  const usage = shareUsage(usageFrom(parsed, prompts.join("").length, textChars), prompts.length);
-  return perPrompt.map((completions, i) => ({ completions, usage: usage[i]! })); // one share per prompt
+  const total = usageFrom(parsed, prompts.join("").length, textChars);
+  return perPrompt.map((completions, i) => ({ completions, usage: usageShare(total, prompts.length, i) }));
 }
 
 /** The result of a batch of one request. */
@@ -299,16 +296,17 @@ function single<T>(results: T[], where: string): T {
 }
 
 /**
- * One response's usage split over the k requests it served: the HTTP request counts once (on the
- * first), tokens are shared evenly with the remainder on the first, so totals stay exact.
+ * The `i`-th of the k shares of one response's usage over the k requests it served: the HTTP
+ * request counts once (on the first), tokens are shared evenly with the remainder on the first,
+ * so totals stay exact.
  */
-function shareUsage(total: Usage, k: number): Usage[] {
-  const part = (v: number, i: number) => Math.floor(v / k) + (i === 0 ? v % k : 0);
-  return Array.from({ length: k }, (_x, i) => ({
+function usageShare(total: Usage, k: number, i: number): Usage {
+  const part = (v: number) => Math.floor(v / k) + (i === 0 ? v % k : 0);
+  return {
     requests: i === 0 ? total.requests : 0,
-    promptTokens: part(total.promptTokens, i),
-    completionTokens: part(total.completionTokens, i),
+    promptTokens: part(total.promptTokens),
+    completionTokens: part(total.completionTokens),
     cacheHits: 0,
     cost: 0,
-  }));
+  };
 }

@@ -29,6 +29,7 @@ import { scoredText } from "./scored-text.js";
 import { chooseBest, chooseRandom, gatherCandidates } from "./update.js";
 import { at } from "./at.js";
 import { DlnError } from "../../util/errors.js";
+import { getOrThrow } from "../../util/lookup.js";
 
 /** The parents' values that go with a target, and their weight. */
 interface Context {
@@ -213,15 +214,13 @@ class DlnViStep {
       const prev = signals.get(parent);
       signals.set(parent, prev ? prev.map((set, i) => mergeTargetSets([set, targets[i] ?? []])) : targets);
       // n's scoring contexts: each parent's weighted samples, the others at their forward values; parents share the weight.
-      if (!fresh.has(layer.id)) {
-        contexts.set(
-          layer.id,
-          batch.values.map(() => []),
-        );
+      let ctx = fresh.has(layer.id) ? contexts.get(layer.id) : undefined;
+      if (!ctx) {
+        ctx = batch.values.map((): Context[] => []);
+        contexts.set(layer.id, ctx);
         fresh.add(layer.id);
       }
-      const share = 1 / parentsOf.get(layer.id)!;
-      const ctx = contexts.get(layer.id)!;
+      const share = 1 / getOrThrow(parentsOf, layer.id, "parent count of layer");
       targets.forEach((set, i) => {
         const slot = at(ctx, i, `the scoring contexts of ${layer.id}`);
         for (const t of set) slot.push({ values: this.renders.withOverride(this.values(i), parent, t.text), weight: t.weight * share });
@@ -270,7 +269,7 @@ class DlnViStep {
 
     const childScorer = await this.scorer(layer);
     const parentScorer = this.config.priorTerm && describing.id === parent ? await this.scorer(describing) : undefined;
-    const usePrior = Boolean(parentScorer?.likelihood && !describing.classes?.length);
+    const priorScorer = parentScorer?.likelihood && !describing.classes?.length ? parentScorer : undefined;
     const current = this.currentPrompt();
     return allConcurrently(
       candidates.map((hs, i) => async () => {
@@ -284,9 +283,9 @@ class DlnViStep {
               hs.map(() => this.scored(layer.id, i, target)),
             ),
           () =>
-            usePrior
+            priorScorer
               ? this.logLiks(
-                  parentScorer!,
+                  priorScorer,
                   hs.map(() => this.renders.render(describing, prompts[describing.param] ?? describing.prompt, this.values(i))),
                   hs.map((h) => this.scored(parent, i, h)),
                 )
@@ -299,9 +298,10 @@ class DlnViStep {
 
   /** ℓ for each (context, target) pair; zeros (uniform weights) when the scorer cannot say. */
   private async logLiks(scorer: LayerScorer, contexts: string[], targets: string[]): Promise<number[] | undefined> {
-    if (!scorer.likelihood) return undefined;
+    const { likelihood } = scorer;
+    if (!likelihood) return undefined;
     const lls = await allConcurrently(
-      contexts.map((c, j) => tolerant(() => scorer.likelihood!(c, at(targets, j, "scored targets"), this.input.signal), this.input.signal, this.onError)),
+      contexts.map((c, j) => tolerant(() => likelihood(c, at(targets, j, "scored targets"), this.input.signal), this.input.signal, this.onError)),
     );
     return lls.map((l) => l ?? -Infinity);
   }
@@ -348,7 +348,7 @@ class DlnViStep {
     return allConcurrently(
       unit.layers.map((layer) => async () => {
         const targets = this.targetsOf(layer.id);
-        const ctx = contexts.get(layer.id)!;
+        const ctx = getOrThrow(contexts, layer.id, "scoring contexts of layer");
         const items: ScoringItem[][] = rankingIdx.map((i) => {
           const ts = targets[i] ?? [];
           const target = (text: string) => this.scored(layer.id, i, text);

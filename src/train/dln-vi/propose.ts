@@ -52,7 +52,8 @@ export async function proposePrompts(a: ProposeArgs): Promise<string[]> {
   // Draw every view before firing anything, so the random choices do not depend on timing.
   const requests = Array.from({ length: a.count }, (_, p) => {
     const view = a.rng.shuffle(a.examples).slice(0, a.maxExamples);
-    const memory = a.memory.length > 0 ? [a.memory[p % a.memory.length]!] : []; // p % length is in range
+    const remembered = a.memory[p % a.memory.length]; // none when the memory is empty
+    const memory = remembered === undefined ? [] : [remembered];
     const instruction = at(a.instructions, p % a.instructions.length, "rewrite instructions");
     return renderProposal(a.prompt, memory, view, instruction);
   });

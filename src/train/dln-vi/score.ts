@@ -67,9 +67,10 @@ export function combineScore(fit: number, kl: number, penalty: number, trustFact
 export async function scoreCandidates(a: ScoreArgs): Promise<CandidateScore[]> {
   const usesAccuracy = a.groups.some((g) => !g.scorer.likelihood);
   if (usesAccuracy) {
-    if (!a.accuracy)
+    const { accuracy } = a;
+    if (!accuracy)
       throw new DlnError("E_TRAIN_SCORING", "accuracy scoring needs an accuracy function (ScoreArgs.accuracy), and none was given", { kind: "usage" });
-    const accs = await allConcurrently(a.candidates.map((c) => tolerant(() => a.accuracy!(c), a.signal, a.onError)));
+    const accs = await allConcurrently(a.candidates.map((c) => tolerant(() => accuracy(c), a.signal, a.onError)));
     return accs.map((fit) => ({ score: fit ?? -Infinity, parts: { fit: fit ?? -Infinity, kl: 0, penalty: 0 } }));
   }
   return allConcurrently(a.candidates.map((c) => () => scoreOne(a, c)));
@@ -84,14 +85,19 @@ async function scoreOne(a: ScoreArgs, candidate: string): Promise<CandidateScore
 async function fitOf(a: ScoreArgs, candidate: string): Promise<number> {
   const render = renderOf(a);
   const perSample: Weighted[][] = await allConcurrently(
-    a.groups.flatMap((g) =>
-      g.items.map((items) => async () => {
+    a.groups.flatMap((g) => {
+      const { likelihood } = g.scorer;
+      if (!likelihood) return []; // none here: scoreCandidates scores such groups by accuracy
+      return g.items.map((items) => async () => {
         const lls = await allConcurrently(
-          items.map((it) => tolerant(() => g.scorer.likelihood!(render(g.layer, candidate, it.values), it.target, a.signal), a.signal, a.onError)),
+          items.map((it) => tolerant(() => likelihood(render(g.layer, candidate, it.values), it.target, a.signal), a.signal, a.onError)),
         );
-        return items.flatMap((it, k) => (lls[k] === undefined ? [] : [{ weight: it.weight, logLikelihood: lls[k]! }]));
-      }),
-    ),
+        return items.flatMap((it, k) => {
+          const ll = lls[k];
+          return ll === undefined ? [] : [{ weight: it.weight, logLikelihood: ll }];
+        });
+      });
+    }),
   );
   return weightedScore(perSample);
 }
@@ -99,16 +105,19 @@ async function fitOf(a: ScoreArgs, candidate: string): Promise<number> {
 /** Mean KL(p_current ‖ p_c) over the output layers' samples (0 when the term is off or unavailable). */
 async function klOf(a: ScoreArgs, candidate: string): Promise<number> {
   if (a.trustFactor <= 0 || candidate === a.current) return 0;
-  const pairs = a.groups.filter((g) => g.isOutput && g.scorer.classProbs).flatMap((g) => g.forward.map((values) => ({ g, values })));
+  const pairs = a.groups.flatMap((g) => {
+    const { classProbs } = g.scorer;
+    return g.isOutput && classProbs ? g.forward.map((values) => ({ g, values, classProbs })) : [];
+  });
   if (pairs.length === 0) return 0;
   const render = renderOf(a);
   const kls = await allConcurrently(
-    pairs.map(({ g, values }) =>
+    pairs.map(({ g, values, classProbs }) =>
       tolerant(
         async () => {
           const [p, q] = await Promise.all([
-            g.scorer.classProbs!(render(g.layer, a.current, values), a.signal),
-            g.scorer.classProbs!(render(g.layer, candidate, values), a.signal),
+            classProbs(render(g.layer, a.current, values), a.signal),
+            classProbs(render(g.layer, candidate, values), a.signal),
           ]);
           return klDivergence(p, q);
         },
@@ -124,13 +133,15 @@ async function klOf(a: ScoreArgs, candidate: string): Promise<number> {
 /** Mean ℓ(h_fwd | F_n(c, ·)) over the wrong samples of hidden layers (0 when the term is off or there are none). */
 async function penaltyOf(a: ScoreArgs, candidate: string): Promise<number> {
   if (a.penalty <= 0) return 0;
-  const pairs = a.groups
-    .filter((g) => !g.isOutput && g.scorer.likelihood)
-    .flatMap((g) => g.forward.flatMap((values, i) => (g.wrong[i] ? [{ g, values, output: at(g.forwardOutput, i, "the forward outputs") }] : [])));
+  const pairs = a.groups.flatMap((g) => {
+    const { likelihood } = g.scorer;
+    if (g.isOutput || !likelihood) return [];
+    return g.forward.flatMap((values, i) => (g.wrong[i] ? [{ g, values, likelihood, output: at(g.forwardOutput, i, "the forward outputs") }] : []));
+  });
   if (pairs.length === 0) return 0;
   const render = renderOf(a);
   const lls = await allConcurrently(
-    pairs.map(({ g, values, output }) => tolerant(() => g.scorer.likelihood!(render(g.layer, candidate, values), output, a.signal), a.signal, a.onError)),
+    pairs.map(({ g, values, likelihood, output }) => tolerant(() => likelihood(render(g.layer, candidate, values), output, a.signal), a.signal, a.onError)),
   );
   const ok = lls.filter((l): l is number => l !== undefined);
   return ok.length ? mean(ok) : 0;

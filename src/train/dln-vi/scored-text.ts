@@ -18,7 +18,7 @@ const DEFAULT_SEPARATOR = "\n";
 
 /** The whitespace a text begins with. */
 function leadingWhitespace(text: string): string {
-  return /^\s*/u.exec(text)![0];
+  return text.slice(0, text.length - text.trimStart().length);
 }
 
 /**

@@ -264,7 +264,7 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
   // dev gain ≥ 0.208 on all 16 runs, mean 0.46 / 0.45; test − initial dev ≥ 0.083, mean 0.47 /
   // 0.42. Two data sets, with checks that every pair of those 16 runs passes: each improved on
   // dev, mean dev gain ≥ 0.2, mean test ≥ mean initial dev + 0.15. Measured with this test's
-  // scenario over HTTP (probe script in the report of branch prng-e2e).
+  // scenario over HTTP: `[DATA=1 TASK=animals] npx tsx /work/probe/seedluck-e2e.mts <repo> ensemble 12`.
   it("the ensemble of the docs on animals, chat: members without classes are scored by their own accuracy, and improve", async () => {
     const runs: Outcome[] = [];
     for (const data of [0, 1]) {

@@ -21,7 +21,7 @@ import type { ModelSpec, NetworkSpec } from "../../src/network/types.js";
 import type { TrainEvent } from "../../src/train/events.js";
 import type { TrainOverrides } from "../../src/train/config.js";
 import type { TrainResult } from "../../src/train/trainer.js";
-import { startOpenAIServer, type FaultPlan, type FakeOpenAIServer } from "../helpers/openai-server.js";
+import { startOpenAIServer, type Fault, type FaultPlan, type FakeOpenAIServer } from "../helpers/openai-server.js";
 import { simResponder } from "../helpers/sim-responder.js";
 import { key } from "../helpers/indexing.js";
 
@@ -89,18 +89,26 @@ function ensemble(baseURL: string, api: Api): NetworkSpec {
   };
 }
 
-function splits(task: string, n: { train: number; dev: number; test: number }): { train: Example[]; dev: Example[]; test: Example[] } {
+/** Data set `data`: examples drawn with seeds 10·data + 1 (train), + 2 (dev), + 3 (test). */
+function splits(task: string, n: { train: number; dev: number; test: number }, data = 0): { train: Example[]; dev: Example[]; test: Example[] } {
   const as = (split: string, seed: number, count: number): Example[] =>
     generateTask(task, { seed, n: count }).map((s) => ({ id: `${split}-${s.id}`, inputs: { x: s.x }, target: s.y }));
-  return { train: as("train", 1, n.train), dev: as("dev", 2, n.dev), test: as("test", 3, n.test) };
+  return { train: as("train", 10 * data + 1, n.train), dev: as("dev", 10 * data + 2, n.dev), test: as("test", 10 * data + 3, n.test) };
 }
 
-/** ~10% of requests fail with a transient fault, seeded. */
+/**
+ * One of each transient fault at fixed request numbers, so every run meets faults whatever the
+ * random draws (a run of ~50 requests at 10% meets none with probability 0.9^50 ≈ 0.5%: with
+ * seed 11 the DLN-2 legacy run drew none and the fault check failed by luck).
+ */
+const SCRIPTED: Record<number, Fault> = { 4: { kind: "429", retryAfter: "0" }, 7: { kind: "500" }, 11: { kind: "503" }, 16: { kind: "drop" } };
+
+/** ~10% of requests fail with a transient fault, seeded, plus the scripted ones. */
 function faults(api: Api, seed: number): FaultPlan {
   return {
     random: { seed, probability: 0.1, faults: [{ kind: "429", retryAfter: "0" }, { kind: "500" }, { kind: "503" }, { kind: "drop" }] },
     // A chat-only endpoint, like OpenAI's chat models: no legacy completions, so no echo.
-    decide: api === "chat" ? (r) => (r.route === "completions" ? { kind: "404" } : undefined) : undefined,
+    decide: (r) => (api === "chat" && r.route === "completions" ? { kind: "404" } : SCRIPTED[r.number]),
   };
 }
 
@@ -126,6 +134,7 @@ async function trainOverHttp(
   sizes: { train: number; dev: number; test: number },
   overrides: TrainOverrides,
   servers: FakeOpenAIServer[],
+  data = 0,
 ): Promise<Outcome> {
   forgetCapabilities();
   const server = await startOpenAIServer({ responder: simResponder({ seed: 0 }), faults: faults(api, 11) });
@@ -139,7 +148,7 @@ async function trainOverHttp(
     retry: FAST_RETRY,
   });
   try {
-    const run = graph.train(splits(task, sizes), { config: overrides, runDir: join(dir, "run"), clients: registry });
+    const run = graph.train(splits(task, sizes, data), { config: overrides, runDir: join(dir, "run"), clients: registry });
     const events = lastValueFrom(run.events$.pipe(toArray()));
     const result = await run.result;
     return { result, events: await events, server, dir };
@@ -157,7 +166,14 @@ function report(name: string, o: Outcome): void {
   );
 }
 
-/** Shared checks: the run completed through faults, improved on held-out data, respected the caps, leaked no key. */
+/** Held-out improvement of one run: dev (used to pick the best) and test (never seen in training). */
+function expectLearned(o: Outcome): void {
+  expect(o.result.devAccuracy! - o.result.initialDevAccuracy!).toBeGreaterThanOrEqual(0.2);
+  expect(o.result.testAccuracy!).toBeGreaterThanOrEqual(o.result.initialDevAccuracy! + 0.2);
+  expect(Object.values(o.result.bestPrompts)).not.toEqual(Object.values(o.result.initialPrompts));
+}
+
+/** Shared checks: the run completed through faults, respected the caps, leaked no key. */
 function expectHealthyRun(o: Outcome, models: number): void {
   const { result, server } = o;
   expect(result.stopReason).toBe("completed");
@@ -167,10 +183,6 @@ function expectHealthyRun(o: Outcome, models: number): void {
     .filter(([kind]) => kind !== "404")
     .reduce((s, [, n]) => s + n, 0);
   expect(injected).toBeGreaterThan(0);
-  // Held-out improvement: dev (used to pick the best) and test (never seen in training).
-  expect(result.devAccuracy! - result.initialDevAccuracy!).toBeGreaterThanOrEqual(0.2);
-  expect(result.testAccuracy!).toBeGreaterThanOrEqual(result.initialDevAccuracy! + 0.2);
-  expect(Object.values(result.bestPrompts)).not.toEqual(Object.values(result.initialPrompts));
   // Concurrency: each model's client holds at most CAP requests in flight.
   expect(server.stats.maxConcurrent).toBeGreaterThan(0);
   expect(server.stats.maxConcurrent).toBeLessThanOrEqual(CAP * models);
@@ -202,6 +214,7 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
     dirs.push(o.dir);
     report("DLN-1 completions", o);
     expectHealthyRun(o, 1);
+    expectLearned(o);
     expect(modesOf(o.events, "y")).toEqual(new Set(["exact"]));
     const echo = o.server.stats.received.filter((r) => r.route === "completions" && r.body.echo === true);
     expect(echo.length).toBeGreaterThan(10);
@@ -213,6 +226,7 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
     dirs.push(o.dir);
     report("DLN-1 chat", o);
     expectHealthyRun(o, 1);
+    expectLearned(o);
     expect(modesOf(o.events, "y")).toEqual(new Set(["classes"]));
     // Only the capability probe tried legacy completions (and met a 404); nothing was echoed back.
     expect(o.server.stats.answered.completions).toBe(0);
@@ -225,6 +239,7 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
     dirs.push(o.dir);
     report("DLN-2 completions", o);
     expectHealthyRun(o, 2);
+    expectLearned(o);
     expect(modesOf(o.events, "y")).toEqual(new Set(["classes"]));
     expect(modesOf(o.events, "h1")).toEqual(new Set(["exact"]));
     expect(o.events.some((e) => e.type === "signal" && e.from === "y" && e.to === "h1" && e.samples > 1)).toBe(true);
@@ -235,16 +250,34 @@ describe("training through the OpenAI-compatible HTTP path, under injected fault
     dirs.push(o.dir);
     report("DLN-2 chat", o);
     expectHealthyRun(o, 2);
+    expectLearned(o);
     expect(modesOf(o.events, "y")).toEqual(new Set(["classes"]));
     expect(modesOf(o.events, "h1")).toEqual(new Set(["accuracy"]));
     expect(o.server.stats.answered.completions).toBe(0);
   }, 60_000);
 
-  it("the ensemble of the docs on navigate, chat: members without classes are scored by their own accuracy, and improve", async () => {
-    const o = await trainOverHttp((url, api) => ensemble(url, api), "navigate", "chat", SIZES, DLN1_SMALL, servers);
-    dirs.push(o.dir);
-    report("ensemble chat", o);
-    expectHealthyRun(o, 2);
-    for (const member of ["terse", "careful", "brief"]) expect(modesOf(o.events, member)).toEqual(new Set(["accuracy"]));
-  }, 60_000);
+  // The ensemble's members are one-layer networks, and one layer cannot solve navigate in the sim
+  // world (docs/simulator.md: 0.51 → at best 0.65), so "gain ≥ 0.2" on navigate was luck: over
+  // 12 runs (data seeds 1-3, 11-13, 21-23 × training seeds 7, 1, 2, 3) it held on 4/12 on main
+  // and 3/12 on the one-generator branch (mean dev gain 0.32 / 0.12). On animals, which one layer
+  // can learn, over 8 data sets (training seed 7): it held on 8/8 on main and 7/8 on the branch;
+  // dev gain ≥ 0.208 on all 16 runs, mean 0.46 / 0.45; test − initial dev ≥ 0.083, mean 0.47 /
+  // 0.42. Two data sets, with checks that every pair of those 16 runs passes: each improved on
+  // dev, mean dev gain ≥ 0.2, mean test ≥ mean initial dev + 0.15. Measured with this test's
+  // scenario over HTTP: `[DATA=1 TASK=animals] npx tsx /work/probe/seedluck-e2e.mts <repo> ensemble 12`.
+  it("the ensemble of the docs on animals, chat: members without classes are scored by their own accuracy, and improve", async () => {
+    const runs: Outcome[] = [];
+    for (const data of [0, 1]) {
+      const o = await trainOverHttp((url, api) => ensemble(url, api), "animals", "chat", SIZES, DLN1_SMALL, servers, data);
+      dirs.push(o.dir);
+      report(`ensemble chat, data ${data}`, o);
+      expectHealthyRun(o, 2);
+      for (const member of ["terse", "careful", "brief"]) expect(modesOf(o.events, member)).toEqual(new Set(["accuracy"]));
+      expect(o.result.devAccuracy!).toBeGreaterThan(o.result.initialDevAccuracy!);
+      runs.push(o);
+    }
+    const mean = (f: (r: TrainResult) => number) => runs.reduce((s, o) => s + f(o.result), 0) / runs.length;
+    expect(mean((r) => r.devAccuracy! - r.initialDevAccuracy!)).toBeGreaterThanOrEqual(0.2);
+    expect(mean((r) => r.testAccuracy! - r.initialDevAccuracy!)).toBeGreaterThanOrEqual(0.15);
+  }, 120_000);
 });

@@ -27,12 +27,12 @@ describe("dln demo", () => {
   // Learning is asserted over three seeds (each seeds the data and the training), never on one:
   // one run's dev set is 50 examples, and whether a 4-iteration run on the hard world lands a
   // two-rule prompt is a matter of the draws. Measured on seeds 1–10 (`dln demo --iterations 4
-  // --seed s`: `npx tsx /work/probe/seedluck-e2e.mts <repo> demo 10`): dev gain > 0.2 with test ≥ 0.8 on 10/10
-  // seeds on main and 9/10 on the one-generator branch (one seed there found nothing: 0.42 → 0.42);
+  // --seed s`, on 2026-11-29): dev gain > 0.2 with test ≥ 0.8 on 10/10
+  // seeds with the simulator's old generator and 9/10 with `Rng` (one seed there found nothing: 0.42 → 0.42);
   // mean dev gain 0.39 / 0.34, mean test 0.90 / 0.86. With a per-seed failure rate of ~0.05, "at
   // least 2 of 3" fails with probability < 0.01, and all three checks below hold on all 120
-  // 3-subsets of the 10 measured seeds, on main and on the branch. Iteration 1 already reached the
-  // final dev accuracy on 3/10 (main) and 6/10 seeds, so "the curve still rises after iteration 1"
+  // 3-subsets of the 10 measured seeds, with either generator. Iteration 1 already reached the
+  // final dev accuracy on 3/10 (old generator) and 6/10 seeds, so "the curve still rises after iteration 1"
   // is not asserted per run.
   it("trains the 2-layer demo network offline on the hard world and shows dev accuracy rise over the iterations", async () => {
     const runs = [await demo(1), await demo(2), await demo(3)];

@@ -120,14 +120,14 @@ describe("dln train on the docs' networks through the OpenAI-compatible HTTP pat
 
   // One layer cannot solve navigate in the sim world (docs/simulator.md: a vague prompt 0.51, all
   // the rules 0.65), so a gain of 0.2 on a 24-example dev set is luck, not learning: measured over
-  // 16 data seeds (training seed 7, the settings below with 3 iterations) it held on 6/16 on main
-  // and 3/16 on the one-generator branch (mean dev gain 0.19 / 0.12; mean test 0.62 / 0.64; main's
-  // data happened to start lower: mean initial dev 0.41 / 0.51). So three data sets, 6 iterations,
+  // 16 data seeds (training seed 7, the settings below with 3 iterations) it held on 6/16 with the
+  // simulator's old generator and 3/16 with `Rng` (mean dev gain 0.19 / 0.12; mean test 0.62 / 0.64; the old
+  // generator's data happened to start lower: mean initial dev 0.41 / 0.51). So three data sets, 6 iterations,
   // and what one layer does learn: on average the trained prompt beats the initial one on dev, and
-  // is no worse on test. With 6 iterations the mean dev gain is 0.23 on main / 0.17 on the branch
+  // is no worse on test. With 6 iterations the mean dev gain is 0.23 (old) / 0.17 (`Rng`)
   // (gain > 0 on 16/16 / 14/16 data seeds), and these two checks held on 99.3% / 99.1% of the 560
-  // 3-subsets of the 16 data seeds. Measured with this test's scenario over HTTP:
-  // `DATA=1 [ITERS=6] npx tsx /work/probe/seedluck-e2e.mts <repo> cli-dln1 16`.
+  // 3-subsets of the 16 data seeds. Measured with this test's scenario over HTTP
+  // on 2026-11-29.
   it("networks/dln-1.json5 on an endpoint with legacy completions: exact echo scoring (asked for; auto takes class logprobs)", async () => {
     const flags = ["--iterations", "6", "--batch-size", "8", "--prompt-samples", "4", "--scoring", "exact"];
     const runs = [

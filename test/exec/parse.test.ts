@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { firstLine, firstWord, parseValue } from "../../src/exec/parse.js";
 import { matchClass } from "../../src/exec/classify.js";
-import { majorityVote } from "../../src/exec/aggregateEnsemble.js";
+import { aggregateEnsemble, majorityVote } from "../../src/exec/aggregateEnsemble.js";
+import type { PlannedEnsemble } from "../../src/exec/execution-plan.js";
 
 describe("parseValue", () => {
   const raw = "\n  Yes.  It is.\nSecond line\n";
@@ -54,5 +55,13 @@ describe("majorityVote", () => {
     expect(majorityVote(["b", "a"])).toBe("b");
     expect(majorityVote([" Yes", "yes ", "no"])).toBe(" Yes");
     expect(majorityVote([])).toBeUndefined();
+  });
+});
+
+describe("aggregateEnsemble", () => {
+  it("mean: members whose class distributions are all empty give no value (not a crash)", () => {
+    const ensemble = { id: "e", aggregate: "mean", memberCount: 2, classOrder: ["a", "b"], node: { members: ["m1", "m2"] } } as unknown as PlannedEnsemble;
+    expect(aggregateEnsemble(ensemble, ["a", "b"], () => ({})).value).toBeUndefined();
+    expect(aggregateEnsemble(ensemble, ["a", "b"], () => ({ a: 0.4, b: 0.6 })).value).toBe("b");
   });
 });

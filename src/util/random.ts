@@ -9,8 +9,11 @@
  *   decided by a text rather than drawn in turn (a layer call's sampling seed, the simulated
  *   world's per-input coin flips, sweep point names). The avalanche matters: plain FNV-1a's lowest
  *   bit is the parity of the characters' lowest bits, so `hash % 2` over inputs that differ in
- *   pairs of characters is constant, and a world that flips its per-input coins on it stops being
- *   learnable (seen on 2026-11-29: DLN-1 on navigate over HTTP stopped improving).
+ *   pairs of characters is constant (test/util/random.test.ts). A first attempt at one generator
+ *   (2026-11-29) put the simulator's per-input coin flips on plain FNV-1a, and DLN-1 on navigate
+ *   stopped improving; with the avalanche, the flips are the values they always were and the
+ *   learning rates measured over many seeds are unchanged (see the comments in test/train and
+ *   test/e2e).
  */
 import { DlnError } from "./errors.js";
 

@@ -12,22 +12,27 @@ import { emptyUsage, type ModelClient, type Usage } from "../types.js";
 import { perRequestOnly, wrapClient } from "./wrap.js";
 
 export function withDedupe(inner: ModelClient): ModelClient {
-  const inFlight = new Map<string, { promise: Promise<unknown>; shared: SharedAbort }>();
+  /** `shared` is absent when the request's first caller had no signal: nothing can abort it then (see SharedAbort.join), so no signal is made for it. */
+  const inFlight = new Map<string, { promise: Promise<unknown>; shared?: SharedAbort }>();
 
-  function shareable<T extends { usage: Usage }>(key: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  function shareable<T extends { usage: Usage }>(
+    key: string,
+    signal: AbortSignal | undefined,
+    run: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
     let entry = inFlight.get(key);
-    const leader = !entry || entry.shared.signal.aborted;
+    const leader = !entry || entry.shared?.signal.aborted === true;
     if (!entry || leader) {
-      const shared = new SharedAbort();
-      const promise = run(shared.signal).finally(() => {
-        shared.release();
+      const shared = signal ? new SharedAbort() : undefined;
+      const promise = run(shared?.signal).finally(() => {
+        shared?.release();
         if (inFlight.get(key) === entry) inFlight.delete(key);
       });
       promise.catch(() => undefined); // each caller observes it through raceAbort
       entry = { promise, shared };
       inFlight.set(key, entry);
     }
-    entry.shared.join(signal);
+    entry.shared?.join(signal);
     const shared = raceAbort(entry.promise as Promise<T>, signal, inner.id);
     // Only the caller that sent the request carries its usage; those who joined it spent nothing.
     return leader ? shared : shared.then((r) => ({ ...r, usage: emptyUsage() }));

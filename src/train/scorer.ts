@@ -64,9 +64,10 @@ function classIndex(classes: ClassDef[], target: string): number {
 export function createLayerScorer(layer: LayerNode, client: ModelClient, mode: ScoreMode, fns: ScoringFunctions, burnIn: number): LayerScorer {
   const classes = layer.classes ?? [];
   if (mode === "accuracy") return { mode };
-  const memo = new Map<string, Promise<unknown>>();
-  const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
-    let p = memo.get(key) as Promise<T> | undefined;
+  // Keyed by the texts themselves (a context is one string object from the step's RenderMemo, whose
+  // hash V8 keeps), not by a key built per call, which would copy and hash the whole context each time.
+  const once = <K, T>(memo: Map<K, Promise<T>>, key: K, make: () => Promise<T>): Promise<T> => {
+    let p = memo.get(key);
     if (!p) {
       p = make();
       memo.set(key, p);
@@ -75,8 +76,9 @@ export function createLayerScorer(layer: LayerNode, client: ModelClient, mode: S
     return p;
   };
   if (classes.length > 0) {
+    const byContext = new Map<string, Promise<number[]>>();
     const classProbs = (context: string, signal?: AbortSignal): Promise<number[]> =>
-      once(`c\u0000${context}`, async () => {
+      once(byContext, context, async () => {
         const r = await fns.scoreClasses(client, context, classes, { mode, signal });
         // One probability per class, in class order; a class the provider left out counts as 0 (floored below).
         const raw = Array.isArray(r.probs)
@@ -96,12 +98,16 @@ export function createLayerScorer(layer: LayerNode, client: ModelClient, mode: S
     };
   }
   if (mode !== "exact") return { mode: "accuracy" };
+  const byContextTarget = new Map<string, Map<string, Promise<number>>>();
   return {
     mode,
-    likelihood: (context, target, signal) =>
-      once(`t\u0000${context}\u0000${target}`, async () => {
+    likelihood: (context, target, signal) => {
+      let byTarget = byContextTarget.get(context);
+      if (!byTarget) byContextTarget.set(context, (byTarget = new Map()));
+      return once(byTarget, target, async () => {
         const r = await fns.targetLogLikelihood(client, context, target, { burnIn, signal });
         return typeof r === "number" ? r : r.logprob;
-      }),
+      });
+    },
   };
 }

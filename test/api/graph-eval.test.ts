@@ -6,22 +6,11 @@ import { generateTask, loadNetwork, loadSplits, TASKS, type Example } from "../.
 import { runCli } from "../../src/cli/main.js";
 import { capture } from "../helpers/capture.js";
 import { key } from "../helpers/indexing.js";
-
-const NETWORK = `{
-  name: "sim-animals",
-  models: { m: { provider: "sim", model: "tasks", temperature: 0, maxTokens: 16 } },
-  inputs: ["x"],
-  nodes: {
-    y: { type: "layer", from: ["x"], template: "classify", prompt: "Answer the question.",
-         classes: ["mammal", "bird", "fish", "reptile"] },
-  },
-  output: "y",
-  loss: { type: "exact_match", normalize: "first_word" },
-}`;
+import { SIM_ANIMALS_NETWORK } from "../helpers/sim-animals.js";
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), "dln-graph-eval-"));
-  writeFileSync(join(dir, "net.json5"), NETWORK);
+  writeFileSync(join(dir, "net.json5"), SIM_ANIMALS_NETWORK);
   const lines = generateTask("animals", { seed: 3, n: 48 }).map((s) => JSON.stringify({ id: s.id, question: s.x, label: s.y }));
   writeFileSync(join(dir, "animals.jsonl"), `${lines.join("\n")}\n`);
   writeFileSync(join(dir, "best.json"), JSON.stringify({ y: key(TASKS, "animals").rules.join(" ") }));

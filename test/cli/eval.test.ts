@@ -9,23 +9,12 @@ import { generateTask, TASKS } from "../../src/sim/tasks.js";
 import { emptyUsage } from "../../src/llm/types.js";
 import { capture } from "../helpers/capture.js";
 import { key } from "../helpers/indexing.js";
-
-const NETWORK = `{
-  name: "sim-animals",
-  models: { m: { provider: "sim", model: "tasks", temperature: 0, maxTokens: 16 } },
-  inputs: ["x"],
-  nodes: {
-    y: { type: "layer", from: ["x"], template: "classify", prompt: "Answer the question.",
-         classes: ["mammal", "bird", "fish", "reptile"] },
-  },
-  output: "y",
-  loss: { type: "exact_match", normalize: "first_word" },
-}`;
+import { SIM_ANIMALS_NETWORK } from "../helpers/sim-animals.js";
 
 /** A working directory with the network, 40 simulated samples (+1 malformed line) and trained prompts. */
 function workspace() {
   const dir = mkdtempSync(join(tmpdir(), "dln-eval-"));
-  writeFileSync(join(dir, "net.json5"), NETWORK);
+  writeFileSync(join(dir, "net.json5"), SIM_ANIMALS_NETWORK);
   const lines = generateTask("animals", { seed: 1, n: 40 }).map((s) => JSON.stringify({ id: s.id, question: s.x, label: s.y }));
   lines.splice(3, 0, "{oops");
   writeFileSync(join(dir, "animals.jsonl"), `${lines.join("\n")}\n`);
@@ -109,7 +98,7 @@ describe("dln eval (end to end with the sim provider)", () => {
 });
 
 describe("eval report", () => {
-  const compiled = compileNetwork(NETWORK, { file: "net.json5" });
+  const compiled = compileNetwork(SIM_ANIMALS_NETWORK, { file: "net.json5" });
   if (!compiled.ok) throw new Error("fixture network does not compile");
   const examples = ["mammal", "mammal", "bird", "fish"].map((target, i) => ({ id: `e${i}`, inputs: { x: `q${i}` }, target }));
 

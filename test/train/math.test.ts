@@ -7,6 +7,16 @@ import { gatherCandidates } from "../../src/train/dln-vi/update.js";
 import { argmax, decayedPenalty, klDivergence, mergeTargetSets, normalizeClassProbs, softmax, weightedScore } from "../../src/train/math.js";
 import { createLayerScorer } from "../../src/train/scorer.js";
 
+/** A class layer with the labels yes and no (all the scorer reads of a layer). */
+const YES_NO_LAYER = {
+  id: "y",
+  model: "m",
+  classes: [
+    { label: "yes", verbalizers: ["yes"] },
+    { label: "no", verbalizers: ["no"] },
+  ],
+} as unknown as LayerNode;
+
 describe("the optimizer's arithmetic, against values worked out by hand", () => {
   it("posterior weights: softmax((ℓ_child + prior) / T)", () => {
     // logits = [-1 + -2, -2 + -1, -0.5 + -4] = [-3, -3, -4.5]; T = 1
@@ -69,14 +79,7 @@ describe("the optimizer's arithmetic, against values worked out by hand", () => 
   });
 
   it("class scores: ℓ(label) is the log of the renormalised class probability", async () => {
-    const layer = {
-      id: "y",
-      model: "m",
-      classes: [
-        { label: "yes", verbalizers: ["yes"] },
-        { label: "no", verbalizers: ["no"] },
-      ],
-    } as unknown as LayerNode;
+    const layer = YES_NO_LAYER;
     const scorer = createLayerScorer(
       layer,
       {} as ModelClient,
@@ -95,14 +98,7 @@ describe("the optimizer's arithmetic, against values worked out by hand", () => 
   });
 
   it("class scores: a class missing from the provider's probability array counts as 0 (floored), not NaN", async () => {
-    const layer = {
-      id: "y",
-      model: "m",
-      classes: [
-        { label: "yes", verbalizers: ["yes"] },
-        { label: "no", verbalizers: ["no"] },
-      ],
-    } as unknown as LayerNode;
+    const layer = YES_NO_LAYER;
     const fns = { scoreClasses: async () => ({ probs: [0.3] }), targetLogLikelihood: async () => 0 };
     const scorer = createLayerScorer(layer, {} as ModelClient, "classes", fns, 0);
     expect(await scorer.likelihood!("ctx", "no")).toBeCloseTo(Math.log(1e-6 / (0.3 + 1e-6)), 10);
